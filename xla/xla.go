@@ -1,0 +1,271 @@
+// Package xla chooses the compute backend that runs the IWSM graphs.
+//
+// The default is GoMLX's pure-Go backend ("go"), which needs nothing installed and runs
+// everywhere. When a PJRT plugin is installed on the machine, XLA ("xla:cpu", "xla:cuda")
+// is used instead, because it fuses operations and is much faster. The choice can be
+// forced with the IWSM_BACKEND environment variable:
+//
+//	IWSM_BACKEND=auto        (default) xla:cuda, then xla:cpu if their plugin is installed, else go
+//	IWSM_BACKEND=go          the pure-Go backend
+//	IWSM_BACKEND=xla:cpu     XLA with the CPU plugin; falls back to go with one line if missing
+//	IWSM_BACKEND=xla:cuda    XLA with the CUDA plugin; likewise
+//	IWSM_BACKEND=xla:/abs/path/pjrt_c_api_cuda_plugin.so   a plugin file, e.g. from JAX's wheel
+//
+// Append "!" (e.g. "xla:cuda!") or set IWSM_BACKEND_STRICT=1 to make a missing plugin an
+// error instead of a fallback. GOMLX_BACKEND is honoured when IWSM_BACKEND is unset.
+//
+// Nothing here ever downloads: GoMLX's auto-installer is not linked in and auto-install is
+// disabled. Plugins are installed explicitly on a connected machine with
+// `go run ./iwsm/cmd/iwsm install-xla -plugin cpu` (see the README).
+package xla
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	goxla "github.com/gomlx/go-xla/compute/xla"
+	"github.com/pkg/errors"
+)
+
+// EnvBackend is the environment variable that selects the backend (see the package doc).
+const EnvBackend = "IWSM_BACKEND"
+
+// EnvStrict, when set to a true value, turns a missing XLA plugin into an error.
+const EnvStrict = "IWSM_BACKEND_STRICT"
+
+// GoBackendName is the configuration of GoMLX's pure-Go backend.
+const GoBackendName = "go"
+
+// Choice describes the backend that was selected and why; it is what notebooks print.
+type Choice struct {
+	// Requested is the configuration asked for ("auto", "go", "xla:cpu", ...).
+	Requested string
+	// Config is the configuration actually used ("go", "xla:cpu", ...).
+	Config string
+	// Reason explains the choice in one line.
+	Reason string
+	// FellBack is true when XLA was asked for but the Go backend is used instead.
+	FellBack bool
+}
+
+// String returns the one-line description printed by notebooks and the command line.
+func (c Choice) String() string {
+	return fmt.Sprintf("backend: %s (%s)", c.Config, c.Reason)
+}
+
+func init() {
+	// Never download a plugin behind the user's back, even if some other package links
+	// GoMLX's auto-installer in.
+	goxla.EnableAutoInstall(false)
+}
+
+// InstalledPlugins lists the PJRT plugins found on this machine (e.g. "cpu", "cuda"),
+// searching PJRT_PLUGIN_LIBRARY_PATH, /usr/local/lib/go-xla, ~/.local/lib/go-xla and the
+// system library path. It never downloads anything.
+func InstalledPlugins() []string {
+	plugins := slices.Clone(goxla.GetAvailablePlugins())
+	slices.Sort(plugins)
+	return plugins
+}
+
+// hasPlugin reports whether name (or a versioned "name_vX.Y.Z") is among plugins.
+func hasPlugin(plugins []string, name string) bool {
+	for _, p := range plugins {
+		if p == name || strings.HasPrefix(p, name+"_v") {
+			return true
+		}
+	}
+	return false
+}
+
+// Resolve decides which backend configuration to use for the requested one, given the
+// installed plugins. It is pure (no I/O) so that the fallback rules can be tested.
+//
+// requested is "", "auto", "go", "xla", "xla:NAME" or "xla:/abs/path.so", optionally
+// followed by "!" for strict mode. An unknown backend name is an error.
+func Resolve(requested string, plugins []string, strict bool, fileExists func(string) bool) (Choice, error) {
+	req := strings.TrimSpace(requested)
+	if strings.HasSuffix(req, "!") {
+		strict = true
+		req = strings.TrimSuffix(req, "!")
+	}
+	if req == "" {
+		req = "auto"
+	}
+	choice := Choice{Requested: req}
+	name, config, _ := strings.Cut(req, ":")
+	switch name {
+	case "auto":
+		for _, p := range []string{"cuda", "cpu"} {
+			if hasPlugin(plugins, p) {
+				choice.Config = "xla:" + p
+				choice.Reason = fmt.Sprintf("auto: installed PJRT plugin %q found", p)
+				return choice, nil
+			}
+		}
+		choice.Config = GoBackendName
+		choice.Reason = "auto: no PJRT plugin installed, using the pure-Go backend"
+		return choice, nil
+	case GoBackendName:
+		choice.Config = GoBackendName
+		choice.Reason = "pure-Go backend, as requested"
+		return choice, nil
+	case "xla", "stablehlo", "pjrt":
+		if config == "" {
+			config = "cpu"
+			if hasPlugin(plugins, "cuda") {
+				config = "cuda"
+			}
+		}
+		pluginName, _, _ := strings.Cut(config, ",")
+		found := false
+		if filepath.IsAbs(pluginName) {
+			found = fileExists(pluginName)
+		} else {
+			found = hasPlugin(plugins, pluginName)
+		}
+		if found {
+			choice.Config = "xla:" + config
+			choice.Reason = "XLA with PJRT plugin " + pluginName + ", as requested"
+			return choice, nil
+		}
+		missing := fmt.Sprintf("%s was requested but PJRT plugin %q is not installed (found: %s)",
+			req, pluginName, pluginList(plugins))
+		if strict {
+			return choice, errors.Errorf("%s; install it on a connected machine with "+
+				"`go run github.com/iwsm-go/iwsm/iwsm/cmd/iwsm install-xla -plugin %s` "+
+				"or point %s at a plugin file", missing, pluginName, EnvBackend)
+		}
+		choice.Config = GoBackendName
+		choice.FellBack = true
+		choice.Reason = missing + "; falling back to the pure-Go backend (install: `iwsm install-xla -plugin " +
+			pluginName + "` on a connected machine)"
+		return choice, nil
+	default:
+		return choice, errors.Errorf("unknown backend %q in %s: use auto, go, xla:cpu, xla:cuda or xla:/path/to/plugin.so",
+			requested, EnvBackend)
+	}
+}
+
+func pluginList(plugins []string) string {
+	if len(plugins) == 0 {
+		return "none"
+	}
+	return strings.Join(plugins, ", ")
+}
+
+// RequestedFromEnv returns the backend requested by the environment: IWSM_BACKEND, else
+// GOMLX_BACKEND, else "auto"; and whether strict mode is on.
+func RequestedFromEnv() (requested string, strict bool) {
+	requested = os.Getenv(EnvBackend)
+	if requested == "" {
+		requested = os.Getenv(compute.ConfigEnvVar)
+	}
+	if requested == "" {
+		requested = "auto"
+	}
+	switch strings.ToLower(os.Getenv(EnvStrict)) {
+	case "1", "true", "yes", "on":
+		strict = true
+	}
+	return requested, strict
+}
+
+// New creates the backend for the given request ("auto", "go", "xla:cpu", ...), printing the
+// fallback line to w when XLA was requested but is not installed. Unlike GoMLX's own
+// constructor it never downloads and never panics.
+func New(requested string, strict bool, w io.Writer) (backend compute.Backend, choice Choice, err error) {
+	var plugins []string
+	if !strings.HasPrefix(strings.TrimSpace(requested), GoBackendName) {
+		plugins = InstalledPlugins()
+	}
+	choice, err = Resolve(requested, plugins, strict, func(p string) bool {
+		st, err := os.Stat(p)
+		return err == nil && !st.IsDir()
+	})
+	if err != nil {
+		return nil, choice, err
+	}
+	if choice.FellBack && w != nil {
+		fmt.Fprintln(w, "iwsm: "+choice.Reason)
+	}
+	backend, err = construct(choice.Config)
+	if err != nil && choice.Config != GoBackendName {
+		if strict {
+			return nil, choice, errors.WithMessagef(err, "creating backend %s", choice.Config)
+		}
+		choice.Reason = fmt.Sprintf("%s failed to start (%v); falling back to the pure-Go backend", choice.Config, err)
+		choice.Config, choice.FellBack = GoBackendName, true
+		if w != nil {
+			fmt.Fprintln(w, "iwsm: "+choice.Reason)
+		}
+		backend, err = construct(GoBackendName)
+	}
+	if err != nil {
+		return nil, choice, errors.WithMessagef(err, "creating backend %s", choice.Config)
+	}
+	return backend, choice, nil
+}
+
+// construct creates a backend, turning GoMLX/PJRT panics into errors.
+func construct(config string) (backend compute.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Errorf("%v", r)
+		}
+	}()
+	if config == GoBackendName {
+		return gobackend.New("")
+	}
+	return compute.NewWithConfig(config)
+}
+
+var (
+	sharedOnce    sync.Once
+	sharedBackend compute.Backend
+	sharedChoice  Choice
+	sharedErr     error
+)
+
+// Backend returns the process-wide backend chosen from the environment (see the package
+// doc). It is created once; the fallback line, if any, goes to standard error.
+func Backend() (compute.Backend, error) {
+	sharedOnce.Do(func() {
+		requested, strict := RequestedFromEnv()
+		sharedBackend, sharedChoice, sharedErr = New(requested, strict, os.Stderr)
+	})
+	return sharedBackend, sharedErr
+}
+
+// MustBackend is Backend for notebooks and examples: it exits with the error's one-line
+// message (not a panic trace) if no backend can be created.
+func MustBackend() compute.Backend {
+	b, err := Backend()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "iwsm:", err)
+		os.Exit(1)
+	}
+	return b
+}
+
+// Describe returns the one-line description of the process-wide backend, creating it if
+// needed, e.g. "backend: go (auto: no PJRT plugin installed, using the pure-Go backend)".
+func Describe() string {
+	if _, err := Backend(); err != nil {
+		return "backend: none (" + err.Error() + ")"
+	}
+	return sharedChoice.String()
+}
+
+// Selected returns the Choice behind the process-wide backend.
+func Selected() (Choice, error) {
+	_, err := Backend()
+	return sharedChoice, err
+}
