@@ -1,0 +1,96 @@
+// Package estimator computes, from energy evaluations alone, the quantities IWSM trains
+// on: the K-sample Monte Carlo estimates of the noised target's score ∇ log p_t(x_t) and
+// log-density log p_t(x_t) (iDEM's estimator), the density of the replay-buffer proposal
+// p_{B,t}, and the self-normalised importance weights w ∝ p_t / p_{B,t}.
+//
+// With the VE kernel, p_t(x) = ∫ π(x_0) N(x; x_0, σ_t² I) dx_0 = E_{z~N(0,I)}[exp(-E(x + σ_t z))]/Z,
+// so with z_1..z_K
+//
+//	log p_t(x) ≈ logsumexp_k(-E(x + σ_t z_k)) - log K - log Z
+//	∇ log p_t(x) ≈ Σ_k softmax_k(-E(x + σ_t z_k)) (-∇E(x + σ_t z_k))
+//
+// The unknown log Z is the same for every x and t, so it cancels in self-normalised weights.
+package estimator
+
+import (
+	"math"
+
+	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/iwsm-go/iwsm/iwsm/gmath"
+	"github.com/iwsm-go/iwsm/iwsm/target"
+)
+
+// MonteCarlo returns the K-sample estimates of ∇ log p_t(x_t) (shape [B, d]) and of
+// log p_t(x_t) + log Z (shape [B]) for points xt [B, d] at noise levels sigma [B], using the
+// standard normal draws z [B, K, d] (mean-free for particle systems).
+//
+// The score is projected onto the zero-centre-of-mass subspace for particle systems and its
+// norm clipped to maxNorm (iDEM's and IWSM's safeguard; maxNorm <= 0 disables clipping).
+// Non-finite energies (overlapping Lennard-Jones particles, a user energy returning NaN)
+// get zero weight instead of poisoning the estimate; if all K energies of a point are
+// non-finite its estimates are non-finite and the training step reports it.
+func MonteCarlo(t *target.Target, xt, sigma, z *Node, maxNorm float64) (score, logp *Node) {
+	K := z.Shape().Dimensions[1]
+	base := StopGradient(xt)
+	y := Add(InsertAxes(base, 1), Mul(Reshape(StopGradient(sigma), -1, 1, 1), z)) // [B,K,d]
+	energy := t.Energy(y)                                                         // [B,K]
+	finite := IsFinite(energy)
+	logw := Where(finite, Neg(energy), Infinity(xt.Graph(), energy.DType(), -1))
+	lse := gmath.LogSumExp(logw, 1)
+	logp = AddScalar(lse, -math.Log(float64(K)))
+
+	gradE := Gradient(ReduceAllSum(Where(finite, energy, ZerosLike(energy))), y)[0] // [B,K,d]
+	gradE = Where(IsFinite(gradE), gradE, ZerosLike(gradE))
+	resp := Exp(Sub(logw, InsertAxes(lse, 1))) // softmax over k, [B,K]
+	score = Neg(ReduceSum(Mul(InsertAxes(resp, -1), gradE), 1))
+	if t.IsParticleSystem() {
+		score = gmath.RemoveMean(score, t.Particles, t.SpatialDim)
+	}
+	score = gmath.ClipByNorm(score, maxNorm)
+	return StopGradient(score), StopGradient(logp)
+}
+
+// EffectiveDim is the dimension of the space the target lives on: Dim, less SpatialDim
+// for particle systems (the centre of mass is fixed). Gaussian normalisers use it.
+func EffectiveDim(t *target.Target) int {
+	if t.IsParticleSystem() {
+		return t.Dim - t.SpatialDim
+	}
+	return t.Dim
+}
+
+// BufferLogDensity returns log p_{B,t}(x_t) for xt [B, d] at noise levels sigma [B], where
+// p_{B,t} = (1/N) Σ_j N(x_t; b_j, σ_t² I) is the replay buffer [N, d] convolved with the
+// forward kernel (IWSM's proposal). dEff is the dimension of the Gaussian (see EffectiveDim).
+// Squared distances use ||x||² - 2 x·b + ||b||² (one matrix product).
+func BufferLogDensity(xt, sigma, buffer *Node, dEff int) *Node {
+	n := buffer.Shape().Dimensions[0]
+	xSq := ReduceAndKeep(Square(xt), ReduceSum, -1)     // [B,1]
+	bSq := InsertAxes(ReduceSum(Square(buffer), -1), 0) // [1,N]
+	cross := Einsum("bd,nd->bn", xt, buffer)            // [B,N]
+	sq := Add(Sub(xSq, MulScalar(cross, 2)), bSq)
+	sq = Max(sq, ZerosLike(sq))
+	s2 := Square(Reshape(sigma, -1, 1)) // [B,1]
+	logits := Neg(Div(sq, MulScalar(s2, 2)))
+	lse := gmath.LogSumExp(logits, 1) // [B]
+	s2flat := Reshape(s2, -1)
+	logNorm := MulScalar(Log(MulScalar(s2flat, 2*math.Pi)), -0.5*float64(dEff))
+	return Add(AddScalar(lse, -math.Log(float64(n))), logNorm)
+}
+
+// SelfNormalisedWeights turns log importance weights [B] into weights that sum to B
+// (mean 1), so that a weighted mean loss has the scale of an unweighted one.
+func SelfNormalisedWeights(logW *Node) *Node {
+	B := logW.Shape().Dimensions[0]
+	lse := gmath.LogSumExp(logW, 0)
+	return StopGradient(MulScalar(Exp(Sub(logW, lse)), float64(B)))
+}
+
+// ESS returns the normalised effective sample size (Σw)²/(B Σw²) ∈ (0, 1] of log weights [B].
+func ESS(logW *Node) *Node {
+	B := logW.Shape().Dimensions[0]
+	l1 := gmath.LogSumExp(logW, 0)
+	l2 := gmath.LogSumExp(MulScalar(logW, 2), 0)
+	return MulScalar(Exp(Sub(MulScalar(l1, 2), l2)), 1/float64(B))
+}

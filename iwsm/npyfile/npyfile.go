@@ -1,0 +1,136 @@
+// Package npyfile reads and writes 2-D float arrays in NumPy's .npy format, the interchange
+// format of samples, energies and weights between this library, NumPy and iDEM's data.
+package npyfile
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"codeberg.org/sbinet/npyio/npy"
+	"github.com/pkg/errors"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Decode reads a 1-D or 2-D float32/float64 array from r and returns it as rows of float64
+// (a 1-D array of length n becomes n rows of one value).
+func Decode(r io.Reader) ([][]float64, error) {
+	rd, err := npy.NewReader(r)
+	if err != nil {
+		return nil, errors.Wrap(err, "not a .npy file")
+	}
+	shape := rd.Header.Descr.Shape
+	typ := strings.Trim(rd.Header.Descr.Type, "'\"")
+	if rd.Header.Descr.Fortran {
+		return nil, errors.New("Fortran-ordered .npy arrays are not supported: save with np.ascontiguousarray")
+	}
+	var flat []float64
+	switch typ {
+	case "<f4", "|f4", "=f4":
+		var f32 []float32
+		if err := rd.Read(&f32); err != nil {
+			return nil, errors.Wrap(err, "reading float32 data")
+		}
+		flat = make([]float64, len(f32))
+		for i, v := range f32 {
+			flat[i] = float64(v)
+		}
+	case "<f8", "|f8", "=f8":
+		if err := rd.Read(&flat); err != nil {
+			return nil, errors.Wrap(err, "reading float64 data")
+		}
+	default:
+		return nil, errors.Errorf("unsupported .npy dtype %s: want float32 or float64", typ)
+	}
+	var rowsN, cols int
+	switch len(shape) {
+	case 1:
+		rowsN, cols = shape[0], 1
+	case 2:
+		rowsN, cols = shape[0], shape[1]
+	default:
+		return nil, errors.Errorf(".npy array has shape %v: want a 2-D array N×d", shape)
+	}
+	if rowsN*cols != len(flat) {
+		return nil, errors.Errorf(".npy header says %v but holds %d values", shape, len(flat))
+	}
+	rows := make([][]float64, rowsN)
+	for i := range rows {
+		rows[i] = flat[i*cols : (i+1)*cols : (i+1)*cols]
+	}
+	return rows, nil
+}
+
+// DecodeBytes is Decode for an in-memory file (e.g. one embedded with go:embed).
+func DecodeBytes(raw []byte) ([][]float64, error) { return Decode(bytes.NewReader(raw)) }
+
+// Read reads a 2-D float32/float64 .npy file as rows of float64.
+func Read(path string) ([][]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errors.Wrapf(err, "opening %s", path)
+	}
+	defer f.Close()
+	rows, err := Decode(f)
+	return rows, errors.WithMessagef(err, "reading %s", path)
+}
+
+// Write writes rows (all of equal length) as a float64 N×d .npy file. It writes to a
+// temporary file and renames it, so a crash never leaves a truncated file behind.
+func Write(path string, rows [][]float64) error {
+	if len(rows) == 0 {
+		return errors.Errorf("writing %s: no rows", path)
+	}
+	cols := len(rows[0])
+	flat := make([]float64, 0, len(rows)*cols)
+	for i, r := range rows {
+		if len(r) != cols {
+			return errors.Errorf("writing %s: row %d has %d values, want %d", path, i, len(r), cols)
+		}
+		flat = append(flat, r...)
+	}
+	var buf bytes.Buffer
+	if err := npy.Write(&buf, mat.NewDense(len(rows), cols, flat)); err != nil {
+		return errors.Wrapf(err, "encoding %s", path)
+	}
+	return WriteFileAtomic(path, buf.Bytes())
+}
+
+// WriteVector writes values as a 1-D float64 .npy file (e.g. energies or weights).
+func WriteVector(path string, values []float64) error {
+	var buf bytes.Buffer
+	if err := npy.Write(&buf, values); err != nil {
+		return errors.Wrapf(err, "encoding %s", path)
+	}
+	return WriteFileAtomic(path, buf.Bytes())
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same directory and
+// a rename, so readers see either the old or the new file, never a partial one.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errors.Wrapf(err, "creating %s", dir)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return errors.Wrapf(err, "writing %s", path)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return errors.Wrapf(err, "writing %s", path)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return errors.Wrapf(err, "syncing %s", path)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return errors.Wrapf(err, "writing %s", path)
+	}
+	return errors.Wrapf(os.Rename(tmp.Name(), path), "renaming into %s", path)
+}

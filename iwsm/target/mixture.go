@@ -1,0 +1,195 @@
+package target
+
+import (
+	"math"
+	"math/rand/v2"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/pkg/errors"
+
+	"github.com/iwsm-go/iwsm/iwsm/gmath"
+)
+
+// Mixture is a Gaussian mixture Σ_k w_k N(μ_k, s² I) with one isotropic standard
+// deviation s shared by all components. Its exact noised marginal under the VE forward
+// process x_t = x_0 + σ z is again a mixture with s² replaced by s² + σ², which gives the
+// closed-form scores and densities the estimator is tested against.
+type Mixture struct {
+	// Means holds one row per component.
+	Means [][]float64
+	// Std is the per-dimension standard deviation s of every component.
+	Std float64
+	// Weights are the mixture weights (they sum to 1).
+	Weights []float64
+}
+
+// NewMixture validates and returns a mixture; nil weights mean equal weights.
+func NewMixture(means [][]float64, std float64, weights []float64) (*Mixture, error) {
+	if len(means) == 0 {
+		return nil, errors.New("mixture needs at least one component")
+	}
+	d := len(means[0])
+	for i, m := range means {
+		if len(m) != d || d == 0 {
+			return nil, errors.Errorf("mixture mean %d has dimension %d, want %d", i, len(m), d)
+		}
+	}
+	if !(std > 0) || math.IsInf(std, 0) {
+		return nil, errors.Errorf("mixture std must be positive and finite, got %g", std)
+	}
+	if weights == nil {
+		weights = make([]float64, len(means))
+		for i := range weights {
+			weights[i] = 1 / float64(len(means))
+		}
+	}
+	if len(weights) != len(means) {
+		return nil, errors.Errorf("mixture has %d means but %d weights", len(means), len(weights))
+	}
+	sum := 0.0
+	for _, w := range weights {
+		if !(w >= 0) {
+			return nil, errors.Errorf("mixture weight %g is negative or NaN", w)
+		}
+		sum += w
+	}
+	if math.Abs(sum-1) > 1e-6 {
+		return nil, errors.Errorf("mixture weights sum to %g, want 1", sum)
+	}
+	return &Mixture{Means: means, Std: std, Weights: weights}, nil
+}
+
+// Dim is the dimension of the space.
+func (m *Mixture) Dim() int { return len(m.Means[0]) }
+
+// Scaled returns the mixture of the variable x/c (means and std divided by c).
+func (m *Mixture) Scaled(c float64) *Mixture {
+	means := make([][]float64, len(m.Means))
+	for i, mu := range m.Means {
+		means[i] = make([]float64, len(mu))
+		for j, v := range mu {
+			means[i][j] = v / c
+		}
+	}
+	return &Mixture{Means: means, Std: m.Std / c, Weights: m.Weights}
+}
+
+// Energy returns E(x) = -log p(x) (normalised, so that exp(-E) is the density) as a graph
+// function. Squared distances are computed as ||x||² - 2 x·μ + ||μ||², one matrix product
+// instead of a [..., components, dim] broadcast.
+func (m *Mixture) Energy() EnergyFunc {
+	d, nc := m.Dim(), len(m.Means)
+	meansT := make([]float64, d*nc) // [d, nc]
+	muSq := make([]float64, nc)
+	logW := make([]float64, nc)
+	for k, mu := range m.Means {
+		for j, v := range mu {
+			meansT[j*nc+k] = v
+			muSq[k] += v * v
+		}
+		logW[k] = math.Log(m.Weights[k])
+	}
+	s2 := m.Std * m.Std
+	logNorm := -0.5 * float64(d) * math.Log(2*math.Pi*s2)
+	return func(x *Node) *Node {
+		g, dt := x.Graph(), x.DType()
+		dims := x.Shape().Dimensions
+		batch := dims[:len(dims)-1]
+		flat := Reshape(x, -1, d)
+		mt := Reshape(ConstAsDType(g, dt, meansT), d, nc)
+		xSq := ReduceAndKeep(Square(flat), ReduceSum, -1)                                   // [N,1]
+		cross := MatMul(flat, mt)                                                           // [N,nc]
+		sq := Add(Sub(xSq, MulScalar(cross, 2)), Reshape(ConstAsDType(g, dt, muSq), 1, nc)) // [N,nc]
+		sq = Max(sq, ZerosLike(sq))
+		logits := Add(MulScalar(sq, -0.5/s2), Reshape(ConstAsDType(g, dt, logW), 1, nc))
+		logp := AddScalar(gmath.LogSumExp(logits, -1), logNorm)
+		return Reshape(Neg(logp), batch...)
+	}
+}
+
+// logComponents returns log w_k + log N(x; μ_k, (s²+σ²) I) for every k.
+func (m *Mixture) logComponents(x []float64, sigma float64) []float64 {
+	v := m.Std*m.Std + sigma*sigma
+	d := float64(len(x))
+	out := make([]float64, len(m.Means))
+	for k, mu := range m.Means {
+		sq := 0.0
+		for j := range x {
+			diff := x[j] - mu[j]
+			sq += diff * diff
+		}
+		out[k] = math.Log(m.Weights[k]) - 0.5*sq/v - 0.5*d*math.Log(2*math.Pi*v)
+	}
+	return out
+}
+
+// NoisedLogDensity is the exact log p_σ(x) of the mixture convolved with N(0, σ² I).
+func (m *Mixture) NoisedLogDensity(x []float64, sigma float64) float64 {
+	return logSumExp(m.logComponents(x, sigma))
+}
+
+// NoisedScore is the exact ∇ log p_σ(x) of the mixture convolved with N(0, σ² I).
+func (m *Mixture) NoisedScore(x []float64, sigma float64) []float64 {
+	lc := m.logComponents(x, sigma)
+	lse := logSumExp(lc)
+	v := m.Std*m.Std + sigma*sigma
+	score := make([]float64, len(x))
+	for k, mu := range m.Means {
+		r := math.Exp(lc[k] - lse)
+		for j := range x {
+			score[j] += r * (mu[j] - x[j]) / v
+		}
+	}
+	return score
+}
+
+// Component returns the index of the component with the highest responsibility for x.
+func (m *Mixture) Component(x []float64) int {
+	lc := m.logComponents(x, 0)
+	best := 0
+	for k := range lc {
+		if lc[k] > lc[best] {
+			best = k
+		}
+	}
+	return best
+}
+
+// Sample draws n exact samples (rows) from the mixture.
+func (m *Mixture) Sample(rng *rand.Rand, n int) [][]float64 {
+	cum := make([]float64, len(m.Weights))
+	acc := 0.0
+	for k, w := range m.Weights {
+		acc += w
+		cum[k] = acc
+	}
+	out := make([][]float64, n)
+	for i := range out {
+		u := rng.Float64() * acc
+		k := 0
+		for k < len(cum)-1 && cum[k] < u {
+			k++
+		}
+		row := make([]float64, m.Dim())
+		for j := range row {
+			row[j] = m.Means[k][j] + m.Std*rng.NormFloat64()
+		}
+		out[i] = row
+	}
+	return out
+}
+
+func logSumExp(v []float64) float64 {
+	mx := math.Inf(-1)
+	for _, x := range v {
+		mx = math.Max(mx, x)
+	}
+	if math.IsInf(mx, -1) {
+		return mx
+	}
+	s := 0.0
+	for _, x := range v {
+		s += math.Exp(x - mx)
+	}
+	return mx + math.Log(s)
+}
