@@ -1,0 +1,101 @@
+package train
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gomlx/compute/gobackend"
+
+	"github.com/iwsm-go/iwsm/iwsm/target"
+)
+
+func smokeConfig(t *testing.T, method Method) Config {
+	c, err := DefaultConfig("gmm40", method, "smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Epochs, c.StepsPerEpoch, c.IntegrationSteps = 2, 5, 20
+	return c
+}
+
+// Training must be reproducible from the seed, and a run interrupted after a checkpoint
+// and resumed must end exactly where the uninterrupted run ends.
+func TestResumeMatchesUninterruptedRun(t *testing.T) {
+	backend, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := target.GMM40()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := smokeConfig(t, IWSM)
+
+	full, err := New(backend, tg, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := full.Run(""); err != nil {
+		t.Fatal(err)
+	}
+	want, err := full.Sample(50)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	first, err := New(backend, tg, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Epoch(); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := Resume(backend, tg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.EpochsDone != 1 || resumed.BufferLen() != first.BufferLen() {
+		t.Fatalf("resumed at epoch %d with %d buffer samples, want 1 and %d", resumed.EpochsDone, resumed.BufferLen(), first.BufferLen())
+	}
+	if err := resumed.Run(""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := resumed.Sample(50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		for j := range want[i] {
+			if math.Abs(want[i][j]-got[i][j]) > 1e-6 {
+				t.Fatalf("sample %d differs after resume: %v vs %v", i, got[i], want[i])
+			}
+		}
+	}
+	if len(resumed.History) != 2 || !(resumed.History[1].ESS > 0 && resumed.History[1].ESS <= 1) {
+		t.Errorf("history %+v: want 2 epochs with ESS in (0, 1]", resumed.History)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tg, _ := target.GMM40()
+	base := smokeConfig(t, IDEM)
+	for name, mutate := range map[string]func(*Config){
+		"K=0":                    func(c *Config) { c.K = 0 },
+		"negative sigma":         func(c *Config) { c.SigmaMin = -1 },
+		"batch larger than init": func(c *Config) { c.BatchSize = c.InitialSamples + 1 },
+		"unknown method":         func(c *Config) { c.Method = "sgd" },
+	} {
+		c := base
+		mutate(&c)
+		if err := c.Validate(tg); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if _, err := DefaultConfig("gmm40", IWSM, "huge"); err == nil {
+		t.Error("unknown budget: no error")
+	}
+}

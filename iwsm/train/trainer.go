@@ -1,0 +1,347 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/pkg/errors"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/iwsm-go/iwsm/iwsm/estimator"
+	"github.com/iwsm-go/iwsm/iwsm/gmath"
+	"github.com/iwsm-go/iwsm/iwsm/sde"
+	"github.com/iwsm-go/iwsm/iwsm/target"
+)
+
+// EpochStats summarises one outer round.
+type EpochStats struct {
+	Epoch int `json:"epoch"`
+	// Loss is the mean training loss over the epoch's steps.
+	Loss float64 `json:"loss"`
+	// ESS is the mean normalised effective sample size of the importance weights
+	// ((Σw)²/(B Σw²); 1 for iDEM, whose weights are equal).
+	ESS float64 `json:"ess"`
+	// SkippedSteps counts steps whose loss was not finite (their update was zeroed).
+	SkippedSteps int `json:"skipped_steps"`
+	// Seconds is the wall time of the epoch.
+	Seconds float64 `json:"seconds"`
+}
+
+// Trainer holds the state of an IWSM/iDEM run: network and optimiser variables (in a GoMLX
+// model.Store, with the graph RNG), the replay buffer and the host RNG. Call Run, or Epoch
+// repeatedly, then Sample.
+type Trainer struct {
+	Config  Config
+	Target  *target.Target
+	backend compute.Backend
+	store   *model.Store
+	sched   sde.Geometric
+
+	stepExec *model.Exec
+	sdeExec  *model.Exec
+
+	ckpt   *checkpoint.Handler
+
+	buffer []float32 // flat [n, Dim], FIFO: the oldest rows are dropped first
+	rng    *rand.Rand
+	pcg    *rand.PCG
+
+	// EpochsDone counts the outer rounds finished (it survives checkpoints).
+	EpochsDone int
+	// History has one entry per finished epoch.
+	History []EpochStats
+	// Progress, if non-nil, receives a progress bar.
+	Progress io.Writer
+}
+
+// New creates a trainer for target t with configuration cfg on backend.
+func New(backend compute.Backend, t *target.Target, cfg Config) (*Trainer, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(t); err != nil {
+		return nil, err
+	}
+	if err := target.CheckEnergy(backend, t); err != nil {
+		return nil, err
+	}
+	tr := &Trainer{Config: cfg, Target: t, backend: backend, store: model.NewStore(),
+		sched: sde.Geometric{SigmaMin: cfg.SigmaMin, SigmaMax: cfg.SigmaMax}}
+	tr.pcg = rand.NewPCG(uint64(cfg.Seed), 0x1a2b3c)
+	tr.rng = rand.New(tr.pcg)
+	if err := tr.store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return nil, errors.Wrap(err, "seeding the graph RNG")
+	}
+	var err error
+	tr.stepExec, err = model.NewExec(backend, tr.store, tr.trainStepGraph)
+	if err != nil {
+		return nil, errors.WithMessage(err, "building the training step")
+	}
+	tr.sdeExec, err = model.NewExec(backend, tr.store, tr.reverseStepGraph)
+	if err != nil {
+		return nil, errors.WithMessage(err, "building the reverse-SDE step")
+	}
+	return tr, nil
+}
+
+// normal draws standard normal noise shaped like `like`, projected onto the zero-centre-
+// of-mass subspace for particle systems.
+func (tr *Trainer) normal(scope *model.Scope, like shapes.Shape, g *Graph) *Node {
+	z := scope.RandomNormal(g, like)
+	if tr.Target.IsParticleSystem() {
+		z = gmath.RemoveMean(z, tr.Target.Particles, tr.Target.SpatialDim)
+	}
+	return z
+}
+
+// score is the network s_θ(x, t).
+func (tr *Trainer) score(scope *model.Scope, x, t *Node) *Node {
+	s := tr.Config.Net.Score(scope.In("score"), x, t)
+	if tr.Target.IsParticleSystem() {
+		s = gmath.RemoveMean(s, tr.Target.Particles, tr.Target.SpatialDim)
+	}
+	return s
+}
+
+// trainStepGraph builds one gradient step. x0 [B, d] are buffer samples, buffer [N, d] the
+// whole buffer (the IWSM proposal). Outputs: loss, normalised ESS, finite flag.
+func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node {
+	g := x0.Graph()
+	cfg := tr.Config
+	B, d := x0.Shape().Dimensions[0], x0.Shape().Dimensions[1]
+	t := scope.RandomUniform(g, shapes.Make(x0.DType(), B))
+	sigma := tr.sched.SigmaNode(t)
+	xt := Add(x0, Mul(InsertAxes(sigma, -1), tr.normal(scope, x0.Shape(), g)))
+	z := tr.normal(scope, shapes.Make(x0.DType(), B, cfg.K, d), g)
+	target, logp := estimator.MonteCarlo(tr.Target, xt, sigma, z, cfg.MaxScoreNorm)
+
+	var weights, ess *Node
+	if cfg.Method == IWSM {
+		logq := estimator.BufferLogDensity(xt, sigma, buffer, estimator.EffectiveDim(tr.Target))
+		logw := Sub(logp, logq)
+		// Points whose density estimate failed get zero weight instead of NaN.
+		logw = Where(IsFinite(logw), logw, Infinity(g, logw.DType(), -1))
+		weights = estimator.SelfNormalisedWeights(logw)
+		ess = estimator.ESS(logw)
+	} else {
+		weights = OnesLike(t)
+		ess = ScalarOne(g, t.DType())
+	}
+	pred := tr.score(scope, xt, t)
+	perPoint := ReduceMean(Square(Sub(pred, target)), -1) // mean over dimensions, as iDEM
+	if cfg.LambdaH {
+		perPoint = Mul(perPoint, AddScalar(Square(sigma), 1e-3))
+	}
+	loss := ReduceAllMean(Mul(StopGradient(weights), perPoint))
+
+	grads := scope.BuildTrainableVariablesGradientsGraph(loss)
+	finite := IsFinite(loss)
+	sq := ScalarZero(g, loss.DType())
+	for _, gr := range grads {
+		sq = Add(sq, ReduceAllSum(Square(gr)))
+	}
+	norm := Sqrt(sq)
+	scale := Where(finite, OnesLike(norm), ZerosLike(norm))
+	if cfg.GradClip > 0 {
+		scale = Mul(scale, Min(OnesLike(norm), DivScalar(Inverse(Max(norm, Scalar(g, norm.DType(), 1e-12))), 1/cfg.GradClip)))
+	}
+	for i := range grads {
+		grads[i] = Where(finite, Mul(grads[i], scale), ZerosLike(grads[i]))
+	}
+	opt := optimizer.Adam().LearningRate(cfg.LearningRate).Done()
+	opt.(interface {
+		UpdateGraphWithGradients(*model.Scope, []*Node, dtypes.DType)
+	}).UpdateGraphWithGradients(scope, grads, loss.DType())
+	return []*Node{loss, ess, ConvertDType(finite, loss.DType())}
+}
+
+// reverseStepGraph takes one Euler–Maruyama step of the reverse VE SDE from time t to t-dt:
+// x ← x + g(t)² s_θ(x, t) dt + g(t) √dt z (noise omitted when last != 0).
+func (tr *Trainer) reverseStepGraph(scope *model.Scope, x, t, dt, last *Node) *Node {
+	g := x.Graph()
+	N := x.Shape().Dimensions[0]
+	tb := BroadcastToDims(t, N)
+	sigma := tr.sched.SigmaNode(t)
+	g2 := MulScalar(Square(sigma), 2*math.Log(tr.Config.SigmaMax/tr.Config.SigmaMin))
+	drift := Mul(tr.score(scope, x, tb), Mul(g2, dt))
+	noise := Mul(tr.normal(scope, x.Shape(), g), Sqrt(Mul(g2, dt)))
+	noise = Mul(noise, OneMinus(last))
+	out := Add(Add(x, drift), noise)
+	if tr.Target.IsParticleSystem() {
+		out = gmath.RemoveMean(out, tr.Target.Particles, tr.Target.SpatialDim)
+	}
+	return out
+}
+
+// Sample generates n samples with the reverse SDE from the prior N(0, σ_max² I), in the
+// sampler's coordinates (multiply by Target.Scale for the target's own).
+func (tr *Trainer) Sample(n int) (rows [][]float64, err error) {
+	if n <= 0 {
+		return nil, errors.Errorf("number of samples must be positive, got %d", n)
+	}
+	d := tr.Target.Dim
+	flat := make([]float32, n*d)
+	for i := range flat {
+		flat[i] = float32(tr.Config.SigmaMax * tr.rng.NormFloat64())
+	}
+	if tr.Target.IsParticleSystem() {
+		for i := 0; i < n; i++ {
+			row := make([]float64, d)
+			for j := range row {
+				row[j] = float64(flat[i*d+j])
+			}
+			target.RemoveCentreOfMass(row, tr.Target.Particles, tr.Target.SpatialDim)
+			for j := range row {
+				flat[i*d+j] = float32(row[j])
+			}
+		}
+	}
+	x := tensors.FromFlatDataAndDimensions(flat, n, d)
+	steps := tr.Config.IntegrationSteps
+	dt := float32(1.0 / float64(steps))
+	for k := steps; k >= 1; k-- {
+		tNow := float32(float64(k) / float64(steps))
+		last := float32(0)
+		if k == 1 {
+			last = 1
+		}
+		out, err := tr.sdeExec.Call1(x, tNow, dt, last)
+		if err != nil {
+			return nil, errors.WithMessage(err, "reverse-SDE step")
+		}
+		x.MustFinalizeAll()
+		x = out
+	}
+	data := tensors.MustCopyFlatData[float32](x)
+	x.MustFinalizeAll()
+	rows = make([][]float64, n)
+	for i := range rows {
+		rows[i] = make([]float64, d)
+		for j := range rows[i] {
+			v := float64(data[i*d+j])
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, errors.Errorf("sampling produced a non-finite value (sample %d): the score network diverged", i)
+			}
+			rows[i][j] = v
+		}
+	}
+	return rows, nil
+}
+
+// addToBuffer appends rows, dropping the oldest beyond BufferSize.
+func (tr *Trainer) addToBuffer(rows [][]float64) {
+	for _, r := range rows {
+		for _, v := range r {
+			tr.buffer = append(tr.buffer, float32(v))
+		}
+	}
+	d := tr.Target.Dim
+	if extra := len(tr.buffer)/d - tr.Config.BufferSize; extra > 0 {
+		tr.buffer = append(tr.buffer[:0:0], tr.buffer[extra*d:]...)
+	}
+}
+
+// BufferLen is the number of samples in the replay buffer.
+func (tr *Trainer) BufferLen() int { return len(tr.buffer) / tr.Target.Dim }
+
+// Epoch runs one outer round: refresh the buffer with new samples from the current model
+// (the first round fills it with InitialSamples), then StepsPerEpoch gradient steps.
+func (tr *Trainer) Epoch() (stats EpochStats, err error) {
+	start := time.Now()
+	cfg := tr.Config
+	n := cfg.SamplesPerEpoch
+	if tr.BufferLen() == 0 {
+		n = cfg.InitialSamples
+	}
+	rows, err := tr.Sample(n)
+	if err != nil {
+		return stats, err
+	}
+	tr.addToBuffer(rows)
+	N, d := tr.BufferLen(), tr.Target.Dim
+	bufT := tensors.FromFlatDataAndDimensions(tr.buffer, N, d)
+	defer bufT.MustFinalizeAll()
+	batch := make([]float32, cfg.BatchSize*d)
+	consecutiveBad := 0
+	for s := 0; s < cfg.StepsPerEpoch; s++ {
+		for i := 0; i < cfg.BatchSize; i++ {
+			j := tr.rng.IntN(N)
+			copy(batch[i*d:(i+1)*d], tr.buffer[j*d:(j+1)*d])
+		}
+		outs, err := tr.stepExec.Call(tensors.FromFlatDataAndDimensions(batch, cfg.BatchSize, d), bufT)
+		if err != nil {
+			return stats, errors.WithMessagef(err, "training step %d of epoch %d", s, tr.EpochsDone+1)
+		}
+		loss := float64(tensors.MustCopyFlatData[float32](outs[0])[0])
+		ess := float64(tensors.MustCopyFlatData[float32](outs[1])[0])
+		finite := tensors.MustCopyFlatData[float32](outs[2])[0] != 0
+		for _, o := range outs {
+			o.MustFinalizeAll()
+		}
+		if !finite {
+			stats.SkippedSteps++
+			consecutiveBad++
+			if consecutiveBad >= 10 {
+				return stats, errors.Errorf("training diverged: 10 consecutive steps with a non-finite loss in epoch %d "+
+					"(check the energy for NaN/Inf, lower the learning rate or the score clipping max_score_norm); "+
+					"the last checkpoint is kept", tr.EpochsDone+1)
+			}
+			continue
+		}
+		consecutiveBad = 0
+		stats.Loss += loss
+		stats.ESS += ess
+	}
+	good := float64(cfg.StepsPerEpoch - stats.SkippedSteps)
+	stats.Loss /= good
+	stats.ESS /= good
+	tr.EpochsDone++
+	stats.Epoch = tr.EpochsDone
+	stats.Seconds = time.Since(start).Seconds()
+	tr.History = append(tr.History, stats)
+	return stats, nil
+}
+
+// Run trains until Config.Epochs epochs are done (continuing a resumed run), saving a
+// checkpoint to checkpointDir (if not empty) every CheckpointEvery epochs and at the end.
+func (tr *Trainer) Run(checkpointDir string) error {
+	var bar *progressbar.ProgressBar
+	if tr.Progress != nil {
+		bar = progressbar.NewOptions(tr.Config.Epochs,
+			progressbar.OptionSetWriter(tr.Progress),
+			progressbar.OptionSetDescription(fmt.Sprintf("%s %s", tr.Config.Method, tr.Target.Name)),
+			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(500*time.Millisecond))
+		_ = bar.Set(tr.EpochsDone)
+	}
+	for tr.EpochsDone < tr.Config.Epochs {
+		st, err := tr.Epoch()
+		if err != nil {
+			return err
+		}
+		if bar != nil {
+			bar.Describe(fmt.Sprintf("%s %s loss %.4g ess %.2f", tr.Config.Method, tr.Target.Name, st.Loss, st.ESS))
+			_ = bar.Add(1)
+		}
+		if checkpointDir != "" && (tr.EpochsDone%tr.Config.CheckpointEvery == 0 || tr.EpochsDone == tr.Config.Epochs) {
+			if err := tr.Save(checkpointDir); err != nil {
+				return err
+			}
+		}
+	}
+	if bar != nil {
+		_ = bar.Finish()
+		fmt.Fprintln(tr.Progress)
+	}
+	return nil
+}
