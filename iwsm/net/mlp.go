@@ -23,7 +23,9 @@ type MLP struct {
 }
 
 // DefaultMLP is iDEM's GMM-40 architecture.
-func DefaultMLP() MLP { return MLP{Hidden: 128, Layers: 3, EmbedSize: 128, CoordScale: 25, TimeScale: 1} }
+func DefaultMLP() MLP {
+	return MLP{Hidden: 128, Layers: 3, EmbedSize: 128, CoordScale: 25, TimeScale: 1}
+}
 
 // sinusoidal returns [sin(s·v·f_i), cos(s·v·f_i)] for log-spaced frequencies f_i, for every
 // entry of v [..., n], giving [..., n*size].

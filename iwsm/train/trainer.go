@@ -51,7 +51,7 @@ type Trainer struct {
 	stepExec *model.Exec
 	sdeExec  *model.Exec
 
-	ckpt   *checkpoint.Handler
+	ckpt *checkpoint.Handler
 
 	buffer []float32 // flat [n, Dim], FIFO: the oldest rows are dropped first
 	rng    *rand.Rand

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/gomlx/go-xla/installer"
+	"github.com/pkg/errors"
+
+	"github.com/iwsm-go/iwsm/iwsm/evaluate"
+	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/iwsm/train"
+	"github.com/iwsm-go/iwsm/xla"
+)
+
+func parse(fs *flag.FlagSet, args []string, required ...string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	for _, name := range required {
+		if fs.Lookup(name).Value.String() == "" {
+			return usageError{fmt.Sprintf("%s: flag -%s is required", fs.Name(), name)}
+		}
+	}
+	return nil
+}
+
+func cmdTargets(args []string) error {
+	fs := flag.NewFlagSet("targets", flag.ContinueOnError)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	for _, name := range target.Names() {
+		t, err := target.ByName(name)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%-8s dim %-4d %s\n", t.Name, t.Dim, t.Description)
+	}
+	return nil
+}
+
+func cmdEnergy(args []string) error {
+	fs := flag.NewFlagSet("energy", flag.ContinueOnError)
+	name := fs.String("target", "", "target name (see 'iwsm targets')")
+	in := fs.String("in", "", "input .npy, N×d, float32 or float64")
+	out := fs.String("out", "", "output .npy of N float64 energies")
+	if err := parse(fs, args, "target", "in", "out"); err != nil {
+		return err
+	}
+	t, err := target.ByName(*name)
+	if err != nil {
+		return err
+	}
+	rows, err := npyfile.Read(*in)
+	if err != nil {
+		return err
+	}
+	backend, err := xla.Backend()
+	if err != nil {
+		return err
+	}
+	e, err := target.Energies(backend, t, rows)
+	if err != nil {
+		return errors.WithMessage(err, *in)
+	}
+	return npyfile.WriteVector(*out, e)
+}
+
+func cmdTrain(args []string) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	name := fs.String("target", "", "target name")
+	method := fs.String("method", "iwsm", "iwsm or idem")
+	budget := fs.String("budget", "smoke", "smoke, cpu or paper")
+	seed := fs.Int64("seed", 12345, "random seed")
+	out := fs.String("out", "", "results folder (resumes from its checkpoint if present)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := parse(fs, args, "target", "out"); err != nil {
+		return err
+	}
+	t, err := target.ByName(*name)
+	if err != nil {
+		return err
+	}
+	cfg, err := train.DefaultConfig(t.Name, train.Method(*method), *budget)
+	if err != nil {
+		return err
+	}
+	cfg.Seed = *seed
+	backend, err := xla.Backend()
+	if err != nil {
+		return err
+	}
+	choice, _ := xla.Selected()
+	ckptDir := filepath.Join(*out, "checkpoint")
+	var tr *train.Trainer
+	if train.HasCheckpoint(ckptDir) {
+		saved, err := train.ReadConfig(ckptDir)
+		if err != nil {
+			return err
+		}
+		if saved != cfg {
+			return errors.Errorf("%s holds a checkpoint of a different run (%s %s %s seed %d): use another -out or delete it",
+				*out, saved.Target, saved.Method, saved.Budget, saved.Seed)
+		}
+		if tr, err = train.Resume(backend, t, ckptDir); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "iwsm: resuming %s from epoch %d\n", ckptDir, tr.EpochsDone)
+	} else if tr, err = train.New(backend, t, cfg); err != nil {
+		return err
+	}
+	if !*quiet {
+		tr.Progress = os.Stderr
+	}
+	start := time.Now()
+	if err := tr.Run(ckptDir); err != nil {
+		return err
+	}
+	trainSeconds := time.Since(start).Seconds()
+	samples, err := tr.Sample(cfg.EvalSamples)
+	if err != nil {
+		return err
+	}
+	ref, err := evaluate.Reference(t, cfg.EvalSamples, rand.New(rand.NewPCG(uint64(cfg.Seed), 99)))
+	if err != nil {
+		return err
+	}
+	m, err := evaluate.Evaluate(backend, t, samples, ref)
+	if err != nil {
+		return err
+	}
+	scaled := make([][]float64, len(samples))
+	for i, r := range samples {
+		scaled[i] = make([]float64, len(r))
+		for j, v := range r {
+			scaled[i][j] = v * t.Scale
+		}
+	}
+	if err := npyfile.Write(filepath.Join(*out, "samples.npy"), scaled); err != nil {
+		return err
+	}
+	result := map[string]any{
+		"target": t.Name, "method": cfg.Method, "budget": cfg.Budget, "seed": cfg.Seed,
+		"metrics": m, "history": tr.History, "train_seconds": trainSeconds,
+		"backend": choice.Config, "go": runtime.Version(), "versions": versions(),
+		"samples_coordinates": fmt.Sprintf("target coordinates (sampler coordinates × %g)", t.Scale),
+	}
+	if err := writeJSON(filepath.Join(*out, "metrics.json"), result); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(*out, "config.json"), cfg); err != nil {
+		return err
+	}
+	fmt.Printf("%s %s (%s, seed %d): x-W2 %.4g  E-W2 %.4g", t.Name, cfg.Method, cfg.Budget, cfg.Seed, m.XW2, m.EW2)
+	if m.Modes > 0 {
+		fmt.Printf("  modes %d/%d", m.ModesCovered, m.Modes)
+	}
+	fmt.Printf("  (%.0f s, %s) -> %s\n", trainSeconds, choice.Config, *out)
+	return nil
+}
+
+func cmdSample(args []string) error {
+	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
+	dir := fs.String("checkpoint", "", "checkpoint folder (RESULTS/checkpoint)")
+	n := fs.Int("n", 1000, "number of samples")
+	out := fs.String("out", "", "output .npy, N×d in the target's coordinates")
+	if err := parse(fs, args, "checkpoint", "out"); err != nil {
+		return err
+	}
+	if *n <= 0 {
+		return usageError{fmt.Sprintf("sample: -n must be positive, got %d", *n)}
+	}
+	cfg, err := train.ReadConfig(*dir)
+	if err != nil {
+		return err
+	}
+	t, err := target.ByName(cfg.Target)
+	if err != nil {
+		return err
+	}
+	backend, err := xla.Backend()
+	if err != nil {
+		return err
+	}
+	tr, err := train.Resume(backend, t, *dir)
+	if err != nil {
+		return err
+	}
+	rows, err := tr.Sample(*n)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		for j := range r {
+			r[j] *= t.Scale
+		}
+	}
+	return npyfile.Write(*out, rows)
+}
+
+func cmdInstallXLA(args []string) error {
+	fs := flag.NewFlagSet("install-xla", flag.ContinueOnError)
+	plugin := fs.String("plugin", "cpu", "PJRT plugin to install: cpu or cuda")
+	path := fs.String("path", "", "install directory (default ~/.local/lib); a go-xla folder is created in it")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "iwsm: downloading the %s PJRT plugin (needs internet access)...\n", *plugin)
+	if err := installer.AutoInstallPlugin(*plugin, *path, true, installer.Normal); err != nil {
+		return errors.WithMessagef(err, "installing PJRT plugin %s", *plugin)
+	}
+	fmt.Fprintf(os.Stderr, "iwsm: done; IWSM_BACKEND=auto (the default) now picks xla:%s\n", *plugin)
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return errors.Wrapf(err, "encoding %s", path)
+	}
+	return npyfile.WriteFileAtomic(path, append(raw, '\n'))
+}
+
+func versions() map[string]string {
+	out := map[string]string{}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			switch d.Path {
+			case "github.com/gomlx/gomlx", "github.com/gomlx/compute", "github.com/gomlx/go-xla":
+				out[d.Path] = d.Version
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,70 @@
+// Command iwsm trains and evaluates IWSM/iDEM diffusion samplers from the command line,
+// through the same library calls the notebooks use.
+//
+//	iwsm targets
+//	iwsm energy -target dw4 -in X.npy -out E.npy
+//	iwsm train -target gmm40 -method iwsm -budget smoke -seed 1 -out results/gmm40-iwsm
+//	iwsm sample -checkpoint results/gmm40-iwsm/checkpoint -n 1000 -out S.npy
+//	iwsm install-xla -plugin cpu      (on a connected machine; the only command that downloads)
+//
+// Errors print one line and exit with status 1 (2 for usage errors).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	cmds := map[string]func([]string) error{
+		"targets":     cmdTargets,
+		"energy":      cmdEnergy,
+		"train":       cmdTrain,
+		"sample":      cmdSample,
+		"install-xla": cmdInstallXLA,
+	}
+	cmd, ok := cmds[os.Args[1]]
+	if !ok {
+		if os.Args[1] != "-h" && os.Args[1] != "help" && os.Args[1] != "--help" {
+			fmt.Fprintf(os.Stderr, "iwsm: unknown command %q\n", os.Args[1])
+		}
+		usage()
+		os.Exit(2)
+	}
+	if err := cmd(os.Args[2:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(os.Stderr, "iwsm:", err)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "iwsm:", err)
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage: iwsm <command> [flags]
+
+commands:
+  targets      list the built-in targets and their dimensions
+  energy       energies of the rows of a .npy file
+  train        train IWSM or iDEM and write samples, metrics, config and checkpoint
+  sample       draw samples from a trained checkpoint
+  install-xla  download a PJRT plugin (connected machines only) so that XLA can be used
+
+Run 'iwsm <command> -h' for the flags of a command.
+`)
+}

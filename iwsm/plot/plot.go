@@ -1,0 +1,153 @@
+// Package plot draws the figures of the IWSM experiments with gonum/plot: a 2-D target's
+// energy contours with generated samples on top (the papers' GMM figure), and training
+// curves. Figures are returned as *plot.Plot and encoded to PNG, SVG or PDF for notebooks
+// (inline PNG) and papers (vector formats sized for a two-column layout).
+package plot
+
+import (
+	"bytes"
+	"image/color"
+	"math"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/compute"
+	"github.com/pkg/errors"
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/iwsm-go/iwsm/iwsm/target"
+)
+
+// ColumnWidth is the width of one column of a two-column paper (3.3 inches).
+const ColumnWidth = 3.3 * vg.Inch
+
+// grid implements plotter.GridXYZ over a regular grid of energies.
+type grid struct {
+	xs, ys []float64
+	z      []float64 // row-major [len(ys)][len(xs)]
+}
+
+func (g grid) Dims() (c, r int)   { return len(g.xs), len(g.ys) }
+func (g grid) Z(c, r int) float64 { return g.z[r*len(g.xs)+c] }
+func (g grid) X(c int) float64    { return g.xs[c] }
+func (g grid) Y(r int) float64    { return g.ys[r] }
+
+// Energy2D returns the contour plot of a 2-D target's log-density -E over [lo, hi]² (in the
+// target's own coordinates, i.e. sampler coordinates × Scale) on an n×n grid. -E is floored
+// at max(-E) - 50 so that the contours show the modes rather than the far tails.
+func Energy2D(backend compute.Backend, t *target.Target, lo, hi float64, n int) (*gplot.Plot, error) {
+	if t.Dim != 2 {
+		return nil, errors.Errorf("Energy2D needs a 2-D target, %s has dimension %d", t.Name, t.Dim)
+	}
+	if n < 2 || !(hi > lo) {
+		return nil, errors.Errorf("Energy2D: need n >= 2 and hi > lo, got n=%d [%g, %g]", n, lo, hi)
+	}
+	g := grid{xs: make([]float64, n), ys: make([]float64, n)}
+	for i := range g.xs {
+		g.xs[i] = lo + (hi-lo)*float64(i)/float64(n-1)
+		g.ys[i] = g.xs[i]
+	}
+	rows := make([][]float64, 0, n*n)
+	for _, y := range g.ys {
+		for _, x := range g.xs {
+			rows = append(rows, []float64{x / t.Scale, y / t.Scale})
+		}
+	}
+	e, err := target.Energies(backend, t, rows)
+	if err != nil {
+		return nil, err
+	}
+	g.z = make([]float64, len(e))
+	top := math.Inf(-1)
+	for i, v := range e {
+		g.z[i] = -v
+		top = math.Max(top, -v)
+	}
+	for i := range g.z {
+		g.z[i] = math.Max(g.z[i], top-50)
+	}
+	p := gplot.New()
+	p.Title.Text = t.Name + ": log density"
+	p.X.Label.Text, p.Y.Label.Text = "x₁", "x₂"
+	levels := make([]float64, 12)
+	for i := range levels {
+		levels[i] = top - 50 + 50*float64(i+1)/13
+	}
+	c := plotter.NewContour(g, levels, moreland.SmoothBlueRed().Palette(len(levels)))
+	p.Add(c)
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo, hi
+	return p, nil
+}
+
+// AddSamples scatters 2-D samples (target coordinates) on p.
+func AddSamples(p *gplot.Plot, samples [][]float64, label string) error {
+	pts := make(plotter.XYs, 0, len(samples))
+	for i, s := range samples {
+		if len(s) != 2 {
+			return errors.Errorf("sample %d has dimension %d, want 2", i, len(s))
+		}
+		pts = append(pts, plotter.XY{X: s[0], Y: s[1]})
+	}
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		return errors.Wrap(err, "scatter")
+	}
+	sc.GlyphStyle.Shape = draw.CircleGlyph{}
+	sc.GlyphStyle.Radius = vg.Points(1.2)
+	sc.GlyphStyle.Color = color.RGBA{R: 20, G: 20, B: 20, A: 200}
+	p.Add(sc)
+	if label != "" {
+		p.Legend.Add(label, sc)
+		p.Legend.Top = true
+	}
+	return nil
+}
+
+// Curve returns a line plot of ys against 1..len(ys) (e.g. loss or ESS per epoch).
+func Curve(title, ylabel string, ys []float64) (*gplot.Plot, error) {
+	pts := make(plotter.XYs, len(ys))
+	for i, y := range ys {
+		pts[i] = plotter.XY{X: float64(i + 1), Y: y}
+	}
+	p := gplot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, "epoch", ylabel
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return nil, errors.Wrap(err, "line")
+	}
+	p.Add(l)
+	return p, nil
+}
+
+// PNG renders p as a PNG of the given size (for inline display).
+func PNG(p *gplot.Plot, w, h vg.Length) ([]byte, error) {
+	wt, err := p.WriterTo(w, h, "png")
+	if err != nil {
+		return nil, errors.Wrap(err, "rendering PNG")
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return nil, errors.Wrap(err, "rendering PNG")
+	}
+	return buf.Bytes(), nil
+}
+
+// Save writes p to each path; the format follows the extension (.png, .svg, .pdf).
+func Save(p *gplot.Plot, w, h vg.Length, paths ...string) error {
+	for _, path := range paths {
+		ext := strings.TrimPrefix(filepath.Ext(path), ".")
+		switch ext {
+		case "png", "svg", "pdf":
+		default:
+			return errors.Errorf("cannot save figure as %q: use .png, .svg or .pdf", path)
+		}
+		if err := p.Save(w, h, path); err != nil {
+			return errors.Wrapf(err, "saving %s", path)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package plot
+
+import (
+	"bytes"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gomlx/compute/gobackend"
+
+	"github.com/iwsm-go/iwsm/iwsm/target"
+)
+
+func TestEnergyContourWithSamplesRendersAllFormats(t *testing.T) {
+	b, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := target.GMM40()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Energy2D(b, tg, -50, 50, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := AddSamples(p, [][]float64{{0, 0}, {10, -10}}, "samples"); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := PNG(p, ColumnWidth, ColumnWidth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	if img.Bounds().Dx() < 200 {
+		t.Errorf("PNG width %d too small", img.Bounds().Dx())
+	}
+	dir := t.TempDir()
+	paths := []string{filepath.Join(dir, "f.png"), filepath.Join(dir, "f.svg"), filepath.Join(dir, "f.pdf")}
+	if err := Save(p, ColumnWidth, ColumnWidth, paths...); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range paths {
+		if st, err := os.Stat(path); err != nil || st.Size() < 1000 {
+			t.Errorf("%s missing or tiny: %v", path, err)
+		}
+	}
+	if err := Save(p, ColumnWidth, ColumnWidth, filepath.Join(dir, "f.gif")); err == nil {
+		t.Error("saving .gif: no error")
+	}
+	if _, err := Energy2D(b, target.DW4(), -1, 1, 10); err == nil {
+		t.Error("Energy2D on an 8-D target: no error")
+	}
+}
