@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute"
+	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/pkg/errors"
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -83,7 +84,7 @@ func Energy2D(backend compute.Backend, t *target.Target, lo, hi float64, n int) 
 	return p, nil
 }
 
-// AddSamples scatters 2-D samples (target coordinates) on p.
+// AddSamples scatters 2-D samples (target coordinates) on p, keeping p's axis ranges.
 func AddSamples(p *gplot.Plot, samples [][]float64, label string) error {
 	pts := make(plotter.XYs, 0, len(samples))
 	for i, s := range samples {
@@ -99,7 +100,12 @@ func AddSamples(p *gplot.Plot, samples [][]float64, label string) error {
 	sc.GlyphStyle.Shape = draw.CircleGlyph{}
 	sc.GlyphStyle.Radius = vg.Points(1.2)
 	sc.GlyphStyle.Color = color.RGBA{R: 20, G: 20, B: 20, A: 200}
+	// Keep the axes of the contour plot: samples far out should not zoom the modes away.
+	xmin, xmax, ymin, ymax := p.X.Min, p.X.Max, p.Y.Min, p.Y.Max
 	p.Add(sc)
+	if xmax > xmin && ymax > ymin {
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xmin, xmax, ymin, ymax
+	}
 	if label != "" {
 		p.Legend.Add(label, sc)
 		p.Legend.Top = true
@@ -149,5 +155,19 @@ func Save(p *gplot.Plot, w, h vg.Length, paths ...string) error {
 			return errors.Wrapf(err, "saving %s", path)
 		}
 	}
+	return nil
+}
+
+// Show displays p inline as a PNG (1.5 columns wide) when running inside a GoNB notebook,
+// and does nothing elsewhere, so library code and command-line runs can call it freely.
+func Show(p *gplot.Plot) error {
+	if !gonbui.IsNotebook {
+		return nil
+	}
+	raw, err := PNG(p, 1.5*ColumnWidth, 1.5*ColumnWidth)
+	if err != nil {
+		return err
+	}
+	gonbui.DisplayPNG(raw)
 	return nil
 }

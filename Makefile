@@ -1,0 +1,72 @@
+# IWSM for Go notebooks.
+#
+#   make run     install what is missing, then execute notebooks/*.ipynb (IWSM_BUDGET, default cpu)
+#   make test    install what is missing, then go vet, go test, the kernel check and the
+#                notebooks at IWSM_BUDGET=smoke (what .ci/run runs)
+#   make install     kernel/install.sh: Jupyter (Debian packages), go mod download, gonb, goimports,
+#                    gopls, the "Go (IWSM)" kernel, and a warm build cache (go build ./...)
+#   make bench       benchmarks of ./iwsm/... (also written to results/bench.txt)
+#   make clean       remove results/
+#   make uninstall   remove the go-iwsm Jupyter kernel (and its gonb/goimports/gopls)
+#
+# Without make, the same steps are: bash kernel/install.sh; bash scripts/run_notebooks.sh
+# (run), or go vet ./... && go test ./... && bash kernel/check.sh &&
+# IWSM_BUDGET=smoke bash scripts/run_notebooks.sh (test).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Go may not be on PATH on a fresh machine (Go's tarball lives in /usr/local/go).
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+export PATH := $(patsubst %/,%,$(dir $(GO))):$(PATH)
+
+IWSM_BUDGET ?= cpu
+
+.PHONY: help install run test vet gotest kernel-check notebooks notebooks-smoke bench clean uninstall
+
+help:
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+
+install:
+	bash kernel/install.sh
+
+run: install
+	IWSM_BUDGET=$(IWSM_BUDGET) bash scripts/run_notebooks.sh
+
+# One recipe, so the steps run in this order even under make -j.
+test: install
+	$(GO) vet ./...
+	$(GO) test ./...
+	bash kernel/check.sh
+	IWSM_BUDGET=smoke bash scripts/run_notebooks.sh
+
+vet:
+	$(GO) vet ./...
+
+gotest:
+	$(GO) test ./...
+
+kernel-check:
+	bash kernel/check.sh
+
+notebooks:
+	IWSM_BUDGET=$(IWSM_BUDGET) bash scripts/run_notebooks.sh
+
+notebooks-smoke:
+	IWSM_BUDGET=smoke bash scripts/run_notebooks.sh
+
+bench:
+	mkdir -p results
+	$(GO) test -run '^$$' -bench . ./iwsm/... | tee results/bench.txt
+
+clean:
+	rm -rf results
+
+uninstall:
+	@source kernel/lib.sh; j="$$(iwsm_find_jupyter || true)"; \
+	if [[ -n "$$j" ]] && "$$j" kernelspec list >/dev/null 2>&1; then \
+	  "$$j" kernelspec remove -f "$$IWSM_KERNEL_NAME" || true; \
+	fi; \
+	d="$$( { [[ -n "$$j" ]] && iwsm_kernel_dir "$$j"; } || echo "$${JUPYTER_DATA_DIR:-$$HOME/.local/share/jupyter}/kernels/$$IWSM_KERNEL_NAME")"; \
+	rm -rf "$$d"; echo "removed kernel $$IWSM_KERNEL_NAME ($$d)"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# scripts/run_notebooks.sh: execute the notebooks headless and fail on any failed cell.
+#
+#   IWSM_BUDGET=smoke scripts/run_notebooks.sh                 # all of notebooks/*.ipynb
+#   scripts/run_notebooks.sh notebooks/gmm40.ipynb             # just these
+#
+# For each notebook N it runs `jupyter nbconvert --to notebook --execute` with the "go-iwsm"
+# kernel (kernel/install.sh registers it), with, in the environment of every cell:
+#   IWSM_BUDGET   smoke | cpu | paper   (default cpu; `make test` and CI use smoke)
+#   IWSM_RESULTS  <repo>/results/N/     (where the notebook writes samples, metrics, figures)
+# The executed notebook goes to results/notebooks/N.ipynb and the kernel's log to
+# results/notebooks/N.log. All cells run (--allow-errors) so the executed notebook shows every
+# failure; then scripts/check_notebook.py fails the notebook on any error output or any output
+# text with "panic:", "exit status N" or a goroutine dump (GoNB reports some run-time failures
+# only as text), printing the notebook and cell.
+#
+# Per-cell timeout: IWSM_CELL_TIMEOUT seconds, default by budget: smoke 300, cpu 7200,
+# paper none. A cell that times out fails its notebook.
+# Exit status: 0 when every notebook passed, 1 otherwise. Last line: "notebooks: N passed, M failed".
+set -euo pipefail
+
+# shellcheck source=kernel/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../kernel/lib.sh"
+ROOT="$(iwsm_root)"
+cd "$ROOT"
+
+BUDGET="${IWSM_BUDGET:-cpu}"
+case "$BUDGET" in
+  smoke) default_timeout=300 ;;
+  cpu) default_timeout=7200 ;;
+  paper) default_timeout=-1 ;;
+  *) iwsm_die "IWSM_BUDGET='$BUDGET': use smoke, cpu or paper" ;;
+esac
+TIMEOUT="${IWSM_CELL_TIMEOUT:-$default_timeout}"
+
+JUPYTER_CMD="$(iwsm_find_jupyter)" || iwsm_die "no Jupyter with nbconvert found: run 'make install' (kernel/install.sh)"
+iwsm_check_kernel_registered "$JUPYTER_CMD" "$ROOT" || exit 1
+PY="$(iwsm_jupyter_python "$JUPYTER_CMD")"
+
+if (($# > 0)); then
+  notebooks=("$@")
+else
+  shopt -s nullglob
+  notebooks=(notebooks/*.ipynb)
+  shopt -u nullglob
+fi
+if ((${#notebooks[@]} == 0)); then
+  echo "run_notebooks: no notebooks/*.ipynb to run"
+  echo "notebooks: 0 passed, 0 failed"
+  exit 0
+fi
+
+OUT="$ROOT/results/notebooks"
+mkdir -p "$OUT"
+echo "run_notebooks: ${#notebooks[@]} notebook(s), IWSM_BUDGET=$BUDGET, per-cell timeout ${TIMEOUT}s, kernel $IWSM_KERNEL_NAME"
+passed=0
+failed=()
+for nb in "${notebooks[@]}"; do
+  [[ -f "$nb" ]] || iwsm_die "no such notebook: $nb"
+  name="$(basename "$nb" .ipynb)"
+  export IWSM_BUDGET="$BUDGET"
+  export IWSM_RESULTS="$ROOT/results/$name/"
+  mkdir -p "$IWSM_RESULTS"
+  rm -f "$OUT/$name.ipynb"
+  log="$OUT/$name.log"
+  echo "--- $nb (results in results/$name/)"
+  start=$SECONDS
+  ok=1
+  # The kernel's cwd is the notebook's directory (nbconvert's default), as in interactive use.
+  if ! "$JUPYTER_CMD" nbconvert --to notebook --execute --allow-errors \
+      --ExecutePreprocessor.kernel_name="$IWSM_KERNEL_NAME" \
+      --ExecutePreprocessor.timeout="$TIMEOUT" \
+      --ExecutePreprocessor.startup_timeout=120 \
+      --output-dir "$OUT" --output "$name.ipynb" "$nb" >"$log" 2>&1; then
+    ok=0
+    echo "FAIL $nb: nbconvert failed (a cell timed out after ${TIMEOUT}s, or the kernel died); end of $log:"
+    # nbconvert's own message: from its last "SomethingError:" line on (else the last lines),
+    # leaving out GoNB's log lines (klog: "I1128 12:00:00.000000 ...").
+    grep -v '^[IWEF][0-9]\{4\} ' "$log" | awk '
+      { line[NR] = $0 } /^[A-Za-z_.]*(Error|Exception)[A-Za-z]*:/ { from = NR }
+      END { if (!from || NR - from > 40) from = NR - 24; if (from < 1) from = 1
+            for (i = from; i <= NR; i++) print "    " line[i] }'
+  fi
+  if [[ -f "$OUT/$name.ipynb" ]]; then
+    # shellcheck disable=SC2086  # $PY may be "/usr/bin/env python3"
+    $PY "$ROOT/scripts/check_notebook.py" "$OUT/$name.ipynb" --label "$nb" || ok=0
+  fi
+  if ((ok)); then
+    passed=$((passed + 1))
+    echo "ok   $nb ($((SECONDS - start)) s) -> results/notebooks/$name.ipynb"
+  else
+    failed+=("$nb")
+    if [[ -f "$OUT/$name.ipynb" ]]; then copy="executed copy results/notebooks/$name.ipynb"; else copy="no executed copy"; fi
+    echo "FAIL $nb ($((SECONDS - start)) s): $copy, log results/notebooks/$name.log"
+  fi
+done
+
+echo
+if ((${#failed[@]})); then
+  echo "failed notebooks: ${failed[*]}"
+fi
+echo "notebooks: $passed passed, ${#failed[@]} failed"
+((${#failed[@]} == 0))
