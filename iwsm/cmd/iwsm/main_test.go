@@ -1,0 +1,64 @@
+package main
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+)
+
+func TestEnergyCommand(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "x.npy"), filepath.Join(dir, "e.npy")
+	// Two DW-4 configurations: a square of side 4 has four pairs at d=4 (energy 0 each) and
+	// two diagonals at d=4√2.
+	square := []float64{0, 0, 4, 0, 4, 4, 0, 4}
+	if err := npyfile.Write(in, [][]float64{square, square}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdEnergy([]string{"-target", "dw4", "-in", in, "-out", out}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := npyfile.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := 4*math.Sqrt2 - 4
+	want := 2 * (0.9*math.Pow(r, 4) - 4*r*r)
+	if len(e) != 2 || math.Abs(e[0][0]-want) > 1e-9 {
+		t.Fatalf("energies %v, want %v", e, want)
+	}
+}
+
+func TestCommandErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.npy")
+	os.WriteFile(bad, []byte("not numpy"), 0o644)
+	wrongDim := filepath.Join(dir, "w.npy")
+	npyfile.Write(wrongDim, [][]float64{{1, 2, 3}})
+	nan := filepath.Join(dir, "nan.npy")
+	npyfile.Write(nan, [][]float64{{1, math.NaN()}})
+	for name, args := range map[string][]string{
+		"unknown target":  {"-target", "nope", "-in", bad, "-out", filepath.Join(dir, "o.npy")},
+		"unreadable file": {"-target", "dw4", "-in", bad, "-out", filepath.Join(dir, "o.npy")},
+		"missing file":    {"-target", "dw4", "-in", filepath.Join(dir, "none.npy"), "-out", filepath.Join(dir, "o.npy")},
+		"wrong dimension": {"-target", "dw4", "-in", wrongDim, "-out", filepath.Join(dir, "o.npy")},
+		"NaN input":       {"-target", "gmm40", "-in", nan, "-out", filepath.Join(dir, "o.npy")},
+		"missing flag":    {"-target", "dw4"},
+	} {
+		err := cmdEnergy(args)
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "\n") || strings.Contains(msg, "goroutine") {
+			t.Errorf("%s: error is not one line: %q", name, msg)
+		}
+	}
+	if err := cmdTrain([]string{"-target", "gmm40", "-budget", "huge", "-out", dir}); err == nil {
+		t.Error("unknown budget: no error")
+	}
+}
