@@ -8,8 +8,6 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/pkg/errors"
-
-	"github.com/iwsm-go/iwsm/iwsm/gmath"
 )
 
 // Geometric is the VE schedule σ(t) = σ_min^(1-t) σ_max^t, t ∈ [0, 1] (Song et al. 2021,
@@ -42,15 +40,4 @@ func (s Geometric) G2(t float64) float64 {
 // SigmaNode returns σ(t) for a node t of any shape.
 func (s Geometric) SigmaNode(t *Node) *Node {
 	return MulScalar(Exp(MulScalar(t, math.Log(s.SigmaMax/s.SigmaMin))), s.SigmaMin)
-}
-
-// Noise draws standard Gaussian noise of x's shape from the given normal sampler; for
-// particle systems (nParticles > 0) it is projected onto the zero-centre-of-mass subspace,
-// where the target lives.
-func Noise(normal func(*Node) *Node, like *Node, nParticles, spatialDim int) *Node {
-	z := normal(like)
-	if nParticles > 0 {
-		z = gmath.RemoveMean(z, nParticles, spatialDim)
-	}
-	return z
 }
