@@ -61,8 +61,12 @@ func HistogramTVD(a, b []float64, bins int, lo, hi float64) (float64, error) {
 // the consequence inherited from iDEM: generated samples falling outside the reference
 // range do not count against the sampler.
 //
-// ReferenceHistogramTVD returns an error if bins < 1, ref is empty or not finite, gen
-// holds NaN, or no generated value falls inside the reference range.
+// When no generated value falls inside the reference range the two distributions share
+// no bin and the distance is 1 (numpy would divide by zero; a sampler that misses the
+// reference entirely must score worst, not fail the evaluation).
+//
+// ReferenceHistogramTVD returns an error if bins < 1, ref is empty or not finite, gen is
+// empty or holds NaN.
 func ReferenceHistogramTVD(gen, ref []float64, bins int) (float64, error) {
 	if err := checkScalars(ref); err != nil {
 		return 0, errors.WithMessage(err, "metrics.ReferenceHistogramTVD: reference set")
@@ -73,6 +77,21 @@ func ReferenceHistogramTVD(gen, ref []float64, bins int) (float64, error) {
 	}
 	if lo == hi {
 		lo, hi = lo-0.5, hi+0.5
+	}
+	inRange := 0
+	for _, v := range gen {
+		if math.IsNaN(v) {
+			return 0, errors.New("metrics.ReferenceHistogramTVD: generated set holds NaN")
+		}
+		if v >= lo && v <= hi {
+			inRange++
+		}
+	}
+	if len(gen) == 0 {
+		return 0, errors.New("metrics.ReferenceHistogramTVD: generated set is empty")
+	}
+	if inRange == 0 && bins >= 1 {
+		return 1, nil
 	}
 	tvd, err := HistogramTVD(ref, gen, bins, lo, hi)
 	if err != nil {

@@ -815,3 +815,13 @@ func benchmarkW2(b *testing.B, n int) {
 
 func BenchmarkW2_1000(b *testing.B) { benchmarkW2(b, 1000) }
 func BenchmarkW2_5000(b *testing.B) { benchmarkW2(b, 5000) }
+
+func TestReferenceHistogramTVDWhenGeneratedMissesTheRange(t *testing.T) {
+	got, err := ReferenceHistogramTVD([]float64{10, 11, 12}, []float64{0, 1, 2}, 20)
+	if err != nil || got != 1 {
+		t.Fatalf("all generated values outside the reference range: got %v, %v; want 1, nil", got, err)
+	}
+	if _, err := ReferenceHistogramTVD(nil, []float64{0, 1}, 20); err == nil {
+		t.Error("empty generated set: no error")
+	}
+}

@@ -5,6 +5,7 @@
 //	iwsm energy -target dw4 -in X.npy -out E.npy
 //	iwsm train -target gmm40 -method iwsm -budget smoke -seed 1 -out results/gmm40-iwsm
 //	iwsm sample -checkpoint results/gmm40-iwsm/checkpoint -n 1000 -out S.npy
+//	iwsm eval -target dw4 -samples S.npy [-reference R.npy] -out M.json
 //	iwsm install-xla -plugin cpu      (on a connected machine; the only command that downloads)
 //
 // Errors print one line and exit with status 1 (2 for usage errors).
@@ -27,6 +28,7 @@ func main() {
 		"energy":      cmdEnergy,
 		"train":       cmdTrain,
 		"sample":      cmdSample,
+		"eval":        cmdEval,
 		"install-xla": cmdInstallXLA,
 	}
 	cmd, ok := cmds[os.Args[1]]
@@ -63,6 +65,7 @@ commands:
   energy       energies of the rows of a .npy file
   train        train IWSM or iDEM and write samples, metrics, config and checkpoint
   sample       draw samples from a trained checkpoint
+  eval         metrics of samples against a reference (built-in or given)
   install-xla  download a PJRT plugin (connected machines only) so that XLA can be used
 
 Run 'iwsm <command> -h' for the flags of a command.

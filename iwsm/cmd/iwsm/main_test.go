@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -60,5 +61,45 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 	}
 	if err := cmdTrain([]string{"-target", "gmm40", "-budget", "huge", "-out", dir}); err == nil {
 		t.Error("unknown budget: no error")
+	}
+}
+
+// Evaluating held-out DW-4 reference configurations against the built-in test split must
+// give a much smaller x-W2 and distance TVD than a stretched copy of the same samples.
+func TestEvalCommandOnReferenceData(t *testing.T) {
+	dir := t.TempDir()
+	ref, err := npyfile.Read("../../target/data/test_split_DW4.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval := func(rows [][]float64, name string) map[string]float64 {
+		path, out := filepath.Join(dir, name+".npy"), filepath.Join(dir, name+".json")
+		if err := npyfile.Write(path, rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmdEval([]string{"-target", "dw4", "-samples", path, "-out", out}); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]float64{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	good := eval(ref[9500:], "good")
+	stretched := make([][]float64, 500)
+	for i, r := range ref[9500:] {
+		stretched[i] = make([]float64, len(r))
+		for j, v := range r {
+			stretched[i][j] = 1.5 * v
+		}
+	}
+	bad := eval(stretched, "bad")
+	if !(good["x_w2"] < bad["x_w2"]) || !(good["dist_tvd"] < 0.2) || !(bad["dist_tvd"] > 2*good["dist_tvd"]) {
+		t.Errorf("reference samples: %v; stretched: %v", good, bad)
 	}
 }
