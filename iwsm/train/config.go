@@ -58,7 +58,9 @@ type Config struct {
 	// EvalSamples is the number of samples generated at the end for metrics.
 	EvalSamples int `json:"eval_samples"`
 
-	Net net.MLP `json:"net"`
+	// Net is the score network of low-dimensional targets; EGNN that of particle systems.
+	Net  net.MLP  `json:"net"`
+	EGNN net.EGNN `json:"egnn"`
 }
 
 // DefaultConfig returns the configuration of a target at a named budget. The paper budget
@@ -72,19 +74,33 @@ func DefaultConfig(targetName string, method Method, budget string) (Config, err
 	switch targetName {
 	case "gmm40":
 		c.SigmaMin, c.SigmaMax, c.K, c.MaxScoreNorm, c.LambdaH, c.LearningRate = 1e-5, 1, 500, 70, true, 5e-4
+	case "dw4":
+		c.SigmaMin, c.SigmaMax = 1e-5, 3
+		c.EGNN = net.EGNN{Particles: 4, SpatialDim: 2, Hidden: 128, Layers: 3}
+	case "lj13":
+		c.SigmaMin, c.SigmaMax = 0.01, 2
+		c.EGNN = net.EGNN{Particles: 13, SpatialDim: 3, Hidden: 128, Layers: 5}
+	case "lj55":
+		c.SigmaMin, c.SigmaMax, c.K, c.BatchSize, c.SamplesPerEpoch, c.Epochs = 0.5, 4, 100, 128, 128, 2000
+		c.EGNN = net.EGNN{Particles: 55, SpatialDim: 3, Hidden: 128, Layers: 5}
 	default:
-		return c, errors.Errorf("no training configuration for target %q yet: training is implemented for gmm40 "+
-			"(the particle targets need the EGNN, not implemented yet)", targetName)
+		return c, errors.Errorf("no training configuration for target %q: built-in configurations exist for "+
+			"gmm40, dw4, lj13 and lj55 (gmm120's construction is not implemented)", targetName)
 	}
 	switch budget {
 	case "paper":
 	case "cpu":
-		c.Epochs, c.StepsPerEpoch, c.IntegrationSteps, c.K, c.BatchSize = 60, 50, 200, 200, 256
+		c.Epochs, c.StepsPerEpoch, c.IntegrationSteps, c.K, c.BatchSize = 60, 50, 200, min(c.K, 200), min(c.BatchSize, 256)
 		c.CheckpointEvery = 5
+		if c.EGNN.Particles > 0 {
+			c.EGNN.Hidden, c.Epochs, c.K = 64, 30, min(c.K, 100)
+		}
 	case "smoke":
 		c.Epochs, c.StepsPerEpoch, c.IntegrationSteps, c.K, c.BatchSize = 3, 10, 50, 64, 128
 		c.InitialSamples, c.SamplesPerEpoch, c.EvalSamples, c.CheckpointEvery = 256, 256, 500, 1
 		c.Net.Hidden, c.Net.EmbedSize = 64, 32
+		c.EGNN.Hidden, c.EGNN.Layers = 32, 2
+		c.K = min(c.K, 64)
 	default:
 		return c, errors.Errorf("unknown budget %q: use smoke, cpu or paper", budget)
 	}
@@ -116,6 +132,9 @@ func (c Config) Validate(t *target.Target) error {
 		check(c.LearningRate > 0, "learning_rate must be positive, got %g", c.LearningRate),
 		check(c.EvalSamples > 0, "eval_samples must be positive, got %d", c.EvalSamples),
 		check(c.Net.Hidden > 0 && c.Net.Layers > 0 && c.Net.EmbedSize >= 2, "network sizes must be positive"),
+		check(t == nil || !t.IsParticleSystem() || (c.EGNN.Particles == t.Particles && c.EGNN.SpatialDim == t.SpatialDim &&
+			c.EGNN.Hidden > 0 && c.EGNN.Layers > 0), "particle target %s needs an EGNN for %d particles in %dD, got %+v",
+			nameOf(t), particlesOf(t), spatialOf(t), c.EGNN),
 		check(t == nil || t.Name == c.Target, "config is for target %q but trainer got %q", c.Target, nameOf(t)),
 	} {
 		if err != nil {
@@ -130,4 +149,18 @@ func nameOf(t *target.Target) string {
 		return ""
 	}
 	return t.Name
+}
+
+func particlesOf(t *target.Target) int {
+	if t == nil {
+		return 0
+	}
+	return t.Particles
+}
+
+func spatialOf(t *target.Target) int {
+	if t == nil {
+		return 0
+	}
+	return t.SpatialDim
 }

@@ -99,3 +99,39 @@ func TestConfigErrors(t *testing.T) {
 		t.Error("unknown budget: no error")
 	}
 }
+
+// A particle system trains end to end with the EGNN, and its samples stay on the
+// zero-centre-of-mass subspace.
+func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
+	backend, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := DefaultConfig("dw4", IWSM, "smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Epochs, cfg.StepsPerEpoch, cfg.IntegrationSteps = 1, 3, 10
+	tr, err := New(backend, target.DW4(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Run(""); err != nil {
+		t.Fatal(err)
+	}
+	samples, err := tr.Sample(20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range samples {
+		for k := 0; k < 2; k++ {
+			com := 0.0
+			for p := 0; p < 4; p++ {
+				com += r[p*2+k]
+			}
+			if math.Abs(com) > 1e-4 {
+				t.Fatalf("sample %d: centre of mass %v on axis %d", i, com/4, k)
+			}
+		}
+	}
+}

@@ -107,11 +107,10 @@ func (tr *Trainer) normal(scope *model.Scope, like shapes.Shape, g *Graph) *Node
 
 // score is the network s_θ(x, t).
 func (tr *Trainer) score(scope *model.Scope, x, t *Node) *Node {
-	s := tr.Config.Net.Score(scope.In("score"), x, t)
 	if tr.Target.IsParticleSystem() {
-		s = gmath.RemoveMean(s, tr.Target.Particles, tr.Target.SpatialDim)
+		return tr.Config.EGNN.Score(scope.In("egnn"), x, t) // already centre-of-mass free
 	}
-	return s
+	return tr.Config.Net.Score(scope.In("score"), x, t)
 }
 
 // trainStepGraph builds one gradient step. x0 [B, d] are buffer samples, buffer [N, d] the
