@@ -11,11 +11,14 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/go-xla/installer"
 	"github.com/pkg/errors"
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/plot"
+	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
@@ -161,6 +164,9 @@ func cmdTrain(args []string) error {
 		return err
 	}
 	if err := writeJSON(filepath.Join(*out, "config.json"), cfg); err != nil {
+		return err
+	}
+	if err := writeFigures(backend, t, tr, scaled, filepath.Join(*out, "figures")); err != nil {
 		return err
 	}
 	fmt.Printf("%s %s (%s, seed %d): x-W2 %.4g  E-W2 %.4g", t.Name, cfg.Method, cfg.Budget, cfg.Seed, m.XW2, m.EW2)
@@ -309,5 +315,74 @@ func cmdEval(args []string) error {
 		return err
 	}
 	fmt.Printf("%s: n %d  x-W2 %.4g  E-W2 %.4g -> %s\n", t.Name, m.N, m.XW2, m.EW2, *out)
+	return nil
+}
+
+// writeFigures writes the training curves and, for 2-D targets, the samples over the
+// target's contours, each as PNG, SVG and PDF sized for one paper column.
+func writeFigures(backend compute.Backend, t *target.Target, tr *train.Trainer, samples [][]float64, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errors.Wrapf(err, "creating %s", dir)
+	}
+	formats := func(name string) []string {
+		return []string{filepath.Join(dir, name+".png"), filepath.Join(dir, name+".svg"), filepath.Join(dir, name+".pdf")}
+	}
+	var loss, ess []float64
+	for _, h := range tr.History {
+		loss, ess = append(loss, h.Loss), append(ess, h.ESS)
+	}
+	for _, c := range []struct {
+		name, label string
+		ys          []float64
+	}{{"loss", "training loss", loss}, {"ess", "normalised ESS of the weights", ess}} {
+		p, err := plot.Curve(fmt.Sprintf("%s %s", t.Name, tr.Config.Method), c.label, c.ys)
+		if err != nil {
+			return err
+		}
+		if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats(c.name)...); err != nil {
+			return err
+		}
+	}
+	if t.Dim == 2 {
+		half := 1.2 * t.Scale
+		p, err := plot.Energy2D(backend, t, -half, half, 150)
+		if err != nil {
+			return err
+		}
+		if err := plot.AddSamples(p, samples, string(tr.Config.Method)+" samples"); err != nil {
+			return err
+		}
+		if err := plot.Save(p, plot.ColumnWidth, plot.ColumnWidth, formats("samples")...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cmdTable(args []string) error {
+	fs := flag.NewFlagSet("table", flag.ContinueOnError)
+	out := fs.String("out", "", "folder for table.md, table.csv and table.tex")
+	caption := fs.String("caption", "Sampling metrics (mean ± std over seeds).", "LaTeX caption")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() == 0 {
+		return usageError{"table: usage: iwsm table -out DIR RESULTS_DIR..."}
+	}
+	var runs []report.Run
+	for _, dir := range fs.Args() {
+		r, err := report.ReadRun(dir)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, r)
+	}
+	tab := report.Collect(runs, []string{"x_w2", "e_w2", "energy_tvd", "dist_tvd", "modes_covered"})
+	for name, body := range map[string]string{"table.md": tab.Markdown(), "table.csv": tab.CSV(), "table.tex": tab.LaTeX(*caption)} {
+		if err := npyfile.WriteFileAtomic(filepath.Join(*out, name), []byte(body)); err != nil {
+			return err
+		}
+	}
+	fmt.Print(tab.Markdown())
 	return nil
 }

@@ -6,6 +6,7 @@
 //	iwsm train -target gmm40 -method iwsm -budget smoke -seed 1 -out results/gmm40-iwsm
 //	iwsm sample -checkpoint results/gmm40-iwsm/checkpoint -n 1000 -out S.npy
 //	iwsm eval -target dw4 -samples S.npy [-reference R.npy] -out M.json
+//	iwsm table -out results/tables results/gmm40-*
 //	iwsm install-xla -plugin cpu      (on a connected machine; the only command that downloads)
 //
 // Errors print one line and exit with status 1 (2 for usage errors).
@@ -29,6 +30,7 @@ func main() {
 		"train":       cmdTrain,
 		"sample":      cmdSample,
 		"eval":        cmdEval,
+		"table":       cmdTable,
 		"install-xla": cmdInstallXLA,
 	}
 	cmd, ok := cmds[os.Args[1]]
@@ -66,6 +68,7 @@ commands:
   train        train IWSM or iDEM and write samples, metrics, config and checkpoint
   sample       draw samples from a trained checkpoint
   eval         metrics of samples against a reference (built-in or given)
+  table        collect results folders into Markdown, CSV and LaTeX tables
   install-xla  download a PJRT plugin (connected machines only) so that XLA can be used
 
 Run 'iwsm <command> -h' for the flags of a command.

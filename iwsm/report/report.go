@@ -1,0 +1,230 @@
+// Package report collects the results folders written by `iwsm train` into the
+// methods × metrics tables of a paper (mean ± standard deviation over seeds), as Markdown,
+// CSV and LaTeX (booktabs). Published numbers can be added as extra rows, always labelled
+// as quoted together with their source, never mixed with measured ones.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pkg/errors"
+)
+
+// Run is what a results folder's metrics.json holds that the tables need.
+type Run struct {
+	Dir     string             `json:"-"`
+	Target  string             `json:"target"`
+	Method  string             `json:"method"`
+	Budget  string             `json:"budget"`
+	Seed    int64              `json:"seed"`
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+// ReadRun reads dir/metrics.json.
+func ReadRun(dir string) (Run, error) {
+	var r Run
+	raw, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
+	if err != nil {
+		return r, errors.Wrapf(err, "%s is not a results folder", dir)
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return r, errors.Wrapf(err, "decoding %s/metrics.json", dir)
+	}
+	if r.Target == "" || r.Method == "" {
+		return r, errors.Errorf("%s/metrics.json has no target or method", dir)
+	}
+	r.Dir = dir
+	return r, nil
+}
+
+// Row is one line of a table: a method on a target, with per-metric statistics.
+type Row struct {
+	Target, Method, Budget string
+	// Seeds is the number of runs averaged (0 for quoted rows).
+	Seeds int
+	// Mean and Std per metric key (Std is the sample standard deviation; 0 for one seed).
+	Mean, Std map[string]float64
+	// Quoted, when not empty, names the source of published numbers (e.g. "iDEM, Table 2").
+	Quoted string
+}
+
+// Table is a set of rows over a fixed list of metric columns.
+type Table struct {
+	Metrics []string
+	Rows    []Row
+}
+
+// Collect groups runs by (target, method, budget) and averages each metric over seeds.
+// metrics selects and orders the columns; nil means every metric found, sorted.
+func Collect(runs []Run, metrics []string) Table {
+	type key struct{ t, m, b string }
+	groups := map[key][]Run{}
+	var keys []key
+	seen := map[string]bool{}
+	for _, r := range runs {
+		k := key{r.Target, r.Method, r.Budget}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], r)
+		for m := range r.Metrics {
+			seen[m] = true
+		}
+	}
+	if metrics == nil {
+		for m := range seen {
+			metrics = append(metrics, m)
+		}
+		sort.Strings(metrics)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].t != keys[j].t {
+			return keys[i].t < keys[j].t
+		}
+		if keys[i].m != keys[j].m {
+			return keys[i].m < keys[j].m
+		}
+		return keys[i].b < keys[j].b
+	})
+	tab := Table{Metrics: metrics}
+	for _, k := range keys {
+		rs := groups[k]
+		row := Row{Target: k.t, Method: k.m, Budget: k.b, Seeds: len(rs), Mean: map[string]float64{}, Std: map[string]float64{}}
+		for _, m := range metrics {
+			var vals []float64
+			for _, r := range rs {
+				if v, ok := r.Metrics[m]; ok {
+					vals = append(vals, v)
+				}
+			}
+			if len(vals) == 0 {
+				continue
+			}
+			row.Mean[m], row.Std[m] = meanStd(vals)
+		}
+		tab.Rows = append(tab.Rows, row)
+	}
+	return tab
+}
+
+// meanStd returns the mean and the sample standard deviation (n-1; 0 for one value).
+func meanStd(v []float64) (mean, std float64) {
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	if len(v) < 2 {
+		return mean, 0
+	}
+	for _, x := range v {
+		std += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(std / float64(len(v)-1))
+}
+
+// AddQuoted appends a row of published numbers (mean and ± per metric) from source.
+func (t *Table) AddQuoted(target, method, source string, mean, std map[string]float64) {
+	t.Rows = append(t.Rows, Row{Target: target, Method: method, Quoted: source, Mean: mean, Std: std})
+}
+
+func (r Row) label() string {
+	if r.Quoted != "" {
+		return fmt.Sprintf("%s (quoted: %s)", r.Method, r.Quoted)
+	}
+	return fmt.Sprintf("%s (%s, %d seed%s)", r.Method, r.Budget, r.Seeds, plural(r.Seeds))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (r Row) cell(m string) string {
+	mean, ok := r.Mean[m]
+	if !ok {
+		return "–"
+	}
+	if std := r.Std[m]; std > 0 {
+		return fmt.Sprintf("%.3g ± %.2g", mean, std)
+	}
+	return fmt.Sprintf("%.3g", mean)
+}
+
+// Markdown renders the table as GitHub-flavoured Markdown.
+func (t Table) Markdown() string {
+	var b strings.Builder
+	b.WriteString("| target | method | " + strings.Join(t.Metrics, " | ") + " |\n")
+	b.WriteString("|---|---|" + strings.Repeat("---|", len(t.Metrics)) + "\n")
+	for _, r := range t.Rows {
+		cells := make([]string, len(t.Metrics))
+		for i, m := range t.Metrics {
+			cells[i] = r.cell(m)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.Target, r.label(), strings.Join(cells, " | "))
+	}
+	return b.String()
+}
+
+// CSV renders one line per row with mean and std columns per metric.
+func (t Table) CSV() string {
+	var b strings.Builder
+	b.WriteString("target,method,budget,seeds,quoted")
+	for _, m := range t.Metrics {
+		b.WriteString("," + m + "," + m + "_std")
+	}
+	b.WriteString("\n")
+	for _, r := range t.Rows {
+		fmt.Fprintf(&b, "%s,%s,%s,%d,%q", r.Target, r.Method, r.Budget, r.Seeds, r.Quoted)
+		for _, m := range t.Metrics {
+			if v, ok := r.Mean[m]; ok {
+				fmt.Fprintf(&b, ",%g,%g", v, r.Std[m])
+			} else {
+				b.WriteString(",,")
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+var latexEscaper = strings.NewReplacer("_", `\_`, "%", `\%`, "&", `\&`, "#", `\#`)
+
+// LaTeX renders a booktabs table (needs \usepackage{booktabs}); quoted rows are set in
+// italics and follow a rule.
+func (t Table) LaTeX(caption string) string {
+	var b strings.Builder
+	b.WriteString("\\begin{table}[t]\n\\centering\n\\caption{" + latexEscaper.Replace(caption) + "}\n")
+	b.WriteString("\\begin{tabular}{ll" + strings.Repeat("r", len(t.Metrics)) + "}\n\\toprule\n")
+	b.WriteString("Target & Method")
+	for _, m := range t.Metrics {
+		b.WriteString(" & " + latexEscaper.Replace(m))
+	}
+	b.WriteString(" \\\\\n\\midrule\n")
+	quotedStarted := false
+	for _, r := range t.Rows {
+		if r.Quoted != "" && !quotedStarted {
+			b.WriteString("\\midrule\n")
+			quotedStarted = true
+		}
+		label := latexEscaper.Replace(r.label())
+		if r.Quoted != "" {
+			label = "\\textit{" + label + "}"
+		}
+		b.WriteString(latexEscaper.Replace(r.Target) + " & " + label)
+		for _, m := range t.Metrics {
+			cell := strings.ReplaceAll(r.cell(m), "±", "$\\pm$")
+			b.WriteString(" & " + strings.ReplaceAll(cell, "–", "--"))
+		}
+		b.WriteString(" \\\\\n")
+	}
+	b.WriteString("\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+	return b.String()
+}
