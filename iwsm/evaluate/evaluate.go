@@ -73,18 +73,8 @@ func Evaluate(backend compute.Backend, t *target.Target, samples, reference [][]
 	n := min(len(samples), len(reference))
 	samples, reference = samples[:n], reference[:n]
 	m.N = n
-	scale := func(rows [][]float64) [][]float64 {
-		out := make([][]float64, len(rows))
-		for i, r := range rows {
-			out[i] = make([]float64, len(r))
-			for j, v := range r {
-				out[i][j] = v * t.Scale
-			}
-		}
-		return out
-	}
 	var err error
-	if m.XW2, err = metrics.W2(scale(samples), scale(reference)); err != nil {
+	if m.XW2, err = metrics.W2(t.ToTargetCoords(samples), t.ToTargetCoords(reference)); err != nil {
 		return m, errors.WithMessage(err, "x-W2")
 	}
 	eg, err := target.Energies(backend, t, samples)

@@ -131,3 +131,21 @@ func Register(name string, constructor func() (*Target, error)) error {
 	registry[name] = constructor
 	return nil
 }
+
+// ToTargetCoords returns copies of rows (sampler coordinates) multiplied by Scale: the
+// coordinates in which the target is usually stated, plotted and evaluated.
+func (t *Target) ToTargetCoords(rows [][]float64) [][]float64 { return scaleRows(rows, t.Scale) }
+
+// FromTargetCoords returns copies of rows (target coordinates) divided by Scale.
+func (t *Target) FromTargetCoords(rows [][]float64) [][]float64 { return scaleRows(rows, 1/t.Scale) }
+
+func scaleRows(rows [][]float64, c float64) [][]float64 {
+	out := make([][]float64, len(rows))
+	for i, r := range rows {
+		out[i] = make([]float64, len(r))
+		for j, v := range r {
+			out[i][j] = v * c
+		}
+	}
+	return out
+}

@@ -144,13 +144,7 @@ func cmdTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	scaled := make([][]float64, len(samples))
-	for i, r := range samples {
-		scaled[i] = make([]float64, len(r))
-		for j, v := range r {
-			scaled[i][j] = v * t.Scale
-		}
-	}
+	scaled := t.ToTargetCoords(samples)
 	if err := npyfile.Write(filepath.Join(*out, "samples.npy"), scaled); err != nil {
 		return err
 	}
@@ -208,12 +202,7 @@ func cmdSample(args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, r := range rows {
-		for j := range r {
-			r[j] *= t.Scale
-		}
-	}
-	return npyfile.Write(*out, rows)
+	return npyfile.Write(*out, t.ToTargetCoords(rows))
 }
 
 func cmdInstallXLA(args []string) error {
@@ -266,13 +255,6 @@ func cmdEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	toSampler := func(rows [][]float64) {
-		for _, r := range rows {
-			for j := range r {
-				r[j] /= t.Scale
-			}
-		}
-	}
 	samples, err := npyfile.Read(*samplesPath)
 	if err != nil {
 		return err
@@ -280,7 +262,7 @@ func cmdEval(args []string) error {
 	if err := t.CheckRows(samples); err != nil {
 		return errors.WithMessage(err, *samplesPath)
 	}
-	toSampler(samples)
+	samples = t.FromTargetCoords(samples)
 	var ref [][]float64
 	if *refPath != "" {
 		if ref, err = npyfile.Read(*refPath); err != nil {
@@ -289,7 +271,7 @@ func cmdEval(args []string) error {
 		if err := t.CheckRows(ref); err != nil {
 			return errors.WithMessage(err, *refPath)
 		}
-		toSampler(ref)
+		ref = t.FromTargetCoords(ref)
 		if t.IsParticleSystem() {
 			for _, r := range ref {
 				target.RemoveCentreOfMass(r, t.Particles, t.SpatialDim)
