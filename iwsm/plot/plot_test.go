@@ -56,3 +56,19 @@ func TestEnergyContourWithSamplesRendersAllFormats(t *testing.T) {
 		t.Error("Energy2D on an 8-D target: no error")
 	}
 }
+
+func TestHistograms(t *testing.T) {
+	p, err := Histograms("energy", "E", []float64{1, 2, 2, 3, 100}, []float64{0, 1, 2, 3, 4}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PNG(p, ColumnWidth, ColumnWidth); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Histograms("e", "E", nil, []float64{1, 2}, 10); err == nil {
+		t.Error("empty generated set: no error")
+	}
+	if _, err := Histograms("e", "E", []float64{1}, []float64{2, 2}, 10); err == nil {
+		t.Error("reference without spread: no error")
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
+	"github.com/iwsm-go/iwsm/iwsm/metrics"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
 	"github.com/iwsm-go/iwsm/iwsm/report"
@@ -323,6 +324,40 @@ func writeFigures(backend compute.Backend, t *target.Target, tr *train.Trainer, 
 		}
 		if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats(c.name)...); err != nil {
 			return err
+		}
+	}
+	if t.IsParticleSystem() {
+		ref, err := evaluate.Reference(t, len(samples), rand.New(rand.NewPCG(uint64(tr.Config.Seed), 98)))
+		if err == nil { // lj55 has no shipped reference: no histograms then
+			gen := t.FromTargetCoords(samples)
+			eg, err := target.Energies(backend, t, gen)
+			if err != nil {
+				return err
+			}
+			er, err := target.Energies(backend, t, ref)
+			if err != nil {
+				return err
+			}
+			p, err := plot.Histograms(t.Name+": energy", "E(x)", eg, er, 60)
+			if err != nil {
+				return err
+			}
+			if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats("energy_hist")...); err != nil {
+				return err
+			}
+			var dg, dr []float64
+			for _, r := range gen {
+				dg = append(dg, metrics.InteratomicDistances(r, t.Particles, t.SpatialDim)...)
+			}
+			for _, r := range ref {
+				dr = append(dr, metrics.InteratomicDistances(r, t.Particles, t.SpatialDim)...)
+			}
+			if p, err = plot.Histograms(t.Name+": interatomic distances", "distance", dg, dr, 60); err != nil {
+				return err
+			}
+			if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats("distance_hist")...); err != nil {
+				return err
+			}
 		}
 	}
 	if t.Dim == 2 {
