@@ -94,3 +94,40 @@ func ESS(logW *Node) *Node {
 	l2 := gmath.LogSumExp(MulScalar(logW, 2), 0)
 	return MulScalar(Exp(Sub(MulScalar(l1, 2), l2)), 1/float64(B))
 }
+
+// GroupedSelfNormalisedWeights self-normalises log weights [B] within each of `groups`
+// consecutive groups of equal size (B/groups points sharing one noise level t), so that the
+// weights of each group sum to its size.
+//
+// Why per noise level: w = p_t / p_{B,t} estimates a ratio of densities at one t. Across
+// different t the proposal's density scales like σ_t^{-d} (the buffer convolved with a
+// narrow kernel is nearly atomic) while p_t stays smooth, so one normalisation over a batch
+// of mixed t hands all the weight to the point with the largest σ (the normalised ESS
+// collapses to exactly 1/B). Normalising per t keeps each level's loss an importance-
+// weighted estimate of E_{p_t}, and the levels are averaged with equal weight, as the
+// uniform t of the score-matching objective asks.
+func GroupedSelfNormalisedWeights(logW *Node, groups int) *Node {
+	B := logW.Shape().Dimensions[0]
+	per := B / groups
+	w := SelfNormalisedWeightsAxis(Reshape(logW, groups, per))
+	return Reshape(w, B)
+}
+
+// SelfNormalisedWeightsAxis normalises log weights [G, n] along the last axis so that each
+// row sums to n.
+func SelfNormalisedWeightsAxis(logW *Node) *Node {
+	n := logW.Shape().Dimensions[logW.Rank()-1]
+	lse := ReduceAndKeep(logW, func(x *Node, axes ...int) *Node { return gmath.LogSumExp(x, axes[0]) }, -1)
+	return StopGradient(MulScalar(Exp(Sub(logW, lse)), float64(n)))
+}
+
+// GroupedESS is the mean over groups of the normalised effective sample size of each
+// group's weights (see GroupedSelfNormalisedWeights).
+func GroupedESS(logW *Node, groups int) *Node {
+	B := logW.Shape().Dimensions[0]
+	per := B / groups
+	lw := Reshape(logW, groups, per)
+	l1 := gmath.LogSumExp(lw, 1)
+	l2 := gmath.LogSumExp(MulScalar(lw, 2), 1)
+	return ReduceAllMean(MulScalar(Exp(Sub(MulScalar(l1, 2), l2)), 1/float64(per)))
+}

@@ -146,3 +146,24 @@ func TestBufferImportanceWeightsGiveTargetExpectations(t *testing.T) {
 		t.Errorf("ESS fraction %v out of (0.05, 1)", ess)
 	}
 }
+
+func TestGroupedWeights(t *testing.T) {
+	backend, _ := gobackend.New("")
+	// Two groups; the second group's log weights are shifted by +50, which a single
+	// normalisation would turn into all the mass.
+	logw := []float64{0, math.Log(3), 50, 50 + math.Log(1)}
+	w := tensors.MustCopyFlatData[float64](MustExecOnce(backend, func(x *Node) *Node {
+		return GroupedSelfNormalisedWeights(x, 2)
+	}, logw))
+	want := []float64{0.5, 1.5, 1, 1}
+	for i := range want {
+		if math.Abs(w[i]-want[i]) > 1e-12 {
+			t.Fatalf("grouped weights %v, want %v", w, want)
+		}
+	}
+	ess := tensors.MustCopyFlatData[float64](MustExecOnce(backend, func(x *Node) *Node { return GroupedESS(x, 2) }, logw))[0]
+	// Group 1: (1+3)²/(2·(1+9)) = 0.8; group 2: 1.
+	if math.Abs(ess-0.9) > 1e-12 {
+		t.Errorf("grouped ESS %v, want 0.9", ess)
+	}
+}

@@ -43,7 +43,11 @@ type Config struct {
 	// instead of 1.
 	LambdaH bool `json:"lambda_h"`
 
-	BatchSize        int     `json:"batch_size"`
+	BatchSize int `json:"batch_size"`
+	// TimeGroups is the number of stratified noise levels per batch; BatchSize/TimeGroups
+	// points share each level and IWSM's weights are self-normalised per level (see
+	// estimator.GroupedSelfNormalisedWeights).
+	TimeGroups       int     `json:"time_groups"`
 	BufferSize       int     `json:"buffer_size"`
 	InitialSamples   int     `json:"initial_samples"`
 	SamplesPerEpoch  int     `json:"samples_per_epoch"`
@@ -69,7 +73,7 @@ type Config struct {
 func DefaultConfig(targetName string, method Method, budget string) (Config, error) {
 	c := Config{Target: targetName, Method: method, Budget: budget, Seed: 12345,
 		BufferSize: 10000, InitialSamples: 1024, SamplesPerEpoch: 1000, StepsPerEpoch: 100,
-		BatchSize: 512, IntegrationSteps: 1000, LearningRate: 1e-3, GradClip: 0.5, K: 1000,
+		BatchSize: 512, TimeGroups: 16, IntegrationSteps: 1000, LearningRate: 1e-3, GradClip: 0.5, K: 1000,
 		MaxScoreNorm: 20, CheckpointEvery: 10, EvalSamples: 1000, Net: net.DefaultMLP(), Epochs: 1000}
 	switch targetName {
 	case "gmm40":
@@ -125,6 +129,7 @@ func (c Config) Validate(t *target.Target) error {
 		check(c.SigmaMin > 0 && c.SigmaMax > c.SigmaMin, "need 0 < sigma_min < sigma_max, got %g, %g", c.SigmaMin, c.SigmaMax),
 		check(c.K > 0, "k (Monte Carlo samples) must be positive, got %d", c.K),
 		check(c.BatchSize > 0, "batch_size must be positive, got %d", c.BatchSize),
+		check(c.TimeGroups > 0 && c.BatchSize%c.TimeGroups == 0, "time_groups (%d) must be positive and divide batch_size (%d)", c.TimeGroups, c.BatchSize),
 		check(c.InitialSamples >= c.BatchSize, "initial_samples (%d) must be at least batch_size (%d): the batch is drawn from the buffer", c.InitialSamples, c.BatchSize),
 		check(c.BufferSize >= c.InitialSamples, "buffer_size (%d) must hold the initial_samples (%d)", c.BufferSize, c.InitialSamples),
 		check(c.SamplesPerEpoch > 0 && c.StepsPerEpoch > 0 && c.Epochs > 0, "samples_per_epoch, steps_per_epoch and epochs must be positive"),

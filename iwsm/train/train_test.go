@@ -88,6 +88,7 @@ func TestConfigErrors(t *testing.T) {
 		"negative sigma":         func(c *Config) { c.SigmaMin = -1 },
 		"batch larger than init": func(c *Config) { c.BatchSize = c.InitialSamples + 1 },
 		"unknown method":         func(c *Config) { c.Method = "sgd" },
+		"time groups":            func(c *Config) { c.TimeGroups = 7 },
 	} {
 		c := base
 		mutate(&c)

@@ -30,7 +30,7 @@ type EpochStats struct {
 	// Loss is the mean training loss over the epoch's steps.
 	Loss float64 `json:"loss"`
 	// ESS is the mean normalised effective sample size of the importance weights
-	// ((Σw)²/(B Σw²); 1 for iDEM, whose weights are equal).
+	// ((Σw)²/(n Σw²) within each noise level, averaged; 1 for iDEM, whose weights are equal).
 	ESS float64 `json:"ess"`
 	// SkippedSteps counts steps whose loss was not finite (their update was zeroed).
 	SkippedSteps int `json:"skipped_steps"`
@@ -119,7 +119,12 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 	g := x0.Graph()
 	cfg := tr.Config
 	B, d := x0.Shape().Dimensions[0], x0.Shape().Dimensions[1]
-	t := scope.RandomUniform(g, shapes.Make(x0.DType(), B))
+	// Stratified noise levels: TimeGroups levels t_g = (g + u_g)/G, each shared by B/G
+	// points (marginally still uniform on [0, 1]); importance weights are normalised per level.
+	G := cfg.TimeGroups
+	u := scope.RandomUniform(g, shapes.Make(x0.DType(), G))
+	tg := DivScalar(Add(Iota(g, shapes.Make(x0.DType(), G), 0), u), float64(G))
+	t := Reshape(BroadcastToDims(InsertAxes(tg, 1), G, B/G), B)
 	sigma := tr.sched.SigmaNode(t)
 	xt := Add(x0, Mul(InsertAxes(sigma, -1), tr.normal(scope, x0.Shape(), g)))
 	z := tr.normal(scope, shapes.Make(x0.DType(), B, cfg.K, d), g)
@@ -131,8 +136,8 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 		logw := Sub(logp, logq)
 		// Points whose density estimate failed get zero weight instead of NaN.
 		logw = Where(IsFinite(logw), logw, Infinity(g, logw.DType(), -1))
-		weights = estimator.SelfNormalisedWeights(logw)
-		ess = estimator.ESS(logw)
+		weights = estimator.GroupedSelfNormalisedWeights(logw, G)
+		ess = estimator.GroupedESS(logw, G)
 	} else {
 		weights = OnesLike(t)
 		ess = ScalarOne(g, t.DType())
