@@ -82,17 +82,12 @@ func BufferLogDensity(xt, sigma, buffer *Node, dEff int) *Node {
 // SelfNormalisedWeights turns log importance weights [B] into weights that sum to B
 // (mean 1), so that a weighted mean loss has the scale of an unweighted one.
 func SelfNormalisedWeights(logW *Node) *Node {
-	B := logW.Shape().Dimensions[0]
-	lse := gmath.LogSumExp(logW, 0)
-	return StopGradient(MulScalar(Exp(Sub(logW, lse)), float64(B)))
+	return GroupedSelfNormalisedWeights(logW, 1)
 }
 
 // ESS returns the normalised effective sample size (Σw)²/(B Σw²) ∈ (0, 1] of log weights [B].
 func ESS(logW *Node) *Node {
-	B := logW.Shape().Dimensions[0]
-	l1 := gmath.LogSumExp(logW, 0)
-	l2 := gmath.LogSumExp(MulScalar(logW, 2), 0)
-	return MulScalar(Exp(Sub(MulScalar(l1, 2), l2)), 1/float64(B))
+	return GroupedESS(logW, 1)
 }
 
 // GroupedSelfNormalisedWeights self-normalises log weights [B] within each of `groups`
