@@ -25,9 +25,13 @@ func ClipByNorm(x *Node, maxNorm float64) *Node {
 	if maxNorm <= 0 {
 		return x
 	}
-	norm := L2Norm(x, -1) // keeps the axis
-	scale := Min(OnesLike(norm), MulScalar(Inverse(Max(norm, Scalar(x.Graph(), x.DType(), 1e-12))), maxNorm))
-	return Mul(x, scale)
+	return Mul(x, ClipScale(L2Norm(x, -1), maxNorm)) // L2Norm keeps the axis
+}
+
+// ClipScale returns min(1, maxNorm/norm), the factor that brings a vector of the given
+// norm down to maxNorm (used for per-vector score clipping and global gradient clipping).
+func ClipScale(norm *Node, maxNorm float64) *Node {
+	return Min(OnesLike(norm), MulScalar(Inverse(Max(norm, Scalar(norm.Graph(), norm.DType(), 1e-12))), maxNorm))
 }
 
 // RemoveMean subtracts, for particle configurations flattened as [..., n*spatial], the

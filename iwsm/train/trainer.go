@@ -158,7 +158,7 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 	norm := Sqrt(sq)
 	scale := Where(finite, OnesLike(norm), ZerosLike(norm))
 	if cfg.GradClip > 0 {
-		scale = Mul(scale, Min(OnesLike(norm), DivScalar(Inverse(Max(norm, Scalar(g, norm.DType(), 1e-12))), 1/cfg.GradClip)))
+		scale = Mul(scale, gmath.ClipScale(norm, cfg.GradClip))
 	}
 	for i := range grads {
 		grads[i] = Where(finite, Mul(grads[i], scale), ZerosLike(grads[i]))

@@ -161,7 +161,7 @@ func cmdTrain(args []string) error {
 	if err := writeJSON(filepath.Join(*out, "config.json"), cfg); err != nil {
 		return err
 	}
-	if err := writeFigures(backend, t, tr, scaled, filepath.Join(*out, "figures")); err != nil {
+	if err := writeFigures(backend, t, tr, scaled, ref, filepath.Join(*out, "figures")); err != nil {
 		return err
 	}
 	fmt.Printf("%s %s (%s, seed %d): x-W2 %.4g  E-W2 %.4g", t.Name, cfg.Method, cfg.Budget, cfg.Seed, m.XW2, m.EW2)
@@ -301,9 +301,11 @@ func cmdEval(args []string) error {
 	return nil
 }
 
-// writeFigures writes the training curves and, for 2-D targets, the samples over the
-// target's contours, each as PNG, SVG and PDF sized for one paper column.
-func writeFigures(backend compute.Backend, t *target.Target, tr *train.Trainer, samples [][]float64, dir string) error {
+// writeFigures writes the training curves, for particle targets the energy and distance
+// histograms against ref (the reference the metrics used, sampler coordinates), and for
+// 2-D targets the samples over the target's contours, each as PNG, SVG and PDF sized for
+// one paper column.
+func writeFigures(backend compute.Backend, t *target.Target, tr *train.Trainer, samples, ref [][]float64, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return errors.Wrapf(err, "creating %s", dir)
 	}
@@ -327,37 +329,34 @@ func writeFigures(backend compute.Backend, t *target.Target, tr *train.Trainer, 
 		}
 	}
 	if t.IsParticleSystem() {
-		ref, err := evaluate.Reference(t, len(samples), rand.New(rand.NewPCG(uint64(tr.Config.Seed), 98)))
-		if err == nil { // lj55 has no shipped reference: no histograms then
-			gen := t.FromTargetCoords(samples)
-			eg, err := target.Energies(backend, t, gen)
-			if err != nil {
-				return err
-			}
-			er, err := target.Energies(backend, t, ref)
-			if err != nil {
-				return err
-			}
-			p, err := plot.Histograms(t.Name+": energy", "E(x)", eg, er, 60)
-			if err != nil {
-				return err
-			}
-			if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats("energy_hist")...); err != nil {
-				return err
-			}
-			var dg, dr []float64
-			for _, r := range gen {
-				dg = append(dg, metrics.InteratomicDistances(r, t.Particles, t.SpatialDim)...)
-			}
-			for _, r := range ref {
-				dr = append(dr, metrics.InteratomicDistances(r, t.Particles, t.SpatialDim)...)
-			}
-			if p, err = plot.Histograms(t.Name+": interatomic distances", "distance", dg, dr, 60); err != nil {
-				return err
-			}
-			if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats("distance_hist")...); err != nil {
-				return err
-			}
+		gen := t.FromTargetCoords(samples)
+		eg, err := target.Energies(backend, t, gen)
+		if err != nil {
+			return err
+		}
+		er, err := target.Energies(backend, t, ref)
+		if err != nil {
+			return err
+		}
+		p, err := plot.Histograms(t.Name+": energy", "E(x)", eg, er, 60)
+		if err != nil {
+			return err
+		}
+		if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats("energy_hist")...); err != nil {
+			return err
+		}
+		var dg, dr []float64
+		for _, r := range gen {
+			dg = append(dg, metrics.InteratomicDistances(r, t.Particles, t.SpatialDim)...)
+		}
+		for _, r := range ref {
+			dr = append(dr, metrics.InteratomicDistances(r, t.Particles, t.SpatialDim)...)
+		}
+		if p, err = plot.Histograms(t.Name+": interatomic distances", "distance", dg, dr, 60); err != nil {
+			return err
+		}
+		if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats("distance_hist")...); err != nil {
+			return err
 		}
 	}
 	if t.Dim == 2 {
