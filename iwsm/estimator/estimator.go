@@ -119,10 +119,18 @@ func SelfNormalisedWeightsAxis(logW *Node) *Node {
 // GroupedESS is the mean over groups of the normalised effective sample size of each
 // group's weights (see GroupedSelfNormalisedWeights).
 func GroupedESS(logW *Node, groups int) *Node {
+	return ReduceAllMean(ESSPerGroup(logW, groups))
+}
+
+// ESSPerGroup returns, for each of `groups` consecutive equal groups of the log weights
+// [B], the normalised effective sample size (Σw)²/(n Σw²) ∈ (0, 1] of that group's
+// weights, computed in log space: shape [groups]. With one noise level per group it shows
+// at which noise levels the buffer proposal is far from p_t (the weight diagnostics figure).
+func ESSPerGroup(logW *Node, groups int) *Node {
 	B := logW.Shape().Dimensions[0]
 	per := B / groups
 	lw := Reshape(logW, groups, per)
 	l1 := gmath.LogSumExp(lw, 1)
 	l2 := gmath.LogSumExp(MulScalar(lw, 2), 1)
-	return ReduceAllMean(MulScalar(Exp(Sub(MulScalar(l1, 2), l2)), 1/float64(per)))
+	return MulScalar(Exp(Sub(MulScalar(l1, 2), l2)), 1/float64(per))
 }

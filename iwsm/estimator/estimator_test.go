@@ -166,4 +166,8 @@ func TestGroupedWeights(t *testing.T) {
 	if math.Abs(ess-0.9) > 1e-12 {
 		t.Errorf("grouped ESS %v, want 0.9", ess)
 	}
+	per := tensors.MustCopyFlatData[float64](MustExecOnce(backend, func(x *Node) *Node { return ESSPerGroup(x, 2) }, logw))
+	if math.Abs(per[0]-0.8) > 1e-12 || math.Abs(per[1]-1) > 1e-12 {
+		t.Errorf("ESS per group %v, want [0.8 1]", per)
+	}
 }

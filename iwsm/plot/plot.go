@@ -17,6 +17,7 @@ import (
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -225,6 +226,51 @@ func Histograms(title, xlabel string, generated, reference []float64, bins int) 
 		l.LineStyle.Width = vg.Points(1 + float64(i)*0.5)
 		p.Add(l)
 		p.Legend.Add(set.name, l)
+	}
+	p.Legend.Top = true
+	return p, nil
+}
+
+// Series is one labelled line of a Lines plot.
+type Series struct {
+	Label string
+	X, Y  []float64
+}
+
+// Lines draws several labelled series on one set of axes: the training curves of IWSM and
+// iDEM side by side, or the ESS of the importance weights per noise level early and late in
+// training. logX puts x on a logarithmic scale (all x must then be positive).
+func Lines(title, xlabel, ylabel string, logX bool, series ...Series) (*gplot.Plot, error) {
+	if len(series) == 0 {
+		return nil, errors.New("Lines needs at least one series")
+	}
+	p := gplot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xlabel, ylabel
+	if logX {
+		p.X.Scale = gplot.LogScale{}
+		p.X.Tick.Marker = gplot.LogTicks{Prec: -1}
+	}
+	for i, s := range series {
+		if len(s.X) != len(s.Y) || len(s.X) == 0 {
+			return nil, errors.Errorf("series %q: %d x values and %d y values (need equal, non-zero counts)", s.Label, len(s.X), len(s.Y))
+		}
+		pts := make(plotter.XYs, len(s.X))
+		for j := range s.X {
+			if logX && !(s.X[j] > 0) {
+				return nil, errors.Errorf("series %q: x[%d] = %g cannot go on a log scale", s.Label, j, s.X[j])
+			}
+			pts[j] = plotter.XY{X: s.X[j], Y: s.Y[j]}
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, errors.Wrapf(err, "series %q", s.Label)
+		}
+		l.LineStyle.Color = plotutil.Color(i)
+		l.LineStyle.Dashes = plotutil.Dashes(i)
+		p.Add(l)
+		if s.Label != "" {
+			p.Legend.Add(s.Label, l)
+		}
 	}
 	p.Legend.Top = true
 	return p, nil

@@ -72,3 +72,27 @@ func TestHistograms(t *testing.T) {
 		t.Error("reference without spread: no error")
 	}
 }
+
+func TestLines(t *testing.T) {
+	p, err := Lines("ESS per noise level", "σ", "ESS", true,
+		Series{Label: "epoch 1", X: []float64{0.01, 0.1, 1}, Y: []float64{0.1, 0.3, 0.9}},
+		Series{Label: "epoch 60", X: []float64{0.01, 0.1, 1}, Y: []float64{0.4, 0.6, 0.95}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Min != 0.01 || p.X.Max != 1 || p.Y.Min != 0.1 || p.Y.Max != 0.95 {
+		t.Errorf("axes [%g,%g]×[%g,%g], want the data range [0.01,1]×[0.1,0.95]", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
+	}
+	if raw, err := PNG(p, ColumnWidth, ColumnWidth); err != nil || len(raw) < 1000 {
+		t.Fatalf("PNG: %d bytes, %v", len(raw), err)
+	}
+	for _, bad := range [][]Series{
+		nil,
+		{{Label: "short", X: []float64{1, 2}, Y: []float64{1}}},
+		{{Label: "nonpositive", X: []float64{0, 1}, Y: []float64{1, 2}}},
+	} {
+		if _, err := Lines("t", "x", "y", true, bad...); err == nil {
+			t.Errorf("Lines(%v) gave no error", bad)
+		}
+	}
+}

@@ -116,6 +116,31 @@ func DefaultConfig(targetName string, method Method, budget string) (Config, err
 	return c, nil
 }
 
+// ConfigFor returns the configuration of target t at a named budget: the built-in one for
+// the paper's targets, and for a user-defined target iDEM's generic settings with σ from
+// 1e-3 to 3 (fit for densities whose modes lie within a few units of the origin: set
+// SigmaMax to about the target's diameter, as iDEM does, for wider ones) and, for particle
+// systems, an EGNN sized to the particles.
+func ConfigFor(t *target.Target, method Method, budget string) (Config, error) {
+	if t == nil {
+		return Config{}, errors.New("ConfigFor: target is nil")
+	}
+	if c, err := DefaultConfig(t.Name, method, budget); err == nil {
+		return c, nil
+	}
+	c, err := DefaultConfig("dw4", method, budget) // the generic settings, then adapted
+	if err != nil {
+		return c, err
+	}
+	c.Target, c.SigmaMin, c.SigmaMax = t.Name, 1e-3, 3
+	if t.IsParticleSystem() {
+		c.EGNN.Particles, c.EGNN.SpatialDim = t.Particles, t.SpatialDim
+	} else {
+		c.EGNN = net.EGNN{}
+	}
+	return c, nil
+}
+
 // Validate reports impossible settings with the name of the offending field.
 func (c Config) Validate(t *target.Target) error {
 	check := func(ok bool, format string, args ...any) error {

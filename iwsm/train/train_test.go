@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute/gobackend"
+	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
@@ -134,5 +135,33 @@ func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
 				t.Fatalf("sample %d: centre of mass %v on axis %d", i, com/4, k)
 			}
 		}
+	}
+}
+
+func TestConfigForUserTargets(t *testing.T) {
+	plane := target.New("plane", 3, func(x *Node) *Node { return ReduceSum(Square(x), -1) })
+	c, err := ConfigFor(plane, IWSM, "cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Target != "plane" || c.EGNN.Particles != 0 || c.SigmaMax != 3 || c.Validate(plane) != nil {
+		t.Errorf("generic config %+v (validate: %v)", c, c.Validate(plane))
+	}
+	gas := target.NewParticles("gas", 5, 3, func(x *Node) *Node { return ReduceSum(Square(x), -1) })
+	c, err = ConfigFor(gas, IDEM, "smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.EGNN.Particles != 5 || c.EGNN.SpatialDim != 3 || c.Validate(gas) != nil {
+		t.Errorf("particle config EGNN %+v (validate: %v)", c.EGNN, c.Validate(gas))
+	}
+	dw := target.DW4()
+	c, _ = ConfigFor(dw, IWSM, "paper")
+	want, _ := DefaultConfig("dw4", IWSM, "paper")
+	if c != want {
+		t.Errorf("ConfigFor(dw4) differs from DefaultConfig")
+	}
+	if _, err := ConfigFor(plane, IWSM, "huge"); err == nil {
+		t.Error("unknown budget gave no error")
 	}
 }

@@ -32,6 +32,9 @@ type EpochStats struct {
 	// ESS is the mean normalised effective sample size of the importance weights
 	// ((Σw)²/(n Σw²) within each noise level, averaged; 1 for iDEM, whose weights are equal).
 	ESS float64 `json:"ess"`
+	// ESSByLevel is ESS per stratified noise level (TimeGroups entries, from low to high
+	// noise; see Trainer.LevelSigmas), averaged over the epoch's steps.
+	ESSByLevel []float64 `json:"ess_by_level,omitempty"`
 	// SkippedSteps counts steps whose loss was not finite (their update was zeroed).
 	SkippedSteps int `json:"skipped_steps"`
 	// Seconds is the wall time of the epoch.
@@ -130,16 +133,18 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 	z := tr.normal(scope, shapes.Make(x0.DType(), B, cfg.K, d), g)
 	target, logp := estimator.MonteCarlo(tr.Target, xt, sigma, z, cfg.MaxScoreNorm)
 
-	var weights, ess *Node
+	var weights, ess, essLevels *Node
 	if cfg.Method == IWSM {
 		logq := estimator.BufferLogDensity(xt, sigma, buffer, estimator.EffectiveDim(tr.Target))
 		logw := Sub(logp, logq)
 		// Points whose density estimate failed get zero weight instead of NaN.
 		logw = Where(IsFinite(logw), logw, Infinity(g, logw.DType(), -1))
 		weights = estimator.GroupedSelfNormalisedWeights(logw, G)
-		ess = estimator.GroupedESS(logw, G)
+		essLevels = estimator.ESSPerGroup(logw, G)
+		ess = ReduceAllMean(essLevels)
 	} else {
 		weights = OnesLike(t)
+		essLevels = Ones(g, shapes.Make(t.DType(), G))
 		ess = ScalarOne(g, t.DType())
 	}
 	pred := tr.score(scope, xt, t)
@@ -167,7 +172,7 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 	opt.(interface {
 		UpdateGraphWithGradients(*model.Scope, []*Node, dtypes.DType)
 	}).UpdateGraphWithGradients(scope, grads, loss.DType())
-	return []*Node{loss, ess, ConvertDType(finite, loss.DType())}
+	return []*Node{loss, ess, ConvertDType(finite, loss.DType()), essLevels}
 }
 
 // reverseStepGraph takes one Euler–Maruyama step of the reverse VE SDE from time t to t-dt:
@@ -256,6 +261,17 @@ func (tr *Trainer) addToBuffer(rows [][]float64) {
 	}
 }
 
+// LevelSigmas returns σ(t) at the centres t = (g + ½)/G of the TimeGroups stratified noise
+// levels, the x axis of EpochStats.ESSByLevel.
+func (tr *Trainer) LevelSigmas() []float64 {
+	G := tr.Config.TimeGroups
+	out := make([]float64, G)
+	for g := range out {
+		out[g] = tr.sched.Sigma((float64(g) + 0.5) / float64(G))
+	}
+	return out
+}
+
 // BufferLen is the number of samples in the replay buffer.
 func (tr *Trainer) BufferLen() int { return len(tr.buffer) / tr.Target.Dim }
 
@@ -290,6 +306,7 @@ func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 		loss := float64(tensors.MustCopyFlatData[float32](outs[0])[0])
 		ess := float64(tensors.MustCopyFlatData[float32](outs[1])[0])
 		finite := tensors.MustCopyFlatData[float32](outs[2])[0] != 0
+		levels := tensors.MustCopyFlatData[float32](outs[3])
 		for _, o := range outs {
 			o.MustFinalizeAll()
 		}
@@ -306,10 +323,19 @@ func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 		consecutiveBad = 0
 		stats.Loss += loss
 		stats.ESS += ess
+		if stats.ESSByLevel == nil {
+			stats.ESSByLevel = make([]float64, len(levels))
+		}
+		for i, v := range levels {
+			stats.ESSByLevel[i] += float64(v)
+		}
 	}
 	good := float64(cfg.StepsPerEpoch - stats.SkippedSteps)
 	stats.Loss /= good
 	stats.ESS /= good
+	for i := range stats.ESSByLevel {
+		stats.ESSByLevel[i] /= good
+	}
 	tr.EpochsDone++
 	stats.Epoch = tr.EpochsDone
 	stats.Seconds = time.Since(start).Seconds()

@@ -1,24 +1,18 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
-	"time"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/go-xla/installer"
 	"github.com/pkg/errors"
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
-	"github.com/iwsm-go/iwsm/iwsm/metrics"
+	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
-	"github.com/iwsm-go/iwsm/iwsm/plot"
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
@@ -107,68 +101,15 @@ func cmdTrain(args []string) error {
 		return err
 	}
 	choice, _ := xla.Selected()
-	ckptDir := filepath.Join(*out, "checkpoint")
-	var tr *train.Trainer
-	if train.HasCheckpoint(ckptDir) {
-		saved, err := train.ReadConfig(ckptDir)
-		if err != nil {
-			return err
-		}
-		if saved != cfg {
-			return errors.Errorf("%s holds a checkpoint of a different run (%s %s %s seed %d): use another -out or delete it",
-				*out, saved.Target, saved.Method, saved.Budget, saved.Seed)
-		}
-		if tr, err = train.Resume(backend, t, ckptDir); err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "iwsm: resuming %s from epoch %d\n", ckptDir, tr.EpochsDone)
-	} else if tr, err = train.New(backend, t, cfg); err != nil {
-		return err
-	}
+	opt := experiment.Options{Out: *out, Backend: choice.Config}
 	if !*quiet {
-		tr.Progress = os.Stderr
+		opt.Progress = os.Stderr
 	}
-	start := time.Now()
-	if err := tr.Run(ckptDir); err != nil {
-		return err
-	}
-	trainSeconds := time.Since(start).Seconds()
-	samples, err := tr.Sample(cfg.EvalSamples)
+	res, err := experiment.Run(backend, t, cfg, opt)
 	if err != nil {
 		return err
 	}
-	ref, err := evaluate.Reference(t, cfg.EvalSamples, rand.New(rand.NewPCG(uint64(cfg.Seed), 99)))
-	if err != nil {
-		return err
-	}
-	m, err := evaluate.Evaluate(backend, t, samples, ref)
-	if err != nil {
-		return err
-	}
-	scaled := t.ToTargetCoords(samples)
-	if err := npyfile.Write(filepath.Join(*out, "samples.npy"), scaled); err != nil {
-		return err
-	}
-	result := map[string]any{
-		"target": t.Name, "method": cfg.Method, "budget": cfg.Budget, "seed": cfg.Seed,
-		"metrics": m, "history": tr.History, "train_seconds": trainSeconds,
-		"backend": choice.Config, "go": runtime.Version(), "versions": versions(),
-		"samples_coordinates": fmt.Sprintf("target coordinates (sampler coordinates × %g)", t.Scale),
-	}
-	if err := writeJSON(filepath.Join(*out, "metrics.json"), result); err != nil {
-		return err
-	}
-	if err := writeJSON(filepath.Join(*out, "config.json"), cfg); err != nil {
-		return err
-	}
-	if err := writeFigures(backend, t, tr, scaled, ref, filepath.Join(*out, "figures")); err != nil {
-		return err
-	}
-	fmt.Printf("%s %s (%s, seed %d): x-W2 %.4g  E-W2 %.4g", t.Name, cfg.Method, cfg.Budget, cfg.Seed, m.XW2, m.EW2)
-	if m.Modes > 0 {
-		fmt.Printf("  modes %d/%d", m.ModesCovered, m.Modes)
-	}
-	fmt.Printf("  (%.0f s, %s) -> %s\n", trainSeconds, choice.Config, *out)
+	fmt.Printf("%s (%s) -> %s\n", res.Summary(), choice.Config, *out)
 	return nil
 }
 
@@ -219,27 +160,6 @@ func cmdInstallXLA(args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "iwsm: done; IWSM_BACKEND=auto (the default) now picks xla:%s\n", *plugin)
 	return nil
-}
-
-func writeJSON(path string, v any) error {
-	raw, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return errors.Wrapf(err, "encoding %s", path)
-	}
-	return npyfile.WriteFileAtomic(path, append(raw, '\n'))
-}
-
-func versions() map[string]string {
-	out := map[string]string{}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, d := range bi.Deps {
-			switch d.Path {
-			case "github.com/gomlx/gomlx", "github.com/gomlx/compute", "github.com/gomlx/go-xla":
-				out[d.Path] = d.Version
-			}
-		}
-	}
-	return out
 }
 
 func cmdEval(args []string) error {
@@ -294,84 +214,10 @@ func cmdEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeJSON(*out, m); err != nil {
+	if err := experiment.WriteJSON(*out, m); err != nil {
 		return err
 	}
 	fmt.Printf("%s: n %d  x-W2 %.4g  E-W2 %.4g -> %s\n", t.Name, m.N, m.XW2, m.EW2, *out)
-	return nil
-}
-
-// writeFigures writes the training curves, for particle targets the energy and distance
-// histograms against ref (the reference the metrics used, sampler coordinates), and for
-// 2-D targets the samples over the target's contours, each as PNG, SVG and PDF sized for
-// one paper column.
-func writeFigures(backend compute.Backend, t *target.Target, tr *train.Trainer, samples, ref [][]float64, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return errors.Wrapf(err, "creating %s", dir)
-	}
-	formats := func(name string) []string {
-		return []string{filepath.Join(dir, name+".png"), filepath.Join(dir, name+".svg"), filepath.Join(dir, name+".pdf")}
-	}
-	var loss, ess []float64
-	for _, h := range tr.History {
-		loss, ess = append(loss, h.Loss), append(ess, h.ESS)
-	}
-	for _, c := range []struct {
-		name, label string
-		ys          []float64
-	}{{"loss", "training loss", loss}, {"ess", "normalised ESS of the weights", ess}} {
-		p, err := plot.Curve(fmt.Sprintf("%s %s", t.Name, tr.Config.Method), c.label, c.ys)
-		if err != nil {
-			return err
-		}
-		if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats(c.name)...); err != nil {
-			return err
-		}
-	}
-	if t.IsParticleSystem() {
-		gen := t.FromTargetCoords(samples)
-		eg, err := target.Energies(backend, t, gen)
-		if err != nil {
-			return err
-		}
-		er, err := target.Energies(backend, t, ref)
-		if err != nil {
-			return err
-		}
-		p, err := plot.Histograms(t.Name+": energy", "E(x)", eg, er, 60)
-		if err != nil {
-			return err
-		}
-		if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats("energy_hist")...); err != nil {
-			return err
-		}
-		var dg, dr []float64
-		for _, r := range gen {
-			dg = append(dg, metrics.InteratomicDistances(r, t.Particles, t.SpatialDim)...)
-		}
-		for _, r := range ref {
-			dr = append(dr, metrics.InteratomicDistances(r, t.Particles, t.SpatialDim)...)
-		}
-		if p, err = plot.Histograms(t.Name+": interatomic distances", "distance", dg, dr, 60); err != nil {
-			return err
-		}
-		if err := plot.Save(p, plot.ColumnWidth, 0.75*plot.ColumnWidth, formats("distance_hist")...); err != nil {
-			return err
-		}
-	}
-	if t.Dim == 2 {
-		half := 1.2 * t.Scale
-		p, err := plot.Energy2D(backend, t, -half, half, 150)
-		if err != nil {
-			return err
-		}
-		if err := plot.AddSamples(p, samples, string(tr.Config.Method)+" samples"); err != nil {
-			return err
-		}
-		if err := plot.Save(p, plot.ColumnWidth, plot.ColumnWidth, formats("samples")...); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 

@@ -1,0 +1,36 @@
+package experiment_test
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/gomlx/compute/gobackend"
+
+	"github.com/iwsm-go/iwsm/iwsm/experiment"
+	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/iwsm/train"
+)
+
+// Train IWSM on GMM-40 at the smoke budget, evaluate against exact mixture samples and
+// write a results folder (config, metrics, samples, checkpoint, figures).
+func ExampleRun() {
+	backend, _ := gobackend.New("")
+	gmm, _ := target.GMM40()
+	cfg, _ := train.DefaultConfig("gmm40", train.IWSM, "smoke")
+	dir, _ := os.MkdirTemp("", "iwsm-example")
+	defer os.RemoveAll(dir)
+	res, err := experiment.Run(backend, gmm, cfg, experiment.Options{Out: dir})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("samples:", len(res.Samples), "modes:", res.Metrics.Modes)
+	figs, _ := res.Figures()
+	for _, f := range figs {
+		fmt.Print(f.Name, " ")
+	}
+	fmt.Println()
+	// Output:
+	// samples: 500 modes: 40
+	// loss ess weights_ess_by_sigma samples energy_hist
+}

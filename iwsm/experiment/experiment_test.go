@@ -1,0 +1,130 @@
+package experiment
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/iwsm/train"
+)
+
+func testBackend(t *testing.T) compute.Backend {
+	t.Helper()
+	b, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func smoke(t *testing.T, name string, method train.Method) (*target.Target, train.Config) {
+	t.Helper()
+	tg, err := target.ByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := train.DefaultConfig(name, method, "smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg, cfg
+}
+
+// A results folder is complete and self-describing, readable by report, and a second Run
+// on it resumes (trains nothing) and reproduces the samples exactly.
+func TestRunWritesResultsFolderAndResumes(t *testing.T) {
+	backend := testBackend(t)
+	tg, cfg := smoke(t, "gmm40", train.IWSM)
+	dir := t.TempDir()
+	var progress bytes.Buffer
+	res, err := Run(backend, tg, cfg, Options{Out: dir, Progress: &progress, Backend: "go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Metrics == nil || res.Metrics.Modes != 40 || res.Metrics.N != cfg.EvalSamples {
+		t.Fatalf("metrics %+v, want 40 modes over %d samples", res.Metrics, cfg.EvalSamples)
+	}
+	for _, f := range []string{"config.json", "metrics.json", "samples.npy", "energies.npy", "checkpoint/state.json",
+		"figures/samples.pdf", "figures/energy_hist.svg", "figures/loss.png", "figures/weights_ess_by_sigma.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("results folder lacks %s", f)
+		}
+	}
+	run, err := report.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Metrics["x_w2"] != res.Metrics.XW2 || run.Seed != cfg.Seed {
+		t.Errorf("metrics.json x_w2 %v seed %d, want %v %d", run.Metrics["x_w2"], run.Seed, res.Metrics.XW2, cfg.Seed)
+	}
+	first, _ := os.ReadFile(filepath.Join(dir, "samples.npy"))
+
+	again, err := Run(backend, tg, cfg, Options{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Resumed != cfg.Epochs {
+		t.Errorf("second run resumed from epoch %d, want %d (all done)", again.Resumed, cfg.Epochs)
+	}
+	second, _ := os.ReadFile(filepath.Join(dir, "samples.npy"))
+	if !bytes.Equal(first, second) {
+		t.Error("resumed run wrote different samples")
+	}
+
+	other := cfg
+	other.Seed++
+	if _, err := Run(backend, tg, other, Options{Out: dir}); err == nil || !strings.Contains(err.Error(), "different run") {
+		t.Errorf("run with another seed into the same folder: err %v, want a 'different run' error", err)
+	}
+}
+
+// A user target without reference samples still trains, samples and writes its energies;
+// metrics appear once a reference is given.
+func TestRunUserTargetWithAndWithoutReference(t *testing.T) {
+	backend := testBackend(t)
+	_, cfg := smoke(t, "gmm40", train.IDEM)
+	quad := target.New("quad", 2, func(x *Node) *Node { return MulScalar(ReduceSum(Square(x), -1), 0.5) })
+	cfg.Target, cfg.SigmaMax, cfg.LambdaH, cfg.Epochs = "quad", 3, false, 1
+	res, err := Run(backend, quad, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Metrics != nil || res.Reference != nil || len(res.Energies) != cfg.EvalSamples {
+		t.Fatalf("no-reference run: metrics %v, %d energies", res.Metrics, len(res.Energies))
+	}
+	figs, err := res.Figures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range figs {
+		names = append(names, f.Name)
+	}
+	if slices.Contains(names, "energy_hist") || !slices.Contains(names, "samples") {
+		t.Errorf("figures %v: want samples and no energy histogram without a reference", names)
+	}
+
+	ref := make([][]float64, 300)
+	for i := range ref {
+		ref[i] = []float64{float64(i%17)/8 - 1, float64(i%13)/6 - 1}
+	}
+	res, err = Run(backend, quad, cfg, Options{Reference: ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Metrics == nil || res.Metrics.N != len(ref) {
+		t.Fatalf("with a reference of %d rows: metrics %+v", len(ref), res.Metrics)
+	}
+	if _, err := Run(backend, quad, cfg, Options{Reference: [][]float64{{1, 2, 3}}}); err == nil {
+		t.Error("a 3-D reference for a 2-D target gave no error")
+	}
+}
