@@ -9,6 +9,7 @@
 //	metrics.json    metrics, per-epoch history, wall time, backend, Go and library versions
 //	samples.npy     generated samples, N×d in the target's coordinates
 //	energies.npy    their energies E(x)
+//	reference.npy   the reference samples the metrics used (target coordinates), if any
 //	checkpoint/     model, optimiser state, replay buffer, host RNG (resumable)
 //	figures/        every figure as PNG, SVG and PDF, one paper column wide
 package experiment
@@ -236,6 +237,11 @@ func (r *Result) write(backend string) error {
 	if err := npyfile.WriteVector(filepath.Join(dir, "energies.npy"), r.Energies); err != nil {
 		return err
 	}
+	if r.Reference != nil {
+		if err := npyfile.Write(filepath.Join(dir, "reference.npy"), r.Reference); err != nil {
+			return err
+		}
+	}
 	figs, err := r.Figures()
 	if err != nil {
 		return err
@@ -422,4 +428,57 @@ func WriteJSON(path string, v any) error {
 		return errors.Wrapf(err, "encoding %s", path)
 	}
 	return npyfile.WriteFileAtomic(path, append(raw, '\n'))
+}
+
+// Load reads a results folder written by Run for target t (which must be the folder's
+// target): configuration, trainer state (from the checkpoint), samples, energies,
+// reference and metrics, without training or sampling again. Notebooks train in one cell
+// and draw from the folder in the next.
+func Load(backend compute.Backend, t *target.Target, dir string) (*Result, error) {
+	var rec record
+	raw, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
+	if err != nil {
+		return nil, errors.Wrapf(err, "%s is not a finished results folder (run the training first)", dir)
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, errors.Wrapf(err, "decoding %s/metrics.json", dir)
+	}
+	if rec.Target != t.Name {
+		return nil, errors.Errorf("%s holds a run of target %q, not %q", dir, rec.Target, t.Name)
+	}
+	tr, err := train.Resume(backend, t, filepath.Join(dir, "checkpoint"))
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Target: t, Config: tr.Config, Trainer: tr, Metrics: rec.Metrics, TrainSeconds: rec.TrainSeconds,
+		Resumed: rec.ResumedFrom, Dir: dir, backend: backend}
+	if res.Samples, err = npyfile.Read(filepath.Join(dir, "samples.npy")); err != nil {
+		return nil, err
+	}
+	if res.Energies, err = readVector(filepath.Join(dir, "energies.npy")); err != nil {
+		return nil, err
+	}
+	if path := filepath.Join(dir, "reference.npy"); fileExists(path) {
+		if res.Reference, err = npyfile.Read(path); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func readVector(path string) ([]float64, error) {
+	rows, err := npyfile.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out, nil
 }

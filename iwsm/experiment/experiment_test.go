@@ -68,6 +68,25 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 	}
 	first, _ := os.ReadFile(filepath.Join(dir, "samples.npy"))
 
+	loaded, err := Load(backend, tg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *loaded.Metrics != *res.Metrics || len(loaded.Reference) != len(res.Reference) ||
+		loaded.Trainer.EpochsDone != cfg.Epochs || len(loaded.Energies) != len(res.Energies) {
+		t.Errorf("Load: metrics %+v epochs %d, want %+v %d", loaded.Metrics, loaded.Trainer.EpochsDone, res.Metrics, cfg.Epochs)
+	}
+	for i := range res.Samples {
+		for j := range res.Samples[i] {
+			if loaded.Samples[i][j] != res.Samples[i][j] || loaded.Reference[i][j] != res.Reference[i][j] {
+				t.Fatalf("Load: sample/reference row %d differs", i)
+			}
+		}
+	}
+	if _, err := Load(backend, target.DW4(), dir); err == nil {
+		t.Error("loading a gmm40 folder as dw4 gave no error")
+	}
+
 	again, err := Run(backend, tg, cfg, Options{Out: dir})
 	if err != nil {
 		t.Fatal(err)

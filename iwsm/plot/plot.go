@@ -20,6 +20,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
@@ -274,4 +275,37 @@ func Lines(title, xlabel, ylabel string, logX bool, series ...Series) (*gplot.Pl
 	}
 	p.Legend.Top = true
 	return p, nil
+}
+
+// RowPNG renders plots side by side (each w×h, axes aligned) into one PNG: the papers'
+// panels of IWSM next to iDEM.
+func RowPNG(w, h vg.Length, ps ...*gplot.Plot) ([]byte, error) {
+	if len(ps) == 0 {
+		return nil, errors.New("RowPNG needs at least one plot")
+	}
+	img := vgimg.New(w*vg.Length(len(ps)), h)
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 1, Cols: len(ps), PadX: vg.Points(4)}
+	canvases := gplot.Align([][]*gplot.Plot{ps}, tiles, dc)
+	for j, p := range ps {
+		p.Draw(canvases[0][j])
+	}
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return nil, errors.Wrap(err, "rendering PNG")
+	}
+	return buf.Bytes(), nil
+}
+
+// ShowRow displays plots side by side inline in a notebook (a no-op elsewhere).
+func ShowRow(ps ...*gplot.Plot) error {
+	if !gonbui.IsNotebook {
+		return nil
+	}
+	raw, err := RowPNG(1.3*ColumnWidth, 1.3*ColumnWidth, ps...)
+	if err != nil {
+		return err
+	}
+	gonbui.DisplayPNG(raw)
+	return nil
 }

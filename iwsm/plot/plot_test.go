@@ -96,3 +96,22 @@ func TestLines(t *testing.T) {
 		}
 	}
 }
+
+func TestRowPNGIsSideBySide(t *testing.T) {
+	a, _ := Curve("a", "y", []float64{1, 2, 3})
+	b, _ := Curve("b", "y", []float64{3, 2, 1})
+	raw, err := RowPNG(ColumnWidth, ColumnWidth, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, h := img.Bounds().Dx(), img.Bounds().Dy(); w < 2*h-2 || w > 2*h+2 {
+		t.Errorf("two square panels gave a %d×%d image, want width = 2×height", w, h)
+	}
+	if _, err := RowPNG(ColumnWidth, ColumnWidth); err == nil {
+		t.Error("RowPNG of nothing gave no error")
+	}
+}

@@ -1,0 +1,107 @@
+// Package notebook holds the few helpers every reproduction notebook shares: the run budget
+// (one setting, overridable from the environment so CI runs every notebook at `smoke`), the
+// results folder, the seeds, stopping a cell with one readable line instead of a panic
+// trace, and inline Markdown. Outside a notebook the display calls print plain text.
+package notebook
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/janpfeifer/gonb/gonbui"
+
+	"github.com/iwsm-go/iwsm/iwsm/train"
+	"github.com/iwsm-go/iwsm/xla"
+)
+
+// DefaultBudget is the budget of a notebook run when IWSM_BUDGET is not set.
+const DefaultBudget = "cpu"
+
+// Budget returns the run size: IWSM_BUDGET (smoke, cpu or paper) or DefaultBudget. An
+// unknown value stops the cell with a message listing the valid ones.
+func Budget() string {
+	b := strings.TrimSpace(os.Getenv("IWSM_BUDGET"))
+	if b == "" {
+		return DefaultBudget
+	}
+	if !slices.Contains(train.Budgets, b) {
+		Fail(fmt.Errorf("IWSM_BUDGET=%q: use one of %s", b, strings.Join(train.Budgets, ", ")))
+	}
+	return b
+}
+
+// Seeds returns the seeds to run: IWSM_SEEDS (comma-separated) if set, otherwise three seeds
+// at the paper budget (the papers report mean ± std over three) and one below it.
+func Seeds() []int64 {
+	if s := strings.TrimSpace(os.Getenv("IWSM_SEEDS")); s != "" {
+		var seeds []int64
+		for _, f := range strings.Split(s, ",") {
+			v, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+			if err != nil {
+				Fail(fmt.Errorf("IWSM_SEEDS=%q: %q is not an integer seed", s, f))
+			}
+			seeds = append(seeds, v)
+		}
+		return seeds
+	}
+	if Budget() == "paper" {
+		return []int64{1, 2, 3}
+	}
+	return []int64{1}
+}
+
+// ResultsDir returns a folder under IWSM_RESULTS (default "results" next to the notebook)
+// for the given path parts, e.g. ResultsDir("gmm40", "iwsm-seed1").
+func ResultsDir(parts ...string) string {
+	root := os.Getenv("IWSM_RESULTS")
+	if root == "" {
+		root = "results"
+	}
+	return filepath.Join(append([]string{root}, parts...)...)
+}
+
+// RunDir is the results folder of one run: ResultsDir(target, budget, "METHOD-seedS").
+func RunDir(target string, method train.Method, seed int64) string {
+	return ResultsDir(target, Budget(), fmt.Sprintf("%s-seed%d", method, seed))
+}
+
+// Setup prints the backend the graphs run on and the budget, the first output of every
+// notebook.
+func Setup() {
+	fmt.Println(xla.Describe())
+	fmt.Printf("budget: %s (set IWSM_BUDGET to smoke, cpu or paper); seeds: %v; results in %s\n",
+		Budget(), Seeds(), ResultsDir())
+}
+
+// Fail stops the cell with one line "error: ...", without a goroutine dump.
+func Fail(err error) {
+	fmt.Println("error:", err)
+	os.Exit(1)
+}
+
+// Must stops the cell with one readable line when err is not nil.
+func Must(err error) {
+	if err != nil {
+		Fail(err)
+	}
+}
+
+// Must1 returns v, or stops the cell with one readable line when err is not nil:
+// gmm := notebook.Must1(target.GMM40()).
+func Must1[T any](v T, err error) T {
+	Must(err)
+	return v
+}
+
+// Markdown displays markdown inline in a notebook, and prints it elsewhere.
+func Markdown(md string) {
+	if gonbui.IsNotebook {
+		gonbui.DisplayMarkdown(md)
+		return
+	}
+	fmt.Println(md)
+}

@@ -1,0 +1,51 @@
+package notebook
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestSettingsFromEnvironment(t *testing.T) {
+	t.Setenv("IWSM_BUDGET", "")
+	t.Setenv("IWSM_SEEDS", "")
+	t.Setenv("IWSM_RESULTS", "")
+	if Budget() != DefaultBudget || !slices.Equal(Seeds(), []int64{1}) || ResultsDir("a") != filepath.Join("results", "a") {
+		t.Errorf("defaults: budget %q seeds %v dir %q", Budget(), Seeds(), ResultsDir("a"))
+	}
+	t.Setenv("IWSM_BUDGET", "paper")
+	if !slices.Equal(Seeds(), []int64{1, 2, 3}) {
+		t.Errorf("paper seeds %v, want 1,2,3", Seeds())
+	}
+	t.Setenv("IWSM_BUDGET", "smoke")
+	t.Setenv("IWSM_SEEDS", "7, 8")
+	t.Setenv("IWSM_RESULTS", "/tmp/r")
+	if Budget() != "smoke" || !slices.Equal(Seeds(), []int64{7, 8}) {
+		t.Errorf("budget %q seeds %v", Budget(), Seeds())
+	}
+	if got := RunDir("dw4", "iwsm", 7); got != "/tmp/r/dw4/smoke/iwsm-seed7" {
+		t.Errorf("RunDir = %q", got)
+	}
+}
+
+// A bad setting stops the cell with exit status 1 and one "error:" line, no panic trace.
+func TestBadBudgetStopsWithOneLine(t *testing.T) {
+	if os.Getenv("IWSM_NOTEBOOK_HELPER") == "1" {
+		Budget()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBadBudgetStopsWithOneLine$")
+	cmd.Env = append(os.Environ(), "IWSM_NOTEBOOK_HELPER=1", "IWSM_BUDGET=huge")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1; output %q", err, out)
+	}
+	want := "error: IWSM_BUDGET=\"huge\": use one of smoke, cpu, paper\n"
+	if string(out) != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+}
