@@ -7,7 +7,8 @@
 # For each notebook N it runs `jupyter nbconvert --to notebook --execute` with the "go-iwsm"
 # kernel (kernel/install.sh registers it), with, in the environment of every cell:
 #   IWSM_BUDGET   smoke | cpu | paper   (default cpu; `make test` and CI use smoke)
-#   IWSM_RESULTS  <repo>/results/N/     (where the notebook writes samples, metrics, figures)
+#   IWSM_RESULTS  <repo>/results unless set (runs go to TARGET/BUDGET/METHOD-seedS/ under it;
+#                 smoke runs there are deleted first, so that each test run trains afresh)
 # The executed notebook goes to results/notebooks/N.ipynb and the kernel's log to
 # results/notebooks/N.log. All cells run (--allow-errors) so the executed notebook shows every
 # failure; then scripts/check_notebook.py fails the notebook on any error output or any output
@@ -50,6 +51,13 @@ if ((${#notebooks[@]} == 0)); then
   exit 0
 fi
 
+# One results folder for all notebooks, so that 07_results.ipynb finds the runs of the others.
+IWSM_RESULTS="${IWSM_RESULTS:-$ROOT/results}"
+if [[ "$BUDGET" == smoke ]]; then
+  # Smoke runs are throw-away: start them afresh so that every run trains (a finished run in
+  # the results folder would only be resumed).
+  rm -rf "$IWSM_RESULTS"/*/smoke
+fi
 OUT="$ROOT/results/notebooks"
 mkdir -p "$OUT"
 echo "run_notebooks: ${#notebooks[@]} notebook(s), IWSM_BUDGET=$BUDGET, per-cell timeout ${TIMEOUT}s, kernel $IWSM_KERNEL_NAME"
@@ -59,11 +67,10 @@ for nb in "${notebooks[@]}"; do
   [[ -f "$nb" ]] || iwsm_die "no such notebook: $nb"
   name="$(basename "$nb" .ipynb)"
   export IWSM_BUDGET="$BUDGET"
-  export IWSM_RESULTS="$ROOT/results/$name/"
-  mkdir -p "$IWSM_RESULTS"
+  export IWSM_RESULTS
   rm -f "$OUT/$name.ipynb"
   log="$OUT/$name.log"
-  echo "--- $nb (results in results/$name/)"
+  echo "--- $nb"
   start=$SECONDS
   ok=1
   # The kernel's cwd is the notebook's directory (nbconvert's default), as in interactive use.

@@ -2,6 +2,7 @@ package target
 
 import (
 	"math"
+	"math/rand/v2"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -66,25 +67,93 @@ func Energies(backend compute.Backend, t *Target, rows [][]float64) (energies []
 	return energies, nil
 }
 
-// CheckEnergy builds the energy graph once on a throw-away graph and reports, as an error,
-// a panic inside the user's energy function or an output of the wrong shape. Checking on
-// a separate graph keeps such failures out of GoMLX's executors.
+// checkPoints is the number of random configurations CheckEnergy evaluates.
+const checkPoints = 16
+
+// CheckEnergy tries the energy once, before any training, and reports in one line what
+// would otherwise surface later as a panic trace or a silent failure:
+//   - a panic inside the user's energy function, or an output of the wrong shape;
+//   - an energy without a gradient (an operation GoMLX cannot differentiate);
+//   - an energy or gradient that is NaN/Inf at every one of 16 standard-normal test points
+//     (sampler coordinates, centre of mass removed for particle systems), or a gradient
+//     that is exactly zero at all of them (built from piecewise-constant operations, so the
+//     score -∇E carries no information).
+//
+// Non-finite values at some points are allowed: Lennard-Jones energies overflow where
+// particles overlap, and the estimator gives such points zero weight. The graph is built
+// on a throw-away graph, which keeps failures out of GoMLX's executors.
 func CheckEnergy(backend compute.Backend, t *Target) (err error) {
 	g := NewGraph(backend, "check_energy_"+t.Name)
 	defer g.Finalize()
 	defer func() {
 		if r := recover(); r != nil {
-			err = errors.Errorf("energy of target %s failed on input of shape [2, 3, %d]: %v", t.Name, t.Dim, r)
+			err = errors.Errorf("energy of target %s failed on input of shape [2, %d, %d]: %v", t.Name, checkPoints/2, t.Dim, r)
 		}
 	}()
-	x := Parameter(g, "x", shapes.Make(dtypes.Float32, 2, 3, t.Dim))
+	x := Parameter(g, "x", shapes.Make(dtypes.Float32, 2, checkPoints/2, t.Dim))
 	e := t.Energy(x)
 	if e == nil {
 		return errors.Errorf("energy of target %s returned nil", t.Name)
 	}
-	if want := shapes.Make(dtypes.Float32, 2, 3); !e.Shape().Equal(want) {
+	if want := shapes.Make(dtypes.Float32, 2, checkPoints/2); !e.Shape().Equal(want) {
 		return errors.Errorf("energy of target %s returned shape %s for input %s: it must return one value per configuration (%s)",
 			t.Name, e.Shape(), x.Shape(), want)
 	}
+	var grad *Node
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = errors.Errorf("energy of target %s is not differentiable (its score -∇E is computed by autodiff): %v", t.Name, r)
+			}
+		}()
+		grad = Gradient(ReduceAllSum(e), x)[0]
+	}()
+	if err != nil {
+		return err
+	}
+	if err := g.Compile(e, ReduceSum(Abs(grad), -1), ReduceSum(grad, -1)); err != nil {
+		return errors.WithMessagef(err, "compiling the energy of target %s", t.Name)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	flat := make([]float32, checkPoints*t.Dim)
+	for i := 0; i < checkPoints; i++ {
+		row := make([]float64, t.Dim)
+		for j := range row {
+			row[j] = rng.NormFloat64()
+		}
+		if t.IsParticleSystem() {
+			RemoveCentreOfMass(row, t.Particles, t.SpatialDim)
+		}
+		for j, v := range row {
+			flat[i*t.Dim+j] = float32(v)
+		}
+	}
+	outs := g.Run(tensors.FromFlatDataAndDimensions(flat, 2, checkPoints/2, t.Dim))
+	energies := tensors.MustCopyFlatData[float32](outs[0])
+	gradAbs := tensors.MustCopyFlatData[float32](outs[1])
+	gradSum := tensors.MustCopyFlatData[float32](outs[2])
+	for _, o := range outs {
+		o.MustFinalizeAll()
+	}
+	finite, nonzero := 0, 0
+	for i := range energies {
+		if isFinite32(energies[i]) && isFinite32(gradAbs[i]) && isFinite32(gradSum[i]) {
+			finite++
+			if gradAbs[i] != 0 {
+				nonzero++
+			}
+		}
+	}
+	switch {
+	case finite == 0:
+		return errors.Errorf("energy of target %s (or its gradient) is NaN or Inf at all %d test points x ~ N(0, I): "+
+			"check the formula (log of a negative number, division by zero, overflow)", t.Name, checkPoints)
+	case nonzero == 0:
+		return errors.Errorf("the gradient of the energy of target %s is zero at all %d test points x ~ N(0, I): "+
+			"the score -∇E would carry no information (is the energy built from piecewise-constant operations such as Floor, Round or Sign?)",
+			t.Name, checkPoints)
+	}
 	return nil
 }
+
+func isFinite32(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }

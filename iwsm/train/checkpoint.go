@@ -2,6 +2,7 @@ package train
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -15,26 +16,39 @@ import (
 
 // A checkpoint directory holds:
 //
-//	config.json   the run's Config
-//	model/        GoMLX checkpoint: network, Adam moments, graph RNG state, global step
-//	buffer.npy    the replay buffer (float64, N × Dim)
-//	state.json    epochs done, history and the host RNG, written last
+//	config.json          the run's Config
+//	model-NNNNNN/        GoMLX checkpoint: network, Adam moments, graph RNG state, global step
+//	buffer-NNNNNN.npy    the replay buffer (float64, N × Dim)
+//	state.json           epochs done, history, host RNG and the generation NNNNNN, written last
 //
-// Every file is written through a temporary file and a rename, so an interrupted save
-// leaves the previous checkpoint readable.
+// Each Save writes a new generation (model and buffer under a new number) and only then
+// replaces state.json, atomically (write to a temporary file, rename), to point at it; older
+// generations are deleted afterwards. A process killed at any moment therefore leaves
+// state.json naming a complete generation, and resuming from it continues exactly where
+// that checkpoint was taken.
 
 type trainerState struct {
 	EpochsDone int          `json:"epochs_done"`
 	History    []EpochStats `json:"history"`
 	HostRNG    []byte       `json:"host_rng"`
+	Generation int          `json:"generation"`
+}
+
+func modelDir(dir string, generation int) string {
+	return filepath.Join(dir, fmt.Sprintf("model-%06d", generation))
+}
+
+func bufferFile(dir string, generation int) string {
+	return filepath.Join(dir, fmt.Sprintf("buffer-%06d.npy", generation))
 }
 
 func (tr *Trainer) checkpointHandler(dir string) (*checkpoint.Handler, error) {
-	h, err := checkpoint.Build(tr.store).Dir(filepath.Join(dir, "model")).Keep(2).Done()
+	h, err := checkpoint.Build(tr.store).Dir(dir).Keep(1).Done()
 	return h, errors.WithMessagef(err, "opening checkpoint %s", dir)
 }
 
-// Save writes a checkpoint of the whole training state to dir.
+// Save writes a checkpoint of the whole training state to dir (see above for the layout
+// and why an interrupted Save loses nothing).
 func (tr *Trainer) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return errors.Wrapf(err, "creating checkpoint directory %s", dir)
@@ -46,13 +60,17 @@ func (tr *Trainer) Save(dir string) error {
 	if err := npyfile.WriteFileAtomic(filepath.Join(dir, "config.json"), cfg); err != nil {
 		return err
 	}
-	if tr.ckpt == nil {
-		if tr.ckpt, err = tr.checkpointHandler(dir); err != nil {
-			return err
-		}
+	gen := tr.generation + 1
+	// A generation left half-written by a killed process is never referenced; clear it.
+	if err := os.RemoveAll(modelDir(dir, gen)); err != nil {
+		return errors.Wrapf(err, "clearing %s", modelDir(dir, gen))
 	}
-	if err := tr.ckpt.Save(); err != nil {
-		return errors.WithMessagef(err, "saving model to %s", dir)
+	h, err := tr.checkpointHandler(modelDir(dir, gen))
+	if err != nil {
+		return err
+	}
+	if err := h.Save(); err != nil {
+		return errors.WithMessagef(err, "saving model to %s", modelDir(dir, gen))
 	}
 	d := tr.Target.Dim
 	rows := make([][]float64, tr.BufferLen())
@@ -62,8 +80,8 @@ func (tr *Trainer) Save(dir string) error {
 			rows[i][j] = float64(tr.buffer[i*d+j])
 		}
 	}
-	if len(rows) > 0 {
-		if err := npyfile.Write(filepath.Join(dir, "buffer.npy"), rows); err != nil {
+	if len(rows) > 0 { // a trainer saved before its first epoch has an empty buffer
+		if err := npyfile.Write(bufferFile(dir, gen), rows); err != nil {
 			return err
 		}
 	}
@@ -71,11 +89,30 @@ func (tr *Trainer) Save(dir string) error {
 	if err != nil {
 		return errors.Wrap(err, "saving host RNG")
 	}
-	st, err := json.MarshalIndent(trainerState{EpochsDone: tr.EpochsDone, History: tr.History, HostRNG: rng}, "", "  ")
+	st, err := json.MarshalIndent(trainerState{EpochsDone: tr.EpochsDone, History: tr.History, HostRNG: rng, Generation: gen}, "", "  ")
 	if err != nil {
 		return errors.Wrap(err, "encoding trainer state")
 	}
-	return npyfile.WriteFileAtomic(filepath.Join(dir, "state.json"), st)
+	if err := npyfile.WriteFileAtomic(filepath.Join(dir, "state.json"), st); err != nil {
+		return err
+	}
+	tr.generation = gen
+	return removeOtherGenerations(dir, gen)
+}
+
+// removeOtherGenerations deletes model-* and buffer-*.npy of every generation but keep.
+func removeOtherGenerations(dir string, keep int) error {
+	old, _ := filepath.Glob(filepath.Join(dir, "model-*"))
+	bufs, _ := filepath.Glob(filepath.Join(dir, "buffer-*.npy"))
+	for _, path := range append(old, bufs...) {
+		if path == modelDir(dir, keep) || path == bufferFile(dir, keep) {
+			continue
+		}
+		if err := os.RemoveAll(path); err != nil {
+			return errors.Wrapf(err, "removing old checkpoint %s", path)
+		}
+	}
+	return nil
 }
 
 // ReadConfig reads the Config saved in a checkpoint directory.
@@ -106,9 +143,6 @@ func Resume(backend compute.Backend, t *target.Target, dir string) (*Trainer, er
 	if err != nil {
 		return nil, err
 	}
-	if tr.ckpt, err = tr.checkpointHandler(dir); err != nil {
-		return nil, err
-	}
 	raw, err := os.ReadFile(filepath.Join(dir, "state.json"))
 	if err != nil {
 		return nil, errors.Wrapf(err, "reading trainer state of %s", dir)
@@ -117,20 +151,32 @@ func Resume(backend compute.Backend, t *target.Target, dir string) (*Trainer, er
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return nil, errors.Wrapf(err, "decoding %s/state.json", dir)
 	}
+	if _, err := os.Stat(modelDir(dir, st.Generation)); err != nil {
+		return nil, errors.Errorf("checkpoint %s is incomplete: state.json names generation %d but %s is missing",
+			dir, st.Generation, modelDir(dir, st.Generation))
+	}
+	if _, err := tr.checkpointHandler(modelDir(dir, st.Generation)); err != nil { // loads the variables
+		return nil, err
+	}
 	if err := tr.pcg.UnmarshalBinary(st.HostRNG); err != nil {
 		return nil, errors.Wrap(err, "restoring host RNG")
 	}
-	tr.EpochsDone, tr.History = st.EpochsDone, st.History
-	if _, err := os.Stat(filepath.Join(dir, "buffer.npy")); err == nil {
-		rows, err := npyfile.Read(filepath.Join(dir, "buffer.npy"))
+	tr.EpochsDone, tr.History, tr.generation = st.EpochsDone, st.History, st.Generation
+	tr.buffer = tr.buffer[:0]
+	if path := bufferFile(dir, st.Generation); st.EpochsDone > 0 || fileExists(path) {
+		rows, err := npyfile.Read(path)
 		if err != nil {
 			return nil, err
 		}
-		if len(rows) > 0 && len(rows[0]) != t.Dim {
+		if len(rows[0]) != t.Dim {
 			return nil, errors.Errorf("checkpoint buffer has dimension %d but target %s has %d", len(rows[0]), t.Name, t.Dim)
 		}
-		tr.buffer = tr.buffer[:0]
 		tr.addToBuffer(rows)
 	}
 	return tr, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -13,7 +13,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/pkg/errors"
 	"github.com/schollz/progressbar/v3"
@@ -54,7 +53,7 @@ type Trainer struct {
 	stepExec *model.Exec
 	sdeExec  *model.Exec
 
-	ckpt *checkpoint.Handler
+	generation int // of the last checkpoint saved or resumed (see Save)
 
 	buffer []float32 // flat [n, Dim], FIFO: the oldest rows are dropped first
 	rng    *rand.Rand
