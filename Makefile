@@ -10,7 +10,7 @@
 #   make uninstall   remove the go-iwsm Jupyter kernel (and its gonb/goimports/gopls)
 #
 # Without make, the same steps are: bash kernel/install.sh; bash scripts/run_notebooks.sh
-# (run), or go vet ./... && go test ./... && bash kernel/check.sh &&
+# (run), or go vet ./... && go test ./... && bash kernel/check.sh && bash kernel/test_install.sh &&
 # IWSM_BUDGET=smoke bash scripts/run_notebooks.sh (test).
 
 SHELL := /bin/bash
@@ -39,6 +39,7 @@ test: install
 	$(GO) vet ./...
 	$(GO) test ./...
 	bash kernel/check.sh
+	bash kernel/test_install.sh
 	IWSM_BUDGET=smoke bash scripts/run_notebooks.sh
 
 vet:

@@ -47,6 +47,8 @@ type Options struct {
 	// Progress receives the training progress bar (os.Stderr on the command line, os.Stdout
 	// in notebooks); nil for none.
 	Progress io.Writer
+	// Log, if non-nil, receives one-line status messages (resuming from a checkpoint).
+	Log io.Writer
 	// Reference, when set, replaces the target's built-in reference samples (target
 	// coordinates). User-defined targets have no built-in reference: without one the metrics
 	// are skipped and only the samples, energies and training curves are produced.
@@ -104,8 +106,8 @@ func Run(backend compute.Backend, t *target.Target, cfg train.Config, opt Option
 			return nil, err
 		}
 		res.Resumed = res.Trainer.EpochsDone
-		if opt.Progress != nil && res.Resumed > 0 {
-			fmt.Fprintf(opt.Progress, "resuming %s from epoch %d\n", ckptDir, res.Resumed)
+		if opt.Log != nil {
+			fmt.Fprintf(opt.Log, "resuming %s from epoch %d of %d\n", ckptDir, res.Resumed, cfg.Epochs)
 		}
 	} else if res.Trainer, err = train.New(backend, t, cfg); err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ func Train(t *target.Target, cfg train.Config, reference [][]float64) *experimen
 	backend := Must1(xla.Backend())
 	choice, _ := xla.Selected()
 	res, err := experiment.Run(backend, t, cfg, experiment.Options{
-		Out: RunDir(t.Name, cfg.Method, cfg.Seed), Progress: os.Stdout, Reference: reference, Backend: choice.Config})
+		Out: RunDir(t.Name, cfg.Method, cfg.Seed), Progress: os.Stdout, Log: os.Stdout, Reference: reference, Backend: choice.Config})
 	Must(err)
 	fmt.Println(res.Summary())
 	return res

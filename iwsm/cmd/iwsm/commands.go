@@ -101,7 +101,7 @@ func cmdTrain(args []string) error {
 		return err
 	}
 	choice, _ := xla.Selected()
-	opt := experiment.Options{Out: *out, Backend: choice.Config}
+	opt := experiment.Options{Out: *out, Backend: choice.Config, Log: os.Stderr}
 	if !*quiet {
 		opt.Progress = os.Stderr
 	}
