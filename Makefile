@@ -5,7 +5,8 @@
 #                notebooks at IWSM_BUDGET=smoke (what .ci/run runs)
 #   make install     kernel/install.sh: Jupyter (Debian packages), go mod download, gonb, goimports,
 #                    gopls, the "Go (IWSM)" kernel, and a warm build cache (go build ./...)
-#   make bench       benchmarks of ./iwsm/... (also written to results/bench.txt)
+#   make bench       IWSM step, estimator and SDE step per target, ours next to PyTorch (python3-torch),
+#                    with ratios (results/bench.md); make bench-go: all Go benchmarks
 #   make clean       remove results/
 #   make uninstall   remove the go-iwsm Jupyter kernel (and its gonb/goimports/gopls)
 #
@@ -23,10 +24,10 @@ export PATH := $(patsubst %/,%,$(dir $(GO))):$(PATH)
 
 IWSM_BUDGET ?= cpu
 
-.PHONY: help install run test vet gotest kernel-check notebooks notebooks-smoke bench clean uninstall
+.PHONY: help install run test vet gotest kernel-check notebooks notebooks-smoke bench bench-go clean uninstall
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 install:
 	bash kernel/install.sh
@@ -58,6 +59,10 @@ notebooks-smoke:
 	IWSM_BUDGET=smoke bash scripts/run_notebooks.sh
 
 bench:
+	bash scripts/bench.sh
+
+# Every Go benchmark of the module (W2 timings, epochs, ...), without the PyTorch peer.
+bench-go:
 	mkdir -p results
 	$(GO) test -run '^$$' -bench . ./iwsm/... | tee results/bench.txt
 

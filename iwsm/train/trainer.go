@@ -288,28 +288,15 @@ func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 		return stats, err
 	}
 	tr.addToBuffer(rows)
-	N, d := tr.BufferLen(), tr.Target.Dim
-	bufT := tensors.FromFlatDataAndDimensions(tr.buffer, N, d)
+	bufT := tensors.FromFlatDataAndDimensions(tr.buffer, tr.BufferLen(), tr.Target.Dim)
 	defer bufT.MustFinalizeAll()
-	batch := make([]float32, cfg.BatchSize*d)
 	consecutiveBad := 0
 	for s := 0; s < cfg.StepsPerEpoch; s++ {
-		for i := 0; i < cfg.BatchSize; i++ {
-			j := tr.rng.IntN(N)
-			copy(batch[i*d:(i+1)*d], tr.buffer[j*d:(j+1)*d])
-		}
-		outs, err := tr.stepExec.Call(tensors.FromFlatDataAndDimensions(batch, cfg.BatchSize, d), bufT)
+		st, err := tr.step(bufT)
 		if err != nil {
 			return stats, errors.WithMessagef(err, "training step %d of epoch %d", s, tr.EpochsDone+1)
 		}
-		loss := float64(tensors.MustCopyFlatData[float32](outs[0])[0])
-		ess := float64(tensors.MustCopyFlatData[float32](outs[1])[0])
-		finite := tensors.MustCopyFlatData[float32](outs[2])[0] != 0
-		levels := tensors.MustCopyFlatData[float32](outs[3])
-		for _, o := range outs {
-			o.MustFinalizeAll()
-		}
-		if !finite {
+		if !st.Finite {
 			stats.SkippedSteps++
 			consecutiveBad++
 			if consecutiveBad >= 10 {
@@ -320,13 +307,13 @@ func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 			continue
 		}
 		consecutiveBad = 0
-		stats.Loss += loss
-		stats.ESS += ess
+		stats.Loss += st.Loss
+		stats.ESS += st.ESS
 		if stats.ESSByLevel == nil {
-			stats.ESSByLevel = make([]float64, len(levels))
+			stats.ESSByLevel = make([]float64, len(st.ESSByLevel))
 		}
-		for i, v := range levels {
-			stats.ESSByLevel[i] += float64(v)
+		for i, v := range st.ESSByLevel {
+			stats.ESSByLevel[i] += v
 		}
 	}
 	good := float64(cfg.StepsPerEpoch - stats.SkippedSteps)
@@ -340,6 +327,54 @@ func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 	stats.Seconds = time.Since(start).Seconds()
 	tr.History = append(tr.History, stats)
 	return stats, nil
+}
+
+// StepStats are the outputs of one gradient step.
+type StepStats struct {
+	Loss, ESS  float64
+	ESSByLevel []float64
+	// Finite is false when the loss was not finite; the update was then skipped.
+	Finite bool
+}
+
+// Step takes one gradient step on a batch drawn from the replay buffer (filled by Epoch
+// or Resume; an empty buffer is an error). Epoch calls it StepsPerEpoch times.
+func (tr *Trainer) Step() (StepStats, error) {
+	if tr.BufferLen() < 1 {
+		return StepStats{}, errors.New("the replay buffer is empty: run an Epoch (or Resume a checkpoint) first")
+	}
+	bufT := tensors.FromFlatDataAndDimensions(tr.buffer, tr.BufferLen(), tr.Target.Dim)
+	defer bufT.MustFinalizeAll()
+	return tr.step(bufT)
+}
+
+// step draws a batch uniformly from the buffer and runs the training graph on it with the
+// whole buffer bufT as the proposal.
+func (tr *Trainer) step(bufT *tensors.Tensor) (StepStats, error) {
+	B, d, N := tr.Config.BatchSize, tr.Target.Dim, tr.BufferLen()
+	batch := make([]float32, B*d)
+	for i := 0; i < B; i++ {
+		j := tr.rng.IntN(N)
+		copy(batch[i*d:(i+1)*d], tr.buffer[j*d:(j+1)*d])
+	}
+	outs, err := tr.stepExec.Call(tensors.FromFlatDataAndDimensions(batch, B, d), bufT)
+	if err != nil {
+		return StepStats{}, err
+	}
+	defer func() {
+		for _, o := range outs {
+			o.MustFinalizeAll()
+		}
+	}()
+	st := StepStats{
+		Loss:   float64(tensors.MustCopyFlatData[float32](outs[0])[0]),
+		ESS:    float64(tensors.MustCopyFlatData[float32](outs[1])[0]),
+		Finite: tensors.MustCopyFlatData[float32](outs[2])[0] != 0,
+	}
+	for _, v := range tensors.MustCopyFlatData[float32](outs[3]) {
+		st.ESSByLevel = append(st.ESSByLevel, float64(v))
+	}
+	return st, nil
 }
 
 // Run trains until Config.Epochs epochs are done (continuing a resumed run), saving a

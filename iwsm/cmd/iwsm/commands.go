@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -54,6 +55,8 @@ func cmdEnergy(args []string) error {
 	name := fs.String("target", "", "target name (see 'iwsm targets')")
 	in := fs.String("in", "", "input .npy, N×d, float32 or float64")
 	out := fs.String("out", "", "output .npy of N float64 energies")
+	coords := fs.String("coords", "target", "coordinates of the input rows: target (as samples.npy, the target's own) or sampler "+
+		"(the coordinates the sampler trains in: x/50 for gmm40; the same for the other built-in targets)")
 	if err := parse(fs, args, "target", "in", "out"); err != nil {
 		return err
 	}
@@ -64,6 +67,13 @@ func cmdEnergy(args []string) error {
 	rows, err := npyfile.Read(*in)
 	if err != nil {
 		return err
+	}
+	switch *coords {
+	case "target":
+		rows = t.FromTargetCoords(rows)
+	case "sampler":
+	default:
+		return usageError{fmt.Sprintf("energy: -coords must be target or sampler, got %q", *coords)}
 	}
 	backend, err := xla.Backend()
 	if err != nil {
@@ -110,6 +120,39 @@ func cmdTrain(args []string) error {
 		return err
 	}
 	fmt.Printf("%s (%s) -> %s\n", res.Summary(), choice.Config, *out)
+	return nil
+}
+
+func cmdBackend(args []string) error {
+	fs := flag.NewFlagSet("backend", flag.ContinueOnError)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Println(xla.Describe())
+	return nil
+}
+
+func cmdConfig(args []string) error {
+	fs := flag.NewFlagSet("config", flag.ContinueOnError)
+	name := fs.String("target", "", "target name")
+	method := fs.String("method", "iwsm", "iwsm or idem")
+	budget := fs.String("budget", "smoke", "smoke, cpu or paper")
+	if err := parse(fs, args, "target"); err != nil {
+		return err
+	}
+	t, err := target.ByName(*name)
+	if err != nil {
+		return err
+	}
+	cfg, err := train.ConfigFor(t, train.Method(*method), *budget)
+	if err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return errors.Wrap(err, "encoding the configuration")
+	}
+	fmt.Println(string(raw))
 	return nil
 }
 

@@ -28,6 +28,8 @@ func main() {
 		"targets":     cmdTargets,
 		"energy":      cmdEnergy,
 		"train":       cmdTrain,
+		"config":      cmdConfig,
+		"backend":     cmdBackend,
 		"sample":      cmdSample,
 		"eval":        cmdEval,
 		"table":       cmdTable,
@@ -66,6 +68,8 @@ commands:
   targets      list the built-in targets and their dimensions
   energy       energies of the rows of a .npy file
   train        train IWSM or iDEM and write samples, metrics, config and checkpoint
+  config       print the training configuration of a target at a budget (JSON)
+  backend      print the compute backend IWSM_BACKEND selects on this machine
   sample       draw samples from a trained checkpoint
   eval         metrics of samples against a reference (built-in or given)
   table        collect results folders into Markdown, CSV and LaTeX tables

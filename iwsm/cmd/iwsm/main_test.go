@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
 func TestEnergyCommand(t *testing.T) {
@@ -101,5 +102,45 @@ func TestEvalCommandOnReferenceData(t *testing.T) {
 	bad := eval(stretched, "bad")
 	if !(good["x_w2"] < bad["x_w2"]) || !(good["dist_tvd"] < 0.2) || !(bad["dist_tvd"] > 2*good["dist_tvd"]) {
 		t.Errorf("reference samples: %v; stretched: %v", good, bad)
+	}
+}
+
+// `iwsm energy` reads rows in the target's coordinates by default (as samples.npy holds
+// them): for GMM-40 a mode's centre given as x and as x/50 with -coords sampler must give
+// the same energy, the lowest of a few nearby points.
+func TestEnergyCommandCoordinates(t *testing.T) {
+	gmm, err := target.GMM40()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu := gmm.Mixture.Means[0] // sampler coordinates
+	dir := t.TempDir()
+	path := func(s string) string { return filepath.Join(dir, s) }
+	tc := [][]float64{{50 * mu[0], 50 * mu[1]}, {50*mu[0] + 2, 50 * mu[1]}}
+	sc := [][]float64{{mu[0], mu[1]}, {mu[0] + 2.0/50, mu[1]}}
+	if err := npyfile.Write(path("t.npy"), tc); err != nil {
+		t.Fatal(err)
+	}
+	if err := npyfile.Write(path("s.npy"), sc); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdEnergy([]string{"-target", "gmm40", "-in", path("t.npy"), "-out", path("et.npy")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdEnergy([]string{"-target", "gmm40", "-coords", "sampler", "-in", path("s.npy"), "-out", path("es.npy")}); err != nil {
+		t.Fatal(err)
+	}
+	et, _ := npyfile.Read(path("et.npy"))
+	es, _ := npyfile.Read(path("es.npy"))
+	for i := range et {
+		if math.Abs(et[i][0]-es[i][0]) > 1e-4*math.Abs(es[i][0])+1e-4 {
+			t.Errorf("row %d: energy %v from target coordinates, %v from sampler coordinates", i, et[i][0], es[i][0])
+		}
+	}
+	if !(et[0][0] < et[1][0]) {
+		t.Errorf("energy at the mode %v is not below the energy 2 units away %v", et[0][0], et[1][0])
+	}
+	if err := cmdEnergy([]string{"-target", "gmm40", "-coords", "polar", "-in", path("t.npy"), "-out", path("x.npy")}); err == nil {
+		t.Error("-coords polar gave no error")
 	}
 }
