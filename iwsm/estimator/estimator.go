@@ -25,8 +25,10 @@ import (
 // log p_t(x_t) + log Z (shape [B]) for points xt [B, d] at noise levels sigma [B], using the
 // standard normal draws z [B, K, d] (mean-free for particle systems).
 //
-// The score is projected onto the zero-centre-of-mass subspace for particle systems and its
-// norm clipped to maxNorm (iDEM's and IWSM's safeguard; maxNorm <= 0 disables clipping).
+// The score's norm is clipped to maxNorm (iDEM's and IWSM's safeguard; maxNorm <= 0
+// disables clipping): the whole vector for ordinary targets, each particle's vector for
+// particle systems (as iDEM), whose score is then projected onto the zero-centre-of-mass
+// subspace.
 // Non-finite energies (overlapping Lennard-Jones particles, a user energy returning NaN)
 // get zero weight instead of poisoning the estimate; if all K energies of a point are
 // non-finite its estimates are non-finite and the training step reports it.
@@ -45,9 +47,14 @@ func MonteCarlo(t *target.Target, xt, sigma, z *Node, maxNorm float64) (score, l
 	resp := Exp(Sub(logw, InsertAxes(lse, 1))) // softmax over k, [B,K]
 	score = Neg(ReduceSum(Mul(InsertAxes(resp, -1), gradE), 1))
 	if t.IsParticleSystem() {
-		score = gmath.RemoveMean(score, t.Particles, t.SpatialDim)
+		// iDEM clips particle systems per particle (the norm of each particle's 2-D/3-D
+		// score), then the score is projected onto the zero-centre-of-mass subspace.
+		B := score.Shape().Dimensions[0]
+		perParticle := gmath.ClipByNorm(Reshape(score, B, t.Particles, t.SpatialDim), maxNorm)
+		score = gmath.RemoveMean(Reshape(perParticle, B, t.Dim), t.Particles, t.SpatialDim)
+	} else {
+		score = gmath.ClipByNorm(score, maxNorm)
 	}
-	score = gmath.ClipByNorm(score, maxNorm)
 	return StopGradient(score), StopGradient(logp)
 }
 

@@ -171,3 +171,26 @@ func TestGroupedWeights(t *testing.T) {
 		t.Errorf("ESS per group %v, want [0.8 1]", per)
 	}
 }
+
+// Particle systems clip the score per particle, as iDEM: a linear energy pulling particle 0
+// and 1 apart along x with force 100 has the exact score (-100,0, 100,0, 0,0); clipped at 10
+// per particle it is (-10,0, 10,0, 0,0), where clipping the whole vector would give ±7.07.
+func TestParticleScoreIsClippedPerParticle(t *testing.T) {
+	backend, _ := gobackend.New("")
+	pull := target.NewParticles("pull", 3, 2, func(x *Node) *Node {
+		p0 := Squeeze(Slice(x, AxisRange(), AxisRange(), AxisElem(0)), -1)
+		p1 := Squeeze(Slice(x, AxisRange(), AxisRange(), AxisElem(2)), -1)
+		return MulScalar(Sub(p0, p1), 100)
+	})
+	out := MustExecOnce(backend, func(xt, sigma, z *Node) *Node {
+		score, _ := MonteCarlo(pull, xt, sigma, z, 10)
+		return score
+	}, [][]float64{{0, 0, 1, 0, 0, 1}}, []float64{0.1}, [][][]float64{{{0, 0, 0, 0, 0, 0}, {1, 0, -1, 0, 0, 0}}})
+	got := tensors.MustCopyFlatData[float64](out)
+	want := []float64{-10, 0, 10, 0, 0, 0}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-9 {
+			t.Fatalf("score %v, want %v", got, want)
+		}
+	}
+}

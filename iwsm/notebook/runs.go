@@ -108,7 +108,19 @@ func ShowConfig(cfgs ...train.Config) {
 	row("batch (noise levels)", func(c train.Config) any { return fmt.Sprintf("%d (%d)", c.BatchSize, c.TimeGroups) })
 	row("epochs × steps", func(c train.Config) any { return fmt.Sprintf("%d × %d", c.Epochs, c.StepsPerEpoch) })
 	row("buffer / new samples per epoch", func(c train.Config) any { return fmt.Sprintf("%d / %d", c.BufferSize, c.SamplesPerEpoch) })
-	row("SDE steps", func(c train.Config) any { return c.IntegrationSteps })
+	row("SDE steps (noise scale)", func(c train.Config) any {
+		s := fmt.Sprintf("%d (%g)", c.IntegrationSteps, c.DiffusionScale)
+		if c.NegativeTimeSteps > 0 {
+			s += fmt.Sprintf(" + %d negative-time", c.NegativeTimeSteps)
+		}
+		return s
+	})
+	row("first buffer", func(c train.Config) any {
+		if c.InitFromPrior {
+			return fmt.Sprintf("%d prior draws", c.InitialSamples)
+		}
+		return fmt.Sprintf("%d Monte Carlo-score SDE samples", c.InitialSamples)
+	})
 	row("learning rate, grad clip", func(c train.Config) any { return fmt.Sprintf("%g, %g", c.LearningRate, c.GradClip) })
 	row("network", func(c train.Config) any {
 		if c.EGNN.Particles > 0 {

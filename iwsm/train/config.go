@@ -57,6 +57,16 @@ type Config struct {
 	LearningRate     float64 `json:"learning_rate"`
 	// GradClip clips the global gradient norm (iDEM/Lightning: 0.5); <= 0 disables it.
 	GradClip float64 `json:"grad_clip"`
+	// InitFromPrior fills the first replay buffer with prior draws N(0, σ_max² I) (iDEM's
+	// particle systems); otherwise with reverse-SDE samples that use the clipped Monte Carlo
+	// score estimate instead of the untrained network (iDEM's GMM setting).
+	InitFromPrior bool `json:"init_from_prior"`
+	// DiffusionScale multiplies the noise of each reverse-SDE step (iDEM: 1 for GMM and
+	// DW-4, 0.9 for LJ-13, 0.5 for LJ-55); the drift is unchanged.
+	DiffusionScale float64 `json:"diffusion_scale"`
+	// NegativeTimeSteps gradient steps x ← x + 10⁻⁴ clip(-∇E(x)) follow the reverse SDE
+	// (iDEM's LJ-55 "negative time": 10).
+	NegativeTimeSteps int `json:"negative_time_steps"`
 	// CheckpointEvery saves a checkpoint every this many epochs (and always at the end).
 	CheckpointEvery int `json:"checkpoint_every"`
 	// EvalSamples is the number of samples generated at the end for metrics.
@@ -74,18 +84,20 @@ func DefaultConfig(targetName string, method Method, budget string) (Config, err
 	c := Config{Target: targetName, Method: method, Budget: budget, Seed: 12345,
 		BufferSize: 10000, InitialSamples: 1024, SamplesPerEpoch: 1000, StepsPerEpoch: 100,
 		BatchSize: 512, TimeGroups: 16, IntegrationSteps: 1000, LearningRate: 1e-3, GradClip: 0.5, K: 1000,
-		MaxScoreNorm: 20, CheckpointEvery: 10, EvalSamples: 1000, Net: net.DefaultMLP(), Epochs: 1000}
+		MaxScoreNorm: 20, CheckpointEvery: 10, EvalSamples: 1000, Net: net.DefaultMLP(), Epochs: 1000,
+		DiffusionScale: 1}
 	switch targetName {
 	case "gmm40":
 		c.SigmaMin, c.SigmaMax, c.K, c.MaxScoreNorm, c.LambdaH, c.LearningRate = 1e-5, 1, 500, 70, true, 5e-4
 	case "dw4":
-		c.SigmaMin, c.SigmaMax = 1e-5, 3
+		c.SigmaMin, c.SigmaMax, c.InitFromPrior = 1e-5, 3, true
 		c.EGNN = net.EGNN{Particles: 4, SpatialDim: 2, Hidden: 128, Layers: 3}
 	case "lj13":
-		c.SigmaMin, c.SigmaMax = 0.01, 2
+		c.SigmaMin, c.SigmaMax, c.InitFromPrior, c.DiffusionScale = 0.01, 2, true, 0.9
 		c.EGNN = net.EGNN{Particles: 13, SpatialDim: 3, Hidden: 128, Layers: 5}
 	case "lj55":
 		c.SigmaMin, c.SigmaMax, c.K, c.BatchSize, c.SamplesPerEpoch, c.Epochs = 0.5, 4, 100, 128, 128, 2000
+		c.InitFromPrior, c.DiffusionScale, c.NegativeTimeSteps = true, 0.5, 10
 		c.EGNN = net.EGNN{Particles: 55, SpatialDim: 3, Hidden: 128, Layers: 5}
 	default:
 		return c, errors.Errorf("no training configuration for target %q: built-in configurations exist for "+
@@ -140,6 +152,7 @@ func ConfigFor(t *target.Target, method Method, budget string) (Config, error) {
 		return c, err
 	}
 	c.Target, c.SigmaMin, c.SigmaMax = t.Name, 1e-3, 3
+	c.InitFromPrior, c.DiffusionScale, c.NegativeTimeSteps = t.IsParticleSystem(), 1, 0
 	// iDEM's coordinate embedding (scale 25) is tuned to GMM-40's x/50 coordinates (|x| < 1);
 	// for targets a few units wide a scale of 2.5 gives the same range of phases.
 	c.Net.CoordScale = 2.5
@@ -169,6 +182,8 @@ func (c Config) Validate(t *target.Target) error {
 		check(c.BufferSize >= c.InitialSamples, "buffer_size (%d) must hold the initial_samples (%d)", c.BufferSize, c.InitialSamples),
 		check(c.SamplesPerEpoch > 0 && c.StepsPerEpoch > 0 && c.Epochs > 0, "samples_per_epoch, steps_per_epoch and epochs must be positive"),
 		check(c.IntegrationSteps > 0, "integration_steps must be positive, got %d", c.IntegrationSteps),
+		check(c.DiffusionScale > 0, "diffusion_scale must be positive, got %g", c.DiffusionScale),
+		check(c.NegativeTimeSteps >= 0, "negative_time_steps must not be negative, got %d", c.NegativeTimeSteps),
 		check(c.LearningRate > 0, "learning_rate must be positive, got %g", c.LearningRate),
 		check(c.EvalSamples > 0, "eval_samples must be positive, got %d", c.EvalSamples),
 		check(c.Net.Hidden > 0 && c.Net.Layers > 0 && c.Net.EmbedSize >= 2, "network sizes must be positive"),

@@ -50,8 +50,10 @@ type Trainer struct {
 	store   *model.Store
 	sched   sde.Geometric
 
-	stepExec *model.Exec
-	sdeExec  *model.Exec
+	stepExec  *model.Exec
+	sdeExec   *model.Exec // reverse-SDE step with the network's score
+	mcSDEExec *model.Exec // reverse-SDE step with the Monte Carlo score (first buffer, unless InitFromPrior)
+	negExec   *Exec       // "negative time" gradient step on the target's energy
 
 	generation int // of the last checkpoint saved or resumed (see Save)
 
@@ -93,6 +95,14 @@ func New(backend compute.Backend, t *target.Target, cfg Config) (*Trainer, error
 	tr.sdeExec, err = model.NewExec(backend, tr.store, tr.reverseStepGraph)
 	if err != nil {
 		return nil, errors.WithMessage(err, "building the reverse-SDE step")
+	}
+	tr.mcSDEExec, err = model.NewExec(backend, tr.store, tr.mcReverseStepGraph)
+	if err != nil {
+		return nil, errors.WithMessage(err, "building the Monte Carlo reverse-SDE step")
+	}
+	tr.negExec, err = NewExec(backend, tr.negativeTimeStepGraph)
+	if err != nil {
+		return nil, errors.WithMessage(err, "building the negative-time step")
 	}
 	return tr, nil
 }
@@ -174,16 +184,31 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 	return []*Node{loss, ess, ConvertDType(finite, loss.DType()), essLevels}
 }
 
-// reverseStepGraph takes one Euler–Maruyama step of the reverse VE SDE from time t to t-dt:
-// x ← x + g(t)² s_θ(x, t) dt + g(t) √dt z (noise omitted when last != 0).
+// reverseStepGraph takes one Euler–Maruyama step of the reverse VE SDE from time t to t-dt
+// with the network's score: see eulerStep.
 func (tr *Trainer) reverseStepGraph(scope *model.Scope, x, t, dt, last *Node) *Node {
+	return tr.eulerStep(scope, x, t, dt, last, tr.score(scope, x, BroadcastToDims(t, x.Shape().Dimensions[0])))
+}
+
+// mcReverseStepGraph is the reverse-SDE step with the K-sample Monte Carlo estimate of the
+// noised score (clipped) in place of the network: iDEM's way to fill the first buffer of a
+// GMM run without relying on an untrained network.
+func (tr *Trainer) mcReverseStepGraph(scope *model.Scope, x, t, dt, last *Node) *Node {
+	N, d := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	sigma := BroadcastToDims(tr.sched.SigmaNode(t), N)
+	z := tr.normal(scope, shapes.Make(x.DType(), N, tr.Config.K, d), x.Graph())
+	score, _ := estimator.MonteCarlo(tr.Target, x, sigma, z, tr.Config.MaxScoreNorm)
+	return tr.eulerStep(scope, x, t, dt, last, score)
+}
+
+// eulerStep is x ← x + g(t)² s dt + diffusion_scale · g(t) √dt z, the noise omitted when
+// last != 0, projected onto the zero-centre-of-mass subspace for particle systems.
+func (tr *Trainer) eulerStep(scope *model.Scope, x, t, dt, last, score *Node) *Node {
 	g := x.Graph()
-	N := x.Shape().Dimensions[0]
-	tb := BroadcastToDims(t, N)
 	sigma := tr.sched.SigmaNode(t)
 	g2 := MulScalar(Square(sigma), 2*math.Log(tr.Config.SigmaMax/tr.Config.SigmaMin))
-	drift := Mul(tr.score(scope, x, tb), Mul(g2, dt))
-	noise := Mul(tr.normal(scope, x.Shape(), g), Sqrt(Mul(g2, dt)))
+	drift := Mul(score, Mul(g2, dt))
+	noise := Mul(tr.normal(scope, x.Shape(), g), MulScalar(Sqrt(Mul(g2, dt)), tr.Config.DiffusionScale))
 	noise = Mul(noise, OneMinus(last))
 	out := Add(Add(x, drift), noise)
 	if tr.Target.IsParticleSystem() {
@@ -192,30 +217,69 @@ func (tr *Trainer) reverseStepGraph(scope *model.Scope, x, t, dt, last *Node) *N
 	return out
 }
 
-// Sample generates n samples with the reverse SDE from the prior N(0, σ_max² I), in the
-// sampler's coordinates (multiply by Target.Scale for the target's own).
+// negativeTimeStepGraph is one of iDEM's LJ-55 "negative time" steps after the SDE:
+// x ← x + 10⁻⁴ clip(-∇E(x)) (the whole vector clipped to MaxScoreNorm), mean removed.
+func (tr *Trainer) negativeTimeStepGraph(x *Node) *Node {
+	e := tr.Target.Energy(x)
+	grad := Gradient(ReduceAllSum(Where(IsFinite(e), e, ZerosLike(e))), x)[0]
+	grad = Where(IsFinite(grad), grad, ZerosLike(grad))
+	out := Add(x, MulScalar(gmath.ClipByNorm(Neg(grad), tr.Config.MaxScoreNorm), 1e-4))
+	if tr.Target.IsParticleSystem() {
+		out = gmath.RemoveMean(out, tr.Target.Particles, tr.Target.SpatialDim)
+	}
+	return out
+}
+
+// prior returns n draws of the prior N(0, σ_max² I) (centre of mass removed for particle
+// systems) from the host RNG, flat [n·Dim].
+func (tr *Trainer) prior(n int) []float32 {
+	d := tr.Target.Dim
+	flat := make([]float32, n*d)
+	row := make([]float64, d)
+	for i := 0; i < n; i++ {
+		for j := range row {
+			row[j] = tr.Config.SigmaMax * tr.rng.NormFloat64()
+		}
+		if tr.Target.IsParticleSystem() {
+			target.RemoveCentreOfMass(row, tr.Target.Particles, tr.Target.SpatialDim)
+		}
+		for j, v := range row {
+			flat[i*d+j] = float32(v)
+		}
+	}
+	return flat
+}
+
+// Sample generates n samples with the reverse SDE from the prior N(0, σ_max² I) (followed
+// by NegativeTimeSteps gradient steps where configured), in the sampler's coordinates
+// (multiply by Target.Scale for the target's own).
 func (tr *Trainer) Sample(n int) (rows [][]float64, err error) {
+	return tr.integrate(n, tr.sdeExec, tr.Config.NegativeTimeSteps)
+}
+
+// initialSamples returns the first buffer's content: prior draws when InitFromPrior, else
+// reverse-SDE samples driven by the Monte Carlo score.
+func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
+	if tr.Config.InitFromPrior {
+		flat, d := tr.prior(n), tr.Target.Dim
+		rows := make([][]float64, n)
+		for i := range rows {
+			rows[i] = make([]float64, d)
+			for j := range rows[i] {
+				rows[i][j] = float64(flat[i*d+j])
+			}
+		}
+		return rows, nil
+	}
+	return tr.integrate(n, tr.mcSDEExec, 0)
+}
+
+func (tr *Trainer) integrate(n int, step *model.Exec, negativeSteps int) (rows [][]float64, err error) {
 	if n <= 0 {
 		return nil, errors.Errorf("number of samples must be positive, got %d", n)
 	}
 	d := tr.Target.Dim
-	flat := make([]float32, n*d)
-	for i := range flat {
-		flat[i] = float32(tr.Config.SigmaMax * tr.rng.NormFloat64())
-	}
-	if tr.Target.IsParticleSystem() {
-		for i := 0; i < n; i++ {
-			row := make([]float64, d)
-			for j := range row {
-				row[j] = float64(flat[i*d+j])
-			}
-			target.RemoveCentreOfMass(row, tr.Target.Particles, tr.Target.SpatialDim)
-			for j := range row {
-				flat[i*d+j] = float32(row[j])
-			}
-		}
-	}
-	x := tensors.FromFlatDataAndDimensions(flat, n, d)
+	x := tensors.FromFlatDataAndDimensions(tr.prior(n), n, d)
 	steps := tr.Config.IntegrationSteps
 	dt := float32(1.0 / float64(steps))
 	for k := steps; k >= 1; k-- {
@@ -224,9 +288,17 @@ func (tr *Trainer) Sample(n int) (rows [][]float64, err error) {
 		if k == 1 {
 			last = 1
 		}
-		out, err := tr.sdeExec.Call1(x, tNow, dt, last)
+		out, err := step.Call1(x, tNow, dt, last)
 		if err != nil {
 			return nil, errors.WithMessage(err, "reverse-SDE step")
+		}
+		x.MustFinalizeAll()
+		x = out
+	}
+	for k := 0; k < negativeSteps; k++ {
+		out, err := tr.negExec.Call1(x)
+		if err != nil {
+			return nil, errors.WithMessage(err, "negative-time step")
 		}
 		x.MustFinalizeAll()
 		x = out
@@ -279,11 +351,12 @@ func (tr *Trainer) BufferLen() int { return len(tr.buffer) / tr.Target.Dim }
 func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 	start := time.Now()
 	cfg := tr.Config
-	n := cfg.SamplesPerEpoch
+	var rows [][]float64
 	if tr.BufferLen() == 0 {
-		n = cfg.InitialSamples
+		rows, err = tr.initialSamples(cfg.InitialSamples)
+	} else {
+		rows, err = tr.Sample(cfg.SamplesPerEpoch)
 	}
-	rows, err := tr.Sample(n)
 	if err != nil {
 		return stats, err
 	}
