@@ -234,9 +234,10 @@ class Peer:
         return remove_mean(x, self.n, self.s)
 
 
-def time_ms(fn, min_seconds=1.0, min_reps=3):
+def time_ms(fn, min_seconds=1.0, min_reps=1):
     """Mean wall time of fn() in ms, after one warm-up call, over at least min_reps calls
-    and min_seconds seconds (what `go test -bench` reports as ns/op, in ms)."""
+    and min_seconds seconds (as `go test -bench` times ours: one warm-up call, then calls
+    until -benchtime has passed)."""
     fn()
     reps, start = 0, time.perf_counter()
     while reps < min_reps or time.perf_counter() - start < min_seconds:

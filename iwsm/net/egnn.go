@@ -2,6 +2,7 @@ package net
 
 import (
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/layers/fnn"
 	"github.com/gomlx/gomlx/ml/model"
@@ -27,6 +28,19 @@ func (c EGNN) mlp(scope *model.Scope, x *Node, out int) *Node {
 	return fnn.New(scope, x, out).NumHiddenLayers(1, c.Hidden).Activation(activation.TypeSwish).Done()
 }
 
+// edgeMLP is φ_e(h_i, h_j, d²_ij), a one-hidden-layer SiLU MLP on every edge, for node
+// features h [B,n,H] and squared distances d2 [B,n,n,1]. Its first layer, a linear map of the
+// concatenation [h_i, h_j, d²], is computed as A h_i + B h_j + c d² + b: the products A h and
+// B h are taken once per particle and broadcast over the n² edges, n times fewer operations
+// than applying the layer to the concatenated edge features (the same function).
+func (c EGNN) edgeMLP(scope *model.Scope, h, d2 *Node) *Node {
+	fromI := layers.Dense(scope.In("from_i"), h, true, c.Hidden)      // [B,n,H], with the bias
+	fromJ := layers.Dense(scope.In("from_j"), h, false, c.Hidden)     // [B,n,H]
+	fromD := layers.Dense(scope.In("from_dist"), d2, false, c.Hidden) // [B,n,n,H]
+	hidden := Add(Add(InsertAxes(fromI, 2), InsertAxes(fromJ, 1)), fromD)
+	return layers.Dense(scope.In("out"), activation.Swish(hidden), true, c.Hidden)
+}
+
 // Score returns s_θ(x, t) for x [B, Particles*SpatialDim] and t [B].
 func (c EGNN) Score(scope *model.Scope, x, t *Node) *Node {
 	g, dt := x.Graph(), x.DType()
@@ -50,9 +64,7 @@ func (c EGNN) Score(scope *model.Scope, x, t *Node) *Node {
 		ls := scope.In("layer_%d", l)
 		diff := Sub(InsertAxes(pos, 2), InsertAxes(pos, 1)) // [B,n,n,s]: x_i − x_j
 		d2 := ReduceAndKeep(Square(diff), ReduceSum, -1)    // [B,n,n,1]
-		hi := BroadcastToDims(InsertAxes(h, 2), B, n, n, c.Hidden)
-		hj := BroadcastToDims(InsertAxes(h, 1), B, n, n, c.Hidden)
-		m := c.mlp(ls.In("edge"), Concatenate([]*Node{hi, hj, d2}, -1), c.Hidden)
+		m := c.edgeMLP(ls.In("edge"), h, d2)
 		m = Mul(activation.Swish(m), mask)     // no self-messages
 		w := Tanh(c.mlp(ls.In("coord"), m, 1)) // bounded step per layer
 		pos = Add(pos, DivScalar(ReduceSum(Mul(diff, w), 2), float64(n-1)))
