@@ -89,8 +89,9 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// Result holds the kept samples (centre of mass removed) with their energies and the
-// per-chain acceptance rates after burn-in.
+// Result holds the kept samples (centre of mass removed) with their energies (the chain's
+// running energy, updated by the accepted moves' differences) and the per-chain acceptance
+// rates after burn-in.
 type Result struct {
 	Samples    [][]float64
 	Energies   []float64
@@ -171,6 +172,7 @@ func (c LJ) chain(opt Options, rng *rand.Rand) (samples [][]float64, energies []
 		}
 		return 0.5 * (sq - m/float64(n))
 	}
+	cur := c.Energy(x) // kept up to date with the accepted moves' energy differences
 	step := 0.1
 	old, prop := make([]float64, d), make([]float64, d)
 	newSum := make([]float64, d)
@@ -204,6 +206,7 @@ func (c LJ) chain(opt Options, rng *rand.Rand) (samples [][]float64, energies []
 			dE += harmonic(newSum, newSq) - harmonic(sum, sq)
 			ok := dE <= 0 || rng.Float64() < math.Exp(-dE)
 			if ok {
+				cur += dE
 				copy(x[i*d:(i+1)*d], prop)
 				copy(sum, newSum)
 				sq = newSq
@@ -223,7 +226,7 @@ func (c LJ) chain(opt Options, rng *rand.Rand) (samples [][]float64, energies []
 			s := append([]float64(nil), x...)
 			removeMean(s, n, d)
 			samples = append(samples, s)
-			energies = append(energies, c.Energy(s))
+			energies = append(energies, cur)
 		}
 	}
 	return samples, energies, float64(accepted) / float64(max(tried, 1))

@@ -109,7 +109,10 @@ func DefaultConfig(targetName string, method Method, budget string) (Config, err
 		c.Epochs, c.StepsPerEpoch, c.IntegrationSteps, c.K, c.BatchSize = 60, 50, 200, min(c.K, 200), min(c.BatchSize, 256)
 		c.CheckpointEvery = 5
 		if c.EGNN.Particles > 0 {
+			// Sampling dominates an epoch of a particle system on 2 cores (one reverse-SDE
+			// step of the EGNN per sample and step), so fewer samples and steps per epoch.
 			c.EGNN.Hidden, c.Epochs, c.K = 64, 30, min(c.K, 100)
+			c.SamplesPerEpoch, c.IntegrationSteps = 500, 100
 		}
 	case "smoke":
 		c.Epochs, c.StepsPerEpoch, c.IntegrationSteps, c.K, c.BatchSize = 3, 10, 50, 64, 128
