@@ -8,7 +8,10 @@ import (
 	"github.com/pkg/errors"
 )
 
-// The reference data shipped with the library (copied from the iDEM benchmark files).
+// The reference data shipped with the library: GMM-40's means and the DW-4 and LJ-13 test
+// splits are copied from the iDEM benchmark files; the LJ-55 reference was drawn by this
+// project with `iwsm mcmc -target lj55 -chains 8 -burnin 200000 -thin 1000 -n 125 -seed 1`
+// (Metropolis, package mcmc; the same sampler reproduces iDEM's LJ-13 split, see its tests).
 var (
 	//go:embed data/gmm40_means.npy
 	gmm40MeansNPY []byte
@@ -16,6 +19,8 @@ var (
 	dw4TestNPY []byte
 	//go:embed data/test_split_LJ13-1000.npy
 	lj13TestNPY []byte
+	//go:embed data/lj55_mcmc.npy
+	lj55MCMCNPY []byte
 )
 
 // readMatrix decodes an embedded .npy file into rows of length cols.
@@ -32,8 +37,10 @@ func readMatrix(raw []byte, cols int) ([][]float64, error) {
 
 // ReferenceSamples returns the reference samples that the iDEM benchmarks evaluate
 // against, with each sample's centre of mass removed: 10,000 DW-4 configurations
-// (test_split_DW4.npy) and 10,000 LJ-13 configurations (test_split_LJ13-1000.npy). For
-// mixtures use Target.Mixture.Sample instead. Other targets have no shipped reference.
+// (test_split_DW4.npy), 10,000 LJ-13 configurations (test_split_LJ13-1000.npy) and 1,000
+// LJ-55 configurations from 8 long Metropolis chains of this project (lj55_mcmc.npy; iDEM's
+// LJ-55 split is not shipped). For mixtures use Target.Mixture.Sample instead. Other targets
+// have no shipped reference.
 func ReferenceSamples(name string) ([][]float64, error) {
 	var raw []byte
 	var t *Target
@@ -42,8 +49,10 @@ func ReferenceSamples(name string) ([][]float64, error) {
 		raw, t = dw4TestNPY, DW4()
 	case "lj13":
 		raw, t = lj13TestNPY, LJ(13)
+	case "lj55":
+		raw, t = lj55MCMCNPY, LJ(55)
 	default:
-		return nil, errors.Errorf("no shipped reference samples for target %q (mixtures draw exact samples; dw4 and lj13 ship iDEM's test split)", name)
+		return nil, errors.Errorf("no shipped reference samples for target %q (mixtures draw exact samples; dw4 and lj13 ship iDEM's test split, lj55 an MCMC reference)", name)
 	}
 	rows, err := readMatrix(raw, t.Dim)
 	if err != nil {

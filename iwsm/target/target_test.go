@@ -233,3 +233,35 @@ func TestBadInputErrors(t *testing.T) {
 		t.Error("unknown target: no error")
 	}
 }
+
+// The shipped LJ-55 reference decodes to 1000 mean-free configurations whose graph energies
+// average what the 8 Metropolis chains that drew them reported (-325 … -323.6 per chain).
+func TestLJ55Reference(t *testing.T) {
+	ref, err := ReferenceSamples("lj55")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ref) != 1000 || len(ref[0]) != 165 {
+		t.Fatalf("%d×%d reference, want 1000×165", len(ref), len(ref[0]))
+	}
+	for k := 0; k < 3; k++ {
+		m := 0.0
+		for i := 0; i < 55; i++ {
+			m += ref[0][3*i+k]
+		}
+		if math.Abs(m) > 1e-9 {
+			t.Fatalf("sample 0 has centre of mass %g along axis %d", m/55, k)
+		}
+	}
+	e, err := Energies(testBackend(t), LJ(55), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := 0.0
+	for _, v := range e {
+		mean += v / float64(len(e))
+	}
+	if mean < -326 || mean > -323 {
+		t.Errorf("mean LJ-55 reference energy %.2f, the chains reported -325.9 … -323.6", mean)
+	}
+}

@@ -4,15 +4,20 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/gomlx/go-xla/installer"
 	"github.com/pkg/errors"
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
+	"github.com/iwsm-go/iwsm/iwsm/mcmc"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
@@ -121,6 +126,49 @@ func cmdTrain(args []string) error {
 	}
 	fmt.Printf("%s (%s) -> %s\n", res.Summary(), choice.Config, *out)
 	return nil
+}
+
+func cmdMCMC(args []string) error {
+	fs := flag.NewFlagSet("mcmc", flag.ContinueOnError)
+	name := fs.String("target", "lj55", "Lennard-Jones target: lj13 or lj55")
+	chains := fs.Int("chains", 8, "independent chains (run in parallel)")
+	burnIn := fs.Int("burnin", 200000, "burn-in sweeps per chain (one sweep = one move per particle)")
+	thin := fs.Int("thin", 1000, "sweeps between kept samples")
+	n := fs.Int("n", 125, "samples kept per chain")
+	seed := fs.Uint64("seed", 1, "random seed")
+	out := fs.String("out", "", "output .npy (chains·n × d, centre of mass removed)")
+	if err := parse(fs, args, "out"); err != nil {
+		return err
+	}
+	t, err := target.ByName(*name)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(t.Name, "lj") {
+		return usageError{fmt.Sprintf("mcmc: only the Lennard-Jones targets (lj13, lj55) are supported, got %q", t.Name)}
+	}
+	start := time.Now()
+	res, err := mcmc.LJ{N: t.Particles, Dim: t.SpatialDim}.Sample(mcmc.Options{
+		Chains: *chains, BurnIn: *burnIn, Thin: *thin, SamplesPerChain: *n, Seed: *seed})
+	if err != nil {
+		return err
+	}
+	if err := npyfile.Write(*out, res.Samples); err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d samples in %.0f s; acceptance %.2f…%.2f; mean energy per chain %v -> %s\n", t.Name, len(res.Samples),
+		time.Since(start).Seconds(), minOf(res.Acceptance), maxOf(res.Acceptance), roundAll(res.ChainMeanEnergy), *out)
+	return nil
+}
+
+func minOf(v []float64) float64 { return slices.Min(v) }
+func maxOf(v []float64) float64 { return slices.Max(v) }
+func roundAll(v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = math.Round(x*100) / 100
+	}
+	return out
 }
 
 func cmdBackend(args []string) error {

@@ -30,6 +30,7 @@ func main() {
 		"train":       cmdTrain,
 		"config":      cmdConfig,
 		"backend":     cmdBackend,
+		"mcmc":        cmdMCMC,
 		"sample":      cmdSample,
 		"eval":        cmdEval,
 		"table":       cmdTable,
@@ -70,6 +71,7 @@ commands:
   train        train IWSM or iDEM and write samples, metrics, config and checkpoint
   config       print the training configuration of a target at a budget (JSON)
   backend      print the compute backend IWSM_BACKEND selects on this machine
+  mcmc         reference samples of a Lennard-Jones cluster by long Metropolis runs
   sample       draw samples from a trained checkpoint
   eval         metrics of samples against a reference (built-in or given)
   table        collect results folders into Markdown, CSV and LaTeX tables

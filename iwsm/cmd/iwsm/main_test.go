@@ -144,3 +144,17 @@ func TestEnergyCommandCoordinates(t *testing.T) {
 		t.Error("-coords polar gave no error")
 	}
 }
+
+func TestMCMCCommand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "ref.npy")
+	if err := cmdMCMC([]string{"-target", "lj13", "-chains", "2", "-burnin", "100", "-thin", "10", "-n", "5", "-out", out}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := npyfile.Read(out)
+	if err != nil || len(rows) != 10 || len(rows[0]) != 39 {
+		t.Fatalf("wrote %d rows (%v), want 10×39", len(rows), err)
+	}
+	if err := cmdMCMC([]string{"-target", "dw4", "-out", out}); err == nil || !strings.Contains(err.Error(), "Lennard-Jones") {
+		t.Errorf("mcmc on dw4: error %v, want one naming the supported targets", err)
+	}
+}
