@@ -1,8 +1,8 @@
 # IWSM for Go notebooks.
 #
 #   make run     install what is missing, then execute notebooks/*.ipynb (IWSM_BUDGET, default cpu)
-#   make test    install what is missing, then go vet, go test, the kernel check and the
-#                notebooks at IWSM_BUDGET=smoke (what .ci/run runs)
+#   make test    install what is missing, then go vet, go test, the kernel and install checks,
+#                the notebooks at IWSM_BUDGET=smoke and the browser test (what .ci/run runs)
 #   make install     kernel/install.sh: Jupyter (Debian packages), go mod download, gonb, goimports,
 #                    gopls, the "Go (IWSM)" kernel, and a warm build cache (go build ./...)
 #   make bench       IWSM step, estimator and SDE step per target, ours next to PyTorch (python3-torch),
@@ -12,7 +12,7 @@
 #
 # Without make, the same steps are: bash kernel/install.sh; bash scripts/run_notebooks.sh
 # (run), or go vet ./... && go test ./... && bash kernel/check.sh && bash kernel/test_install.sh &&
-# IWSM_BUDGET=smoke bash scripts/run_notebooks.sh (test).
+# IWSM_BUDGET=smoke bash scripts/run_notebooks.sh && IWSM_BUDGET=smoke bash scripts/browser_test.sh (test).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -42,6 +42,7 @@ test: install
 	bash kernel/check.sh
 	bash kernel/test_install.sh
 	IWSM_BUDGET=smoke bash scripts/run_notebooks.sh
+	IWSM_BUDGET=smoke bash scripts/browser_test.sh
 
 vet:
 	$(GO) vet ./...
