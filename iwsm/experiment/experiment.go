@@ -10,6 +10,8 @@
 //	samples.npy     generated samples, N×d in the target's coordinates
 //	energies.npy    their energies E(x)
 //	reference.npy   the reference samples the metrics used (target coordinates), if any
+//	weights.npy     the last training batch's importance weights: B×2 rows (σ(t), weight),
+//	                self-normalised per noise level (mean 1 within a level; all 1 for iDEM)
 //	checkpoint/     model, optimiser state, replay buffer, host RNG (resumable)
 //	figures/        every figure as PNG, SVG and PDF, one paper column wide
 package experiment
@@ -241,6 +243,15 @@ func (r *Result) write(backend string) error {
 	}
 	if r.Reference != nil {
 		if err := npyfile.Write(filepath.Join(dir, "reference.npy"), r.Reference); err != nil {
+			return err
+		}
+	}
+	if last := r.Trainer.LastStep; len(last.Weights) > 0 {
+		rows := make([][]float64, len(last.Weights))
+		for i := range rows {
+			rows[i] = []float64{last.Sigmas[i], last.Weights[i]}
+		}
+		if err := npyfile.Write(filepath.Join(dir, "weights.npy"), rows); err != nil {
 			return err
 		}
 	}

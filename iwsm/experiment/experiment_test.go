@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 
+	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
@@ -57,6 +59,26 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 		"figures/samples.pdf", "figures/energy_hist.svg", "figures/loss.png", "figures/weights_ess_by_sigma.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("results folder lacks %s", f)
+		}
+	}
+	w, err := npyfile.Read(filepath.Join(dir, "weights.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w) != cfg.BatchSize || len(w[0]) != 2 {
+		t.Fatalf("weights.npy is %d×%d, want %d×2", len(w), len(w[0]), cfg.BatchSize)
+	}
+	per := cfg.BatchSize / cfg.TimeGroups
+	for g := 0; g < cfg.TimeGroups; g++ { // self-normalised per level: mean 1, one σ per level
+		sum := 0.0
+		for i := g * per; i < (g+1)*per; i++ {
+			sum += w[i][1]
+			if w[i][0] != w[g*per][0] {
+				t.Fatalf("level %d mixes noise levels %v and %v", g, w[i][0], w[g*per][0])
+			}
+		}
+		if math.Abs(sum/float64(per)-1) > 1e-4 {
+			t.Errorf("level %d: mean weight %v, want 1", g, sum/float64(per))
 		}
 	}
 	run, err := report.ReadRun(dir)

@@ -65,6 +65,9 @@ type Trainer struct {
 	EpochsDone int
 	// History has one entry per finished epoch.
 	History []EpochStats
+	// LastStep holds the outputs of the last gradient step taken in this process (zero
+	// before the first): the importance-weight diagnostics written as weights.npy.
+	LastStep StepStats
 	// Progress, if non-nil, receives a progress bar.
 	Progress io.Writer
 }
@@ -181,7 +184,7 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 	opt.(interface {
 		UpdateGraphWithGradients(*model.Scope, []*Node, dtypes.DType)
 	}).UpdateGraphWithGradients(scope, grads, loss.DType())
-	return []*Node{loss, ess, ConvertDType(finite, loss.DType()), essLevels}
+	return []*Node{loss, ess, ConvertDType(finite, loss.DType()), essLevels, sigma, weights}
 }
 
 // reverseStepGraph takes one Euler–Maruyama step of the reverse VE SDE from time t to t-dt
@@ -408,6 +411,9 @@ type StepStats struct {
 	ESSByLevel []float64
 	// Finite is false when the loss was not finite; the update was then skipped.
 	Finite bool
+	// Sigmas and Weights are, per point of the batch, its noise level σ(t) and its
+	// self-normalised importance weight (mean 1 within each noise level; all 1 for iDEM).
+	Sigmas, Weights []float64
 }
 
 // Step takes one gradient step on a batch drawn from the replay buffer (filled by Epoch
@@ -447,6 +453,12 @@ func (tr *Trainer) step(bufT *tensors.Tensor) (StepStats, error) {
 	for _, v := range tensors.MustCopyFlatData[float32](outs[3]) {
 		st.ESSByLevel = append(st.ESSByLevel, float64(v))
 	}
+	sig, w := tensors.MustCopyFlatData[float32](outs[4]), tensors.MustCopyFlatData[float32](outs[5])
+	st.Sigmas, st.Weights = make([]float64, len(sig)), make([]float64, len(w))
+	for i := range sig {
+		st.Sigmas[i], st.Weights[i] = float64(sig[i]), float64(w[i])
+	}
+	tr.LastStep = st
 	return st, nil
 }
 
