@@ -214,6 +214,14 @@ func New(requested string, strict bool, w io.Writer) (backend compute.Backend, c
 	return backend, choice, nil
 }
 
+// GoBackendOptions configures the pure-Go backend: graph ops run one after another, each op
+// still using every core for its own work (matrix products, reductions). With compute v0.1.6's
+// default (independent ops in parallel when nothing else runs) two DW-4 training runs on this
+// 2-core machine deadlocked inside the worker pool after a few minutes: ops running in
+// parallel each waited in workerspool.Saturate for workers the other held (goroutine dump in
+// the issue notes).
+const GoBackendOptions = "ops_sequential"
+
 // construct creates a backend, turning GoMLX/PJRT panics into errors.
 func construct(config string) (backend compute.Backend, err error) {
 	defer func() {
@@ -222,7 +230,7 @@ func construct(config string) (backend compute.Backend, err error) {
 		}
 	}()
 	if config == GoBackendName {
-		return gobackend.New("")
+		return gobackend.New(GoBackendOptions)
 	}
 	return compute.NewWithConfig(config)
 }
