@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 func normals(rng *rand.Rand, n int) []float64 {
@@ -23,7 +24,7 @@ func normals(rng *rand.Rand, n int) []float64 {
 // The Monte Carlo estimates must converge to the closed-form noised score and density of a
 // Gaussian mixture as K grows.
 func TestMonteCarloConvergesToClosedForm(t *testing.T) {
-	backend, err := gobackend.New("")
+	backend, err := gobackend.New(xla.GoBackendOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestMonteCarloConvergesToClosedForm(t *testing.T) {
 // Self-normalised importance weights with the buffer proposal must turn proposal draws into
 // expectations under the target: here the mean and second moment of a two-mode mixture.
 func TestBufferImportanceWeightsGiveTargetExpectations(t *testing.T) {
-	backend, err := gobackend.New("")
+	backend, err := gobackend.New(xla.GoBackendOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestBufferImportanceWeightsGiveTargetExpectations(t *testing.T) {
 }
 
 func TestGroupedWeights(t *testing.T) {
-	backend, _ := gobackend.New("")
+	backend, _ := gobackend.New(xla.GoBackendOptions)
 	// Two groups; the second group's log weights are shifted by +50, which a single
 	// normalisation would turn into all the mass.
 	logw := []float64{0, math.Log(3), 50, 50 + math.Log(1)}
@@ -176,7 +177,7 @@ func TestGroupedWeights(t *testing.T) {
 // and 1 apart along x with force 100 has the exact score (-100,0, 100,0, 0,0); clipped at 10
 // per particle it is (-10,0, 10,0, 0,0), where clipping the whole vector would give ±7.07.
 func TestParticleScoreIsClippedPerParticle(t *testing.T) {
-	backend, _ := gobackend.New("")
+	backend, _ := gobackend.New(xla.GoBackendOptions)
 	pull := target.NewParticles("pull", 3, 2, func(x *Node) *Node {
 		p0 := Squeeze(Slice(x, AxisRange(), AxisRange(), AxisElem(0)), -1)
 		p1 := Squeeze(Slice(x, AxisRange(), AxisRange(), AxisElem(2)), -1)

@@ -9,12 +9,13 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 // Train IWSM on GMM-40 at the smoke budget, evaluate against exact mixture samples and
 // write a results folder (config, metrics, samples, checkpoint, figures).
 func ExampleRun() {
-	backend, _ := gobackend.New("")
+	backend, _ := gobackend.New(xla.GoBackendOptions)
 	gmm, _ := target.GMM40()
 	cfg, _ := train.DefaultConfig("gmm40", train.IWSM, "smoke")
 	dir, _ := os.MkdirTemp("", "iwsm-example")

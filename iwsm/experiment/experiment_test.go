@@ -17,11 +17,12 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 func testBackend(t *testing.T) compute.Backend {
 	t.Helper()
-	b, err := gobackend.New("")
+	b, err := gobackend.New(xla.GoBackendOptions)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,12 @@ import (
 	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 func TestLogSumExpClipAndRemoveMean(t *testing.T) {
-	b, err := gobackend.New("")
+	b, err := gobackend.New(xla.GoBackendOptions)
 	if err != nil {
 		t.Fatal(err)
 	}

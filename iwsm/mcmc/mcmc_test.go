@@ -8,6 +8,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/metrics"
 	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 // The host energy is the graph energy the sampler learns (an independent implementation).
@@ -16,7 +17,7 @@ func TestEnergyMatchesTargetEnergy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, _ := gobackend.New("")
+	backend, _ := gobackend.New(xla.GoBackendOptions)
 	rows := ref[:20]
 	want, err := target.Energies(backend, target.LJ(13), rows)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 // rotation returns a 3-D rotation matrix from three angles.
@@ -30,7 +32,7 @@ func rotation(a, b, c float64) [3][3]float64 {
 }
 
 func TestEGNNIsEquivariant(t *testing.T) {
-	backend, err := gobackend.New("")
+	backend, err := gobackend.New(xla.GoBackendOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +102,7 @@ func TestEGNNIsEquivariant(t *testing.T) {
 }
 
 func TestMLPShape(t *testing.T) {
-	backend, _ := gobackend.New("")
+	backend, _ := gobackend.New(xla.GoBackendOptions)
 	out := model.MustExecOnce(backend, model.NewStore(), func(scope *model.Scope, x, tt *Node) *Node {
 		return DefaultMLP().Score(scope, x, tt)
 	}, [][]float32{{0.1, 0.2}, {0.3, -0.4}}, []float32{0.2, 0.7})

@@ -10,10 +10,11 @@ import (
 	"github.com/gomlx/compute/gobackend"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 func TestEnergyContourWithSamplesRendersAllFormats(t *testing.T) {
-	b, err := gobackend.New("")
+	b, err := gobackend.New(xla.GoBackendOptions)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 func TestGeometricSchedule(t *testing.T) {
@@ -21,7 +23,7 @@ func TestGeometricSchedule(t *testing.T) {
 			t.Errorf("t=%v: g² %v, finite difference of σ² %v", tt, s.G2(tt), fd)
 		}
 	}
-	b, _ := gobackend.New("")
+	b, _ := gobackend.New(xla.GoBackendOptions)
 	out := MustExecOnce(b, s.SigmaNode, []float64{0, 0.5, 1})
 	got := tensors.MustCopyFlatData[float64](out)
 	for i, tt := range []float64{0, 0.5, 1} {

@@ -7,6 +7,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 // A user-defined target: a ring of radius 3, E(x) = 8 (|x| - 3)².
@@ -15,7 +16,7 @@ func ExampleNew() {
 		r := Squeeze(L2Norm(x, -1), -1)
 		return MulScalar(Square(AddScalar(r, -3)), 8)
 	})
-	backend, _ := gobackend.New("")
+	backend, _ := gobackend.New(xla.GoBackendOptions)
 	e, err := target.Energies(backend, ring, [][]float64{{3, 0}, {0, 4}})
 	fmt.Println(e, err)
 	// Output: [0 8] <nil>

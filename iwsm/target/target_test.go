@@ -8,11 +8,13 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 func testBackend(t *testing.T) compute.Backend {
 	t.Helper()
-	b, err := gobackend.New("")
+	b, err := gobackend.New(xla.GoBackendOptions)
 	if err != nil {
 		t.Fatalf("go backend: %v", err)
 	}

@@ -22,7 +22,7 @@ func benchBackend(b *testing.B) compute.Backend {
 		b.Fatal(err)
 	}
 	if backend == nil {
-		backend, err = gobackend.New("")
+		backend, err = gobackend.New(xla.GoBackendOptions)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,11 +7,12 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 // Train IWSM on GMM-40 at a tiny budget and draw samples.
 func ExampleTrainer() {
-	backend, _ := gobackend.New("")
+	backend, _ := gobackend.New(xla.GoBackendOptions)
 	gmm, _ := target.GMM40()
 	cfg, _ := train.DefaultConfig("gmm40", train.IWSM, "smoke")
 	cfg.Epochs = 1

@@ -13,13 +13,14 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 // A process killed in the middle of Save (new model and buffer written, state.json not yet
 // replaced) must resume from the previous checkpoint exactly, not from a mix of the new
 // model and the old trainer state.
 func TestInterruptedSaveKeepsPreviousCheckpoint(t *testing.T) {
-	backend, _ := gobackend.New("")
+	backend, _ := gobackend.New(xla.GoBackendOptions)
 	tg, _ := target.GMM40()
 	cfg := smokeConfig(t, IWSM)
 	dir, ref := t.TempDir(), t.TempDir()
@@ -117,7 +118,7 @@ func TestMemoryStaysFlatOverManySteps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains 100 epochs")
 	}
-	backend, _ := gobackend.New("")
+	backend, _ := gobackend.New(xla.GoBackendOptions)
 	tg, _ := target.GMM40()
 	cfg := smokeConfig(t, IWSM)
 	cfg.Epochs, cfg.StepsPerEpoch, cfg.IntegrationSteps = 100, 3, 5
@@ -149,7 +150,7 @@ func TestMemoryStaysFlatOverManySteps(t *testing.T) {
 // A run whose loss stops being finite skips and counts those steps, stops after 10 in a row
 // with a message naming the likely causes, and leaves the last good checkpoint intact.
 func TestDivergenceStopsAndKeepsLastCheckpoint(t *testing.T) {
-	backend, _ := gobackend.New("")
+	backend, _ := gobackend.New(xla.GoBackendOptions)
 	tg, _ := target.GMM40()
 	cfg := smokeConfig(t, IWSM)
 	cfg.Epochs, cfg.StepsPerEpoch = 1, 20

@@ -8,6 +8,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 func smokeConfig(t *testing.T, method Method) Config {
@@ -22,7 +23,7 @@ func smokeConfig(t *testing.T, method Method) Config {
 // Training must be reproducible from the seed, and a run interrupted after a checkpoint
 // and resumed must end exactly where the uninterrupted run ends.
 func TestResumeMatchesUninterruptedRun(t *testing.T) {
-	backend, err := gobackend.New("")
+	backend, err := gobackend.New(xla.GoBackendOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestConfigErrors(t *testing.T) {
 // A particle system trains end to end with the EGNN, and its samples stay on the
 // zero-centre-of-mass subspace.
 func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
-	backend, err := gobackend.New("")
+	backend, err := gobackend.New(xla.GoBackendOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
