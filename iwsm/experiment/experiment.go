@@ -89,6 +89,11 @@ func Run(backend compute.Backend, t *target.Target, cfg train.Config, opt Option
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
+	if opt.Reference != nil { // before training, not after it
+		if err := t.CheckRows(opt.Reference); err != nil {
+			return nil, errors.WithMessage(err, "reference samples")
+		}
+	}
 	res := &Result{Target: t, Config: cfg, Dir: opt.Out, backend: backend}
 	ckptDir := ""
 	if opt.Out != "" {
