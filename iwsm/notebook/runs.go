@@ -80,10 +80,7 @@ func Table(metrics []string, targets ...string) report.Table {
 // Export writes tab as table.md, table.csv and table.tex (booktabs) into dir and prints
 // what it wrote.
 func Export(tab report.Table, caption, dir string) {
-	Must(os.MkdirAll(dir, 0o755))
-	for name, body := range map[string]string{"table.md": tab.Markdown(), "table.csv": tab.CSV(), "table.tex": tab.LaTeX(caption)} {
-		Must(npyfile.WriteFileAtomic(filepath.Join(dir, name), []byte(body)))
-	}
+	Must(tab.WriteFiles(dir, caption))
 	fmt.Printf("wrote %s/table.{md,csv,tex}\n", dir)
 }
 

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/pkg/errors"
+
+	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 )
 
 // Run is what a results folder's metrics.json holds that the tables need.
@@ -227,4 +229,15 @@ func (t Table) LaTeX(caption string) string {
 	}
 	b.WriteString("\\bottomrule\n\\end{tabular}\n\\end{table}\n")
 	return b.String()
+}
+
+// WriteFiles writes the table into dir as table.md, table.csv and table.tex (with the
+// given LaTeX caption), each atomically, creating dir if needed.
+func (t Table) WriteFiles(dir, caption string) error {
+	for name, body := range map[string]string{"table.md": t.Markdown(), "table.csv": t.CSV(), "table.tex": t.LaTeX(caption)} {
+		if err := npyfile.WriteFileAtomic(filepath.Join(dir, name), []byte(body)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -59,3 +59,19 @@ func TestCollectAveragesSeeds(t *testing.T) {
 		t.Error("missing folder: no error")
 	}
 }
+
+// WriteFiles creates the folder and writes the three renderings, each equal to its method.
+func TestWriteFiles(t *testing.T) {
+	tab := Table{Metrics: []string{"x_w2"}, Rows: []Row{{Target: "dw4", Method: "iwsm", Budget: "cpu", Seeds: 1,
+		Mean: map[string]float64{"x_w2": 1.5}, Std: map[string]float64{}}}}
+	dir := filepath.Join(t.TempDir(), "new", "tables")
+	if err := tab.WriteFiles(dir, "Caption."); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"table.md": tab.Markdown(), "table.csv": tab.CSV(), "table.tex": tab.LaTeX("Caption.")} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || string(got) != want {
+			t.Errorf("%s: %v, content differs from the rendering", name, err)
+		}
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -157,12 +156,10 @@ func cmdMCMC(args []string) error {
 		return err
 	}
 	fmt.Printf("%s: %d samples in %.0f s; acceptance %.2f…%.2f; mean energy per chain %v -> %s\n", t.Name, len(res.Samples),
-		time.Since(start).Seconds(), minOf(res.Acceptance), maxOf(res.Acceptance), roundAll(res.ChainMeanEnergy), *out)
+		time.Since(start).Seconds(), slices.Min(res.Acceptance), slices.Max(res.Acceptance), roundAll(res.ChainMeanEnergy), *out)
 	return nil
 }
 
-func minOf(v []float64) float64 { return slices.Min(v) }
-func maxOf(v []float64) float64 { return slices.Max(v) }
 func roundAll(v []float64) []float64 {
 	out := make([]float64, len(v))
 	for i, x := range v {
@@ -331,10 +328,8 @@ func cmdTable(args []string) error {
 		runs = append(runs, r)
 	}
 	tab := report.Collect(runs, []string{"x_w2", "e_w2", "energy_tvd", "dist_tvd", "modes_covered"})
-	for name, body := range map[string]string{"table.md": tab.Markdown(), "table.csv": tab.CSV(), "table.tex": tab.LaTeX(*caption)} {
-		if err := npyfile.WriteFileAtomic(filepath.Join(*out, name), []byte(body)); err != nil {
-			return err
-		}
+	if err := tab.WriteFiles(*out, *caption); err != nil {
+		return err
 	}
 	fmt.Print(tab.Markdown())
 	return nil
