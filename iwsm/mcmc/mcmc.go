@@ -16,6 +16,8 @@ import (
 	"sync"
 
 	"github.com/pkg/errors"
+
+	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
 // LJ describes a Lennard-Jones cluster of N particles in Dim dimensions.
@@ -224,23 +226,10 @@ func (c LJ) chain(opt Options, rng *rand.Rand) (samples [][]float64, energies []
 		}
 		if sweep > opt.BurnIn && (sweep-opt.BurnIn)%opt.Thin == 0 {
 			s := append([]float64(nil), x...)
-			removeMean(s, n, d)
+			target.RemoveCentreOfMass(s, n, d)
 			samples = append(samples, s)
 			energies = append(energies, cur)
 		}
 	}
 	return samples, energies, float64(accepted) / float64(max(tried, 1))
-}
-
-func removeMean(x []float64, n, d int) {
-	for k := 0; k < d; k++ {
-		m := 0.0
-		for i := 0; i < n; i++ {
-			m += x[i*d+k]
-		}
-		m /= float64(n)
-		for i := 0; i < n; i++ {
-			x[i*d+k] -= m
-		}
-	}
 }
