@@ -473,7 +473,7 @@ func Load(backend compute.Backend, t *target.Target, dir string) (*Result, error
 	if res.Samples, err = npyfile.Read(filepath.Join(dir, "samples.npy")); err != nil {
 		return nil, err
 	}
-	if res.Energies, err = readVector(filepath.Join(dir, "energies.npy")); err != nil {
+	if res.Energies, err = npyfile.ReadVector(filepath.Join(dir, "energies.npy")); err != nil {
 		return nil, err
 	}
 	if path := filepath.Join(dir, "reference.npy"); fileExists(path) {
@@ -487,16 +487,4 @@ func Load(backend compute.Backend, t *target.Target, dir string) (*Result, error
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-func readVector(path string) ([]float64, error) {
-	rows, err := npyfile.Read(path)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]float64, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r...)
-	}
-	return out, nil
 }

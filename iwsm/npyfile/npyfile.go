@@ -98,6 +98,22 @@ func Write(path string, rows [][]float64) error {
 	return WriteFileAtomic(path, buf.Bytes())
 }
 
+// ReadVector reads a 1-D .npy file (or an N×1 one), e.g. energies.npy, as a slice.
+func ReadVector(path string) ([]float64, error) {
+	rows, err := Read(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(rows))
+	for i, r := range rows {
+		if len(r) != 1 {
+			return nil, errors.Errorf("%s: want a vector, row %d has %d values", path, i, len(r))
+		}
+		out[i] = r[0]
+	}
+	return out, nil
+}
+
 // WriteVector writes values as a 1-D float64 .npy file (e.g. energies or weights).
 func WriteVector(path string, values []float64) error {
 	var buf bytes.Buffer

@@ -48,3 +48,23 @@ func TestRoundTripAndFloat32(t *testing.T) {
 		t.Errorf("int64 file: %v", err)
 	}
 }
+
+func TestVectorRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "e.npy")
+	want := []float64{-1.5, 0, 3.25}
+	if err := WriteVector(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadVector(path)
+	if err != nil || len(got) != 3 || got[0] != -1.5 || got[1] != 0 || got[2] != 3.25 {
+		t.Fatalf("ReadVector = %v, %v; want %v", got, err, want)
+	}
+	matrix := filepath.Join(dir, "m.npy")
+	if err := Write(matrix, [][]float64{{1, 2}, {3, 4}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadVector(matrix); err == nil {
+		t.Error("ReadVector of a 2×2 matrix gave no error")
+	}
+}
