@@ -115,22 +115,6 @@ func AddSamples(p *gplot.Plot, samples [][]float64, label string) error {
 	return nil
 }
 
-// Curve returns a line plot of ys against 1..len(ys) (e.g. loss or ESS per epoch).
-func Curve(title, ylabel string, ys []float64) (*gplot.Plot, error) {
-	pts := make(plotter.XYs, len(ys))
-	for i, y := range ys {
-		pts[i] = plotter.XY{X: float64(i + 1), Y: y}
-	}
-	p := gplot.New()
-	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, "epoch", ylabel
-	l, err := plotter.NewLine(pts)
-	if err != nil {
-		return nil, errors.Wrap(err, "line")
-	}
-	p.Add(l)
-	return p, nil
-}
-
 // PNG renders p as a PNG of the given size (for inline display).
 func PNG(p *gplot.Plot, w, h vg.Length) ([]byte, error) {
 	wt, err := p.WriterTo(w, h, "png")

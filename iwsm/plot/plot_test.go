@@ -99,8 +99,8 @@ func TestLines(t *testing.T) {
 }
 
 func TestRowPNGIsSideBySide(t *testing.T) {
-	a, _ := Curve("a", "y", []float64{1, 2, 3})
-	b, _ := Curve("b", "y", []float64{3, 2, 1})
+	a, _ := Lines("a", "epoch", "y", false, Series{X: []float64{1, 2, 3}, Y: []float64{1, 2, 3}})
+	b, _ := Lines("b", "epoch", "y", false, Series{X: []float64{1, 2, 3}, Y: []float64{3, 2, 1}})
 	raw, err := RowPNG(ColumnWidth, ColumnWidth, a, b)
 	if err != nil {
 		t.Fatal(err)
