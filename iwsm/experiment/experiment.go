@@ -80,6 +80,7 @@ type Result struct {
 	Dir string
 
 	backend compute.Backend
+	figures []Figure // drawn once by Figures
 }
 
 // Run trains cfg on t, samples cfg.EvalSamples points, evaluates them and, when opt.Out is
@@ -290,7 +291,11 @@ type Figure struct {
 // diagnostics (ESS per noise level at the first, middle and last epoch), for 2-D targets the
 // samples over the target's contours, and with a reference the energy histograms (and for
 // particle systems the interatomic-distance histograms) of samples against reference.
+// They are drawn on the first call and the same plots are returned afterwards.
 func (r *Result) Figures() ([]Figure, error) {
+	if r.figures != nil {
+		return r.figures, nil
+	}
 	t, tr := r.Target, r.Trainer
 	title := fmt.Sprintf("%s %s", t.Name, r.Config.Method)
 	var figs []Figure
@@ -365,6 +370,7 @@ func (r *Result) Figures() ([]Figure, error) {
 			}
 		}
 	}
+	r.figures = figs
 	return figs, nil
 }
 
