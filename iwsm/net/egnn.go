@@ -1,19 +1,34 @@
 package net
 
 import (
+	"math"
+
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
-	"github.com/gomlx/gomlx/ml/layers/fnn"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 )
 
-// EGNN configures the E(n)-equivariant graph network (Satorras et al. 2021) used by iDEM
-// for particle systems: each layer computes messages m_ij = φ_e(h_i, h_j, |x_i − x_j|²) on
-// the fully connected graph, moves the particles by x_i += mean_j (x_i − x_j) φ_x(m_ij) and
-// updates the features h_i += φ_h(h_i, Σ_j m_ij). The score is the total displacement with
-// its centre of mass removed, so rotating, translating or permuting the particles rotates
-// or permutes the score in the same way.
+// DefaultCoordsRange is iDEM's bound on the coordinate update summed over the layers
+// (EGNN coords_range = 15, spread evenly over the layers).
+const DefaultCoordsRange = 15
+
+// EGNN configures the E(n)-equivariant graph network (Satorras et al. 2021) in the form
+// iDEM uses for particle systems (jarridrb/DEM, EGNN_dynamics with attention, tanh and
+// sum aggregation). Each layer computes edge messages
+//
+//	m_ij = a_ij · φ_e(h_i, h_j, |x_i − x_j|², |x⁰_i − x⁰_j|²),  a_ij = sigmoid(w·φ_e(…))
+//
+// on the fully connected graph (x⁰ are the input positions), moves the particles by
+//
+//	x_i += Σ_{j≠i} (x_i − x_j)/(|x_i − x_j| + 1) · tanh(φ_x(m_ij)) · CoordsRange/Layers
+//
+// and updates the features h_i += φ_h(h_i, Σ_j m_ij). The score is the total displacement
+// with its centre of mass removed, so rotating, translating or permuting the particles
+// rotates or permutes the score in the same way. The normalised directions and the sum
+// over neighbours let one layer move a particle by up to (n−1)·CoordsRange/Layers whatever
+// the distances: the score must be large where particles overlap.
 type EGNN struct {
 	// Particles and SpatialDim describe the system (e.g. 13 and 3 for LJ-13).
 	Particles  int `json:"particles"`
@@ -22,23 +37,49 @@ type EGNN struct {
 	// (iDEM: 128 and 3 for DW-4, 128 and 5 for LJ-13/LJ-55).
 	Hidden int `json:"hidden"`
 	Layers int `json:"layers"`
+	// CoordsRange bounds the tanh-gated coordinate update summed over the layers; 0 means
+	// DefaultCoordsRange.
+	CoordsRange float64 `json:"coords_range,omitempty"`
 }
 
+// coordsRangePerLayer is CoordsRange/Layers, iDEM's coords_range_layer.
+func (c EGNN) coordsRangePerLayer() float64 {
+	r := c.CoordsRange
+	if r == 0 {
+		r = DefaultCoordsRange
+	}
+	return r / float64(c.Layers)
+}
+
+// mlp is Linear → SiLU → Linear, the shape of iDEM's node and coordinate MLPs.
 func (c EGNN) mlp(scope *model.Scope, x *Node, out int) *Node {
-	return fnn.New(scope, x, out).NumHiddenLayers(1, c.Hidden).Activation(activation.TypeSwish).Done()
+	hidden := activation.Swish(layers.Dense(scope.In("hidden"), x, true, c.Hidden))
+	return layers.Dense(scope.In("out"), hidden, true, out)
 }
 
-// edgeMLP is φ_e(h_i, h_j, d²_ij), a one-hidden-layer SiLU MLP on every edge, for node
-// features h [B,n,H] and squared distances d2 [B,n,n,1]. Its first layer, a linear map of the
-// concatenation [h_i, h_j, d²], is computed as A h_i + B h_j + c d² + b: the products A h and
-// B h are taken once per particle and broadcast over the n² edges, n times fewer operations
-// than applying the layer to the concatenated edge features (the same function).
-func (c EGNN) edgeMLP(scope *model.Scope, h, d2 *Node) *Node {
-	fromI := layers.Dense(scope.In("from_i"), h, true, c.Hidden)      // [B,n,H], with the bias
-	fromJ := layers.Dense(scope.In("from_j"), h, false, c.Hidden)     // [B,n,H]
-	fromD := layers.Dense(scope.In("from_dist"), d2, false, c.Hidden) // [B,n,n,H]
-	hidden := Add(Add(InsertAxes(fromI, 2), InsertAxes(fromJ, 1)), fromD)
-	return layers.Dense(scope.In("out"), activation.Swish(hidden), true, c.Hidden)
+// edgeMLP is φ_e(h_i, h_j, d²_ij, d⁰²_ij): Linear → SiLU → Linear → SiLU on every edge, for
+// node features h [B,n,H] and squared distances d2, d02 [B,n,n,1]. Its first layer, a linear
+// map of the concatenation [h_i, h_j, d², d⁰²], is computed as A h_i + B h_j + c d² + e d⁰²
+// + b: the products A h and B h are taken once per particle and broadcast over the n² edges,
+// n times fewer operations than applying the layer to the concatenated edge features (the
+// same function).
+func (c EGNN) edgeMLP(scope *model.Scope, h, d2, d02 *Node) *Node {
+	fromI := layers.Dense(scope.In("from_i"), h, true, c.Hidden)         // [B,n,H], with the bias
+	fromJ := layers.Dense(scope.In("from_j"), h, false, c.Hidden)        // [B,n,H]
+	fromD := layers.Dense(scope.In("from_dist"), d2, false, c.Hidden)    // [B,n,n,H]
+	fromD0 := layers.Dense(scope.In("from_dist0"), d02, false, c.Hidden) // [B,n,n,H]
+	hidden := Add(Add(Add(InsertAxes(fromI, 2), InsertAxes(fromJ, 1)), fromD), fromD0)
+	return activation.Swish(layers.Dense(scope.In("out"), activation.Swish(hidden), true, c.Hidden))
+}
+
+// coordGate is tanh(φ_x(m)) with φ_x = Linear → SiLU → Linear(no bias), the last layer
+// initialised near zero (iDEM: Xavier with gain 0.001) so that training starts from a
+// network that barely moves the particles.
+func (c EGNN) coordGate(scope *model.Scope, m *Node) *Node {
+	hidden := activation.Swish(layers.Dense(scope.In("hidden"), m, true, c.Hidden))
+	limit := 0.001 * math.Sqrt(6/float64(c.Hidden+1))
+	last := scope.In("out").WithInitializer(initializer.RandomUniformFn(scope, -limit, limit))
+	return Tanh(layers.Dense(last, hidden, false, 1))
 }
 
 // Score returns s_θ(x, t) for x [B, Particles*SpatialDim] and t [B].
@@ -49,7 +90,7 @@ func (c EGNN) Score(scope *model.Scope, x, t *Node) *Node {
 	pos := pos0
 	// Node features start from a sinusoidal embedding of time, the same for every particle.
 	temb := sinusoidal(InsertAxes(t, -1), 32, 1) // [B, 32]
-	h := fnn.New(scope.In("embed"), temb, c.Hidden).Done()
+	h := layers.Dense(scope.In("embed"), temb, true, c.Hidden)
 	h = BroadcastToDims(InsertAxes(h, 1), B, n, c.Hidden)
 	offDiag := make([]float64, n*n)
 	for i := 0; i < n; i++ {
@@ -60,14 +101,20 @@ func (c EGNN) Score(scope *model.Scope, x, t *Node) *Node {
 		}
 	}
 	mask := Reshape(ConvertDType(Const(g, offDiag), dt), 1, n, n, 1)
+	var d02 *Node
 	for l := 0; l < c.Layers; l++ {
 		ls := scope.In("layer_%d", l)
 		diff := Sub(InsertAxes(pos, 2), InsertAxes(pos, 1)) // [B,n,n,s]: x_i − x_j
 		d2 := ReduceAndKeep(Square(diff), ReduceSum, -1)    // [B,n,n,1]
-		m := c.edgeMLP(ls.In("edge"), h, d2)
-		m = Mul(activation.Swish(m), mask)     // no self-messages
-		w := Tanh(c.mlp(ls.In("coord"), m, 1)) // bounded step per layer
-		pos = Add(pos, DivScalar(ReduceSum(Mul(diff, w), 2), float64(n-1)))
+		if d02 == nil {
+			d02 = d2 // the input's squared distances, an edge attribute of every layer
+		}
+		m := c.edgeMLP(ls.In("edge"), h, d2, d02)
+		m = Mul(m, Sigmoid(layers.Dense(ls.In("attention"), m, true, 1))) // attention gate
+		m = Mul(m, mask)                                                  // no self-messages
+		dir := Div(diff, OnePlus(Sqrt(AddScalar(d2, 1e-8))))              // (x_i − x_j)/(|x_i − x_j| + 1)
+		step := MulScalar(c.coordGate(ls.In("coord"), m), c.coordsRangePerLayer())
+		pos = Add(pos, ReduceSum(Mul(Mul(dir, step), mask), 2))
 		agg := ReduceSum(m, 2) // [B,n,H]
 		h = Add(h, c.mlp(ls.In("node"), Concatenate([]*Node{h, agg}, -1), c.Hidden))
 	}
