@@ -96,10 +96,11 @@ func (t *Target) String() string {
 }
 
 var registry = map[string]func() (*Target, error){
-	"gmm40": GMM40,
-	"dw4":   func() (*Target, error) { return DW4(), nil },
-	"lj13":  func() (*Target, error) { return LJ(13), nil },
-	"lj55":  func() (*Target, error) { return LJ(55), nil },
+	"gmm40":  GMM40,
+	"gmm120": GMM120,
+	"dw4":    func() (*Target, error) { return DW4(), nil },
+	"lj13":   func() (*Target, error) { return LJ(13), nil },
+	"lj55":   func() (*Target, error) { return LJ(55), nil },
 }
 
 // Names lists the built-in targets.

@@ -125,39 +125,75 @@ func TestReferenceSamplesAreMeanFreeAndLowEnergy(t *testing.T) {
 
 func TestMixtureEnergyIsExactNegativeLogDensity(t *testing.T) {
 	b := testBackend(t)
-	tg, err := GMM40()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mix := tg.Mixture
-	if len(mix.Means) != 40 || math.Abs(mix.Std*50-1.3132616875) > 1e-9 {
-		t.Fatalf("GMM-40: %d means, std %v (×50)", len(mix.Means), mix.Std*50)
-	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	rows := mix.Sample(rng, 50)
-	rows = append(rows, []float64{0, 0}, []float64{0.9, -0.9})
-	got, err := Energies(b, tg, rows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range rows {
-		// Independent brute-force density: Σ_k w_k Π_j N(x_j; μ_kj, s²).
-		p := 0.0
-		for k, mu := range mix.Means {
-			term := mix.Weights[k]
-			for j := range r {
-				z := (r[j] - mu[j]) / mix.Std
-				term *= math.Exp(-0.5*z*z) / (mix.Std * math.Sqrt(2*math.Pi))
+	for _, tc := range []struct {
+		name  string
+		make  func() (*Target, error)
+		modes int
+	}{{"gmm40", GMM40, 40}, {"gmm120", GMM120, 120}} {
+		tg, err := tc.make()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mix := tg.Mixture
+		if len(mix.Means) != tc.modes || math.Abs(mix.Std*50-1.3132616875) > 1e-9 {
+			t.Fatalf("%s: %d means, std %v (×50)", tc.name, len(mix.Means), mix.Std*50)
+		}
+		rng := rand.New(rand.NewPCG(3, 4))
+		rows := mix.Sample(rng, 50)
+		rows = append(rows, []float64{0, 0}, []float64{0.9, -0.9})
+		got, err := Energies(b, tg, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			// Independent brute-force density: Σ_k w_k Π_j N(x_j; μ_kj, s²).
+			p := 0.0
+			for k, mu := range mix.Means {
+				term := mix.Weights[k]
+				for j := range r {
+					z := (r[j] - mu[j]) / mix.Std
+					term *= math.Exp(-0.5*z*z) / (mix.Std * math.Sqrt(2*math.Pi))
+				}
+				p += term
 			}
-			p += term
+			want := -math.Log(p)
+			if p == 0 { // far from all modes: compare with the log-space closed form
+				want = -mix.NoisedLogDensity(r, 0)
+			}
+			if math.Abs(got[i]-want) > 1e-6*math.Max(1, math.Abs(want)) {
+				t.Errorf("%s row %d %v: energy %v, brute force %v", tc.name, i, r, got[i], want)
+			}
 		}
-		want := -math.Log(p)
-		if p == 0 { // far from all modes: compare with the log-space closed form
-			want = -mix.NoisedLogDensity(r, 0)
+	}
+}
+
+// TestGMM120FollowsFABRecipe checks the shipped GMM-120 means against GMM-40's, which come
+// from iDEM's own file: drawn by the same recipe and seed, the first 40 must coincide, and
+// all must lie in FAB's box [-40, 40]².
+func TestGMM120FollowsFABRecipe(t *testing.T) {
+	g40, err := GMM40()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g120, err := GMM120()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, mu := range g120.Mixture.Means {
+		for j, v := range mu {
+			if math.Abs(v*50) > 40 {
+				t.Errorf("GMM-120 mean %d coordinate %d is %v, outside [-40, 40]", k, j, v*50)
+			}
+			if k < 40 && v != g40.Mixture.Means[k][j] {
+				t.Errorf("GMM-120 mean %d coordinate %d is %v, GMM-40 has %v", k, j, v*50, g40.Mixture.Means[k][j]*50)
+			}
 		}
-		if math.Abs(got[i]-want) > 1e-6*math.Max(1, math.Abs(want)) {
-			t.Errorf("row %d %v: energy %v, brute force %v", i, r, got[i], want)
-		}
+	}
+	if g120.Name != "gmm120" {
+		t.Errorf("name %q", g120.Name)
+	}
+	if byName, err := ByName("GMM120"); err != nil || len(byName.Mixture.Means) != 120 {
+		t.Errorf("ByName(GMM120): %v", err)
 	}
 }
 

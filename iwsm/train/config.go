@@ -87,7 +87,7 @@ func DefaultConfig(targetName string, method Method, budget string) (Config, err
 		MaxScoreNorm: 20, CheckpointEvery: 10, EvalSamples: 1000, Net: net.DefaultMLP(), Epochs: 1000,
 		DiffusionScale: 1}
 	switch targetName {
-	case "gmm40":
+	case "gmm40", "gmm120":
 		c.SigmaMin, c.SigmaMax, c.K, c.MaxScoreNorm, c.LambdaH, c.LearningRate = 1e-5, 1, 500, 70, true, 5e-4
 	case "dw4":
 		c.SigmaMin, c.SigmaMax, c.InitFromPrior = 1e-5, 3, true
@@ -101,7 +101,7 @@ func DefaultConfig(targetName string, method Method, budget string) (Config, err
 		c.EGNN = net.EGNN{Particles: 55, SpatialDim: 3, Hidden: 128, Layers: 5}
 	default:
 		return c, errors.Errorf("no training configuration for target %q: built-in configurations exist for "+
-			"gmm40, dw4, lj13 and lj55 (gmm120's construction is not implemented)", targetName)
+			"gmm40, gmm120, dw4, lj13 and lj55", targetName)
 	}
 	switch budget {
 	case "paper":
