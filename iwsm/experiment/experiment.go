@@ -312,12 +312,21 @@ func (r *Result) Figures() ([]Figure, error) {
 	}
 	epochs := make([]float64, len(tr.History))
 	var loss, ess []float64
+	val := plot.Series{Label: "validation"}
 	for i, h := range tr.History {
 		epochs[i] = float64(h.Epoch)
 		loss, ess = append(loss, h.Loss), append(ess, h.ESS)
+		if h.ValLoss != nil {
+			val.X, val.Y = append(val.X, float64(h.Epoch)), append(val.Y, *h.ValLoss)
+		}
 	}
 	if len(epochs) > 0 {
-		p, err := plot.Lines(title, "epoch", "training loss", false, plot.Series{X: epochs, Y: loss})
+		curves := []plot.Series{{X: epochs, Y: loss}}
+		if len(val.X) > 0 { // iDEM's val/loss, which drives the learning-rate schedule
+			curves[0].Label = "training"
+			curves = append(curves, val)
+		}
+		p, err := plot.Lines(title, "epoch", "score-matching loss", false, curves...)
 		if err := add("loss", p, err, false); err != nil {
 			return nil, err
 		}

@@ -119,6 +119,12 @@ func ShowConfig(cfgs ...train.Config) {
 		return fmt.Sprintf("%d Monte Carlo-score SDE samples", c.InitialSamples)
 	})
 	row("learning rate, grad clip", func(c train.Config) any { return fmt.Sprintf("%g, %g", c.LearningRate, c.GradClip) })
+	row("LR schedule (on validation loss)", func(c train.Config) any {
+		if c.LRPatience == 0 || c.ValidateEvery == 0 {
+			return "constant"
+		}
+		return fmt.Sprintf("×%g after %d checks without improvement, checked every %d epochs", c.LRFactor, c.LRPatience, c.ValidateEvery)
+	})
 	row("network", func(c train.Config) any {
 		if c.EGNN.Particles > 0 {
 			return fmt.Sprintf("EGNN %d layers × %d", c.EGNN.Layers, c.EGNN.Hidden)

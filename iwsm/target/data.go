@@ -4,13 +4,15 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/pkg/errors"
 )
 
-// The reference data shipped with the library: GMM-40's means and the DW-4 and LJ-13 test
-// splits are copied from the iDEM benchmark files; GMM-120's means were drawn with FAB's
+// The reference data shipped with the library: GMM-40's means, the DW-4 and LJ-13 test
+// splits and the first 1024 rows of their validation splits are copied from the iDEM
+// benchmark files; GMM-120's means were drawn with FAB's
 // recipe by scripts/gmm_means.py (the same script reproduces gmm40_means.npy byte for
 // byte); the LJ-55 reference was drawn by this
 // project with `iwsm mcmc -target lj55 -chains 8 -burnin 200000 -thin 1000 -n 125 -seed 1`
@@ -26,6 +28,10 @@ var (
 	lj13TestNPY []byte
 	//go:embed data/lj55_mcmc.npy
 	lj55MCMCNPY []byte
+	//go:embed data/val_split_DW4-1024.npy
+	dw4ValNPY []byte
+	//go:embed data/val_split_LJ13-1024.npy
+	lj13ValNPY []byte
 )
 
 // readMatrix decodes an embedded .npy file into rows of length cols.
@@ -63,6 +69,38 @@ func ReferenceSamples(name string) ([][]float64, error) {
 	if err != nil {
 		return nil, errors.WithMessagef(err, "reference samples of %s", name)
 	}
+	for _, r := range rows {
+		RemoveCentreOfMass(r, t.Particles, t.SpatialDim)
+	}
+	return rows, nil
+}
+
+// ValidationSamples returns up to n samples of t in the sampler's coordinates, kept apart
+// from the references the metrics use, for monitoring a validation loss as iDEM does: exact
+// draws for mixtures (from seed), the first rows of iDEM's DW-4 and LJ-13 validation splits
+// (1024 of each are shipped, val_split_*-1024.npy) with the centre of mass removed. Targets
+// without a validation set (LJ-55, user targets) return nil and no error.
+func ValidationSamples(t *Target, n int, seed uint64) ([][]float64, error) {
+	if n <= 0 {
+		return nil, errors.Errorf("number of validation samples must be positive, got %d", n)
+	}
+	if t.Mixture != nil {
+		return t.Mixture.Sample(rand.New(rand.NewPCG(seed, 0x7a11d)), n), nil
+	}
+	var raw []byte
+	switch t.Name {
+	case "dw4":
+		raw = dw4ValNPY
+	case "lj13":
+		raw = lj13ValNPY
+	default:
+		return nil, nil
+	}
+	rows, err := readMatrix(raw, t.Dim)
+	if err != nil {
+		return nil, errors.WithMessagef(err, "validation samples of %s", t.Name)
+	}
+	rows = rows[:min(n, len(rows))]
 	for _, r := range rows {
 		RemoveCentreOfMass(r, t.Particles, t.SpatialDim)
 	}

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -120,6 +121,71 @@ func TestReferenceSamplesAreMeanFreeAndLowEnergy(t *testing.T) {
 		if (name == "dw4" && (mean > -10 || mean < -40)) || (name == "lj13" && (mean > -20 || mean < -60)) {
 			t.Errorf("%s: mean reference energy %v outside the published range", name, mean)
 		}
+	}
+}
+
+// TestValidationSamplesAreASeparateLowEnergySet checks the shipped validation splits: the
+// requested count, mean-free, energies in the published range, and mostly distinct from the
+// test (reference) split; mixtures draw exact samples; other targets have none.
+func TestValidationSamplesAreASeparateLowEnergySet(t *testing.T) {
+	b := testBackend(t)
+	for _, name := range []string{"dw4", "lj13"} {
+		tg, _ := ByName(name)
+		val, err := ValidationSamples(tg, 300, 1)
+		if err != nil || len(val) != 300 {
+			t.Fatalf("%s: %d validation samples, error %v", name, len(val), err)
+		}
+		ref, _ := ReferenceSamples(name)
+		key := func(r []float64) string { return fmt.Sprint(r) }
+		test := map[string]bool{}
+		for _, r := range ref {
+			test[key(r)] = true
+		}
+		shared := 0
+		for i, r := range val {
+			for s := 0; s < tg.SpatialDim; s++ {
+				sum := 0.0
+				for p := 0; p < tg.Particles; p++ {
+					sum += r[p*tg.SpatialDim+s]
+				}
+				if math.Abs(sum) > 1e-4 {
+					t.Fatalf("%s validation sample %d has centre of mass %v on axis %d", name, i, sum/float64(tg.Particles), s)
+				}
+			}
+			if test[key(r)] {
+				shared++
+			}
+		}
+		// iDEM's splits come from MCMC chains that repeat rejected states: 434 of the first
+		// 1024 DW-4 validation rows (2 of LJ-13's) also occur in its test split. Anything near
+		// all of them would mean the test split was shipped twice.
+		if shared > len(val)/2 {
+			t.Errorf("%s: %d of %d validation samples are test samples", name, shared, len(val))
+		}
+		e, err := Energies(b, tg, val)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mean := 0.0
+		for _, v := range e {
+			mean += v / float64(len(e))
+		}
+		if (name == "dw4" && (mean > -10 || mean < -40)) || (name == "lj13" && (mean > -20 || mean < -60)) {
+			t.Errorf("%s: mean validation energy %v outside the published range", name, mean)
+		}
+	}
+	if all, _ := ValidationSamples(DW4(), 5000, 1); len(all) != 1024 {
+		t.Errorf("DW-4: asking for 5000 validation samples gave %d, want the 1024 shipped", len(all))
+	}
+	g, _ := GMM40()
+	if m, err := ValidationSamples(g, 10, 1); err != nil || len(m) != 10 {
+		t.Errorf("GMM-40 validation draws: %d, %v", len(m), err)
+	}
+	if none, err := ValidationSamples(LJ(55), 10, 1); none != nil || err != nil {
+		t.Errorf("LJ-55 has no validation set, got %d rows, %v", len(none), err)
+	}
+	if _, err := ValidationSamples(DW4(), 0, 1); err == nil {
+		t.Error("0 validation samples: no error")
 	}
 }
 

@@ -32,6 +32,10 @@ type trainerState struct {
 	History    []EpochStats `json:"history"`
 	HostRNG    []byte       `json:"host_rng"`
 	Generation int          `json:"generation"`
+	// LearningRate and Plateau carry the learning-rate schedule (absent in checkpoints
+	// written before it existed: the configured rate and a fresh schedule then).
+	LearningRate float64  `json:"learning_rate,omitempty"`
+	Plateau      *Plateau `json:"plateau,omitempty"`
 }
 
 func modelDir(dir string, generation int) string {
@@ -89,7 +93,8 @@ func (tr *Trainer) Save(dir string) error {
 	if err != nil {
 		return errors.Wrap(err, "saving host RNG")
 	}
-	st, err := json.MarshalIndent(trainerState{EpochsDone: tr.EpochsDone, History: tr.History, HostRNG: rng, Generation: gen}, "", "  ")
+	st, err := json.MarshalIndent(trainerState{EpochsDone: tr.EpochsDone, History: tr.History, HostRNG: rng, Generation: gen,
+		LearningRate: tr.learningRate, Plateau: &tr.plateau}, "", "  ")
 	if err != nil {
 		return errors.Wrap(err, "encoding trainer state")
 	}
@@ -162,6 +167,12 @@ func Resume(backend compute.Backend, t *target.Target, dir string) (*Trainer, er
 		return nil, errors.Wrap(err, "restoring host RNG")
 	}
 	tr.EpochsDone, tr.History, tr.generation = st.EpochsDone, st.History, st.Generation
+	if st.LearningRate > 0 { // the optimiser's variable itself comes back with the model
+		tr.learningRate = st.LearningRate
+	}
+	if st.Plateau != nil {
+		tr.plateau = *st.Plateau
+	}
 	tr.buffer = tr.buffer[:0]
 	if path := bufferFile(dir, st.Generation); st.EpochsDone > 0 || fileExists(path) {
 		rows, err := npyfile.Read(path)

@@ -67,6 +67,18 @@ type Config struct {
 	// NegativeTimeSteps gradient steps x ← x + 10⁻⁴ clip(-∇E(x)) follow the reverse SDE
 	// (iDEM's LJ-55 "negative time": 10).
 	NegativeTimeSteps int `json:"negative_time_steps"`
+	// ValidateEvery: every this many epochs the unweighted score-matching loss on noised
+	// validation samples (iDEM's val/loss; see target.ValidationSamples) is recorded in the
+	// history and drives the learning-rate schedule (iDEM: check_val_every_n_epoch 10). 0
+	// disables validation; targets without validation samples monitor the mean training loss
+	// of the last ValidateEvery epochs instead.
+	ValidateEvery int `json:"validate_every"`
+	// ValidationSamples is the number of validation samples (iDEM: eval_batch_size ≈ 1000).
+	ValidationSamples int `json:"validation_samples"`
+	// LRFactor and LRPatience configure ReduceLROnPlateau on the validation loss (iDEM: 0.1
+	// and 10 checks, PyTorch's relative threshold 1e-4); LRPatience 0 disables the schedule.
+	LRFactor   float64 `json:"lr_factor"`
+	LRPatience int     `json:"lr_patience"`
 	// CheckpointEvery saves a checkpoint every this many epochs (and always at the end).
 	CheckpointEvery int `json:"checkpoint_every"`
 	// EvalSamples is the number of samples generated at the end for metrics.
@@ -85,7 +97,7 @@ func DefaultConfig(targetName string, method Method, budget string) (Config, err
 		BufferSize: 10000, InitialSamples: 1024, SamplesPerEpoch: 1000, StepsPerEpoch: 100,
 		BatchSize: 512, TimeGroups: 16, IntegrationSteps: 1000, LearningRate: 1e-3, GradClip: 0.5, K: 1000,
 		MaxScoreNorm: 20, CheckpointEvery: 10, EvalSamples: 1000, Net: net.DefaultMLP(), Epochs: 1000,
-		DiffusionScale: 1}
+		DiffusionScale: 1, ValidateEvery: 10, ValidationSamples: 1024, LRFactor: 0.1, LRPatience: 10}
 	switch targetName {
 	case "gmm40", "gmm120":
 		c.SigmaMin, c.SigmaMax, c.K, c.MaxScoreNorm, c.LambdaH, c.LearningRate = 1e-5, 1, 500, 70, true, 5e-4
@@ -188,6 +200,11 @@ func (c Config) Validate(t *target.Target) error {
 		check(c.DiffusionScale > 0, "diffusion_scale must be positive, got %g", c.DiffusionScale),
 		check(c.NegativeTimeSteps >= 0, "negative_time_steps must not be negative, got %d", c.NegativeTimeSteps),
 		check(c.LearningRate > 0, "learning_rate must be positive, got %g", c.LearningRate),
+		check(c.ValidateEvery >= 0, "validate_every must not be negative, got %d", c.ValidateEvery),
+		check(c.ValidateEvery == 0 || c.ValidationSamples > 0, "validation_samples must be positive when validate_every is set, got %d", c.ValidationSamples),
+		check(c.LRPatience >= 0, "lr_patience must not be negative, got %d", c.LRPatience),
+		check(c.LRPatience == 0 || (c.LRFactor > 0 && c.LRFactor < 1), "lr_factor must lie in (0, 1) when lr_patience is set, got %g", c.LRFactor),
+		check(c.LRPatience == 0 || c.ValidateEvery > 0, "lr_patience needs validate_every > 0 (the schedule acts on validation checks)"),
 		check(c.EvalSamples > 0, "eval_samples must be positive, got %d", c.EvalSamples),
 		check(c.Net.Hidden > 0 && c.Net.Layers > 0 && c.Net.EmbedSize >= 2, "network sizes must be positive"),
 		check(t == nil || !t.IsParticleSystem() || (c.EGNN.Particles == t.Particles && c.EGNN.SpatialDim == t.SpatialDim &&

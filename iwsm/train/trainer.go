@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -36,6 +37,13 @@ type EpochStats struct {
 	ESSByLevel []float64 `json:"ess_by_level,omitempty"`
 	// SkippedSteps counts steps whose loss was not finite (their update was zeroed).
 	SkippedSteps int `json:"skipped_steps"`
+	// ValLoss is the validation loss computed at the end of this epoch (every
+	// Config.ValidateEvery epochs; absent otherwise): iDEM's val/loss, the unweighted
+	// score-matching loss on noised validation samples, or, for a target without validation
+	// samples, the mean training loss since the previous check.
+	ValLoss *float64 `json:"val_loss,omitempty"`
+	// LearningRate is the rate the epoch's steps used (lowered by the plateau schedule).
+	LearningRate float64 `json:"learning_rate"`
 	// Seconds is the wall time of the epoch.
 	Seconds float64 `json:"seconds"`
 }
@@ -51,11 +59,16 @@ type Trainer struct {
 	sched   sde.Geometric
 
 	stepExec  *model.Exec
+	valExec   *model.Exec // validation loss (no update)
 	sdeExec   *model.Exec // reverse-SDE step with the network's score
 	mcSDEExec *model.Exec // reverse-SDE step with the Monte Carlo score (first buffer, unless InitFromPrior)
 	negExec   *Exec       // "negative time" gradient step on the target's energy
 
 	generation int // of the last checkpoint saved or resumed (see Save)
+
+	validation   []float32 // flat [chunks·BatchSize, Dim] validation samples (nil: none)
+	learningRate float64   // current rate of the optimiser (Config.LearningRate until lowered)
+	plateau      Plateau
 
 	buffer []float32 // flat [n, Dim], FIFO: the oldest rows are dropped first
 	rng    *rand.Rand
@@ -85,6 +98,13 @@ func New(backend compute.Backend, t *target.Target, cfg Config) (*Trainer, error
 	}
 	tr := &Trainer{Config: cfg, Target: t, backend: backend, store: model.NewStore(),
 		sched: sde.Geometric{SigmaMin: cfg.SigmaMin, SigmaMax: cfg.SigmaMax}}
+	tr.learningRate = cfg.LearningRate
+	tr.plateau = Plateau{Factor: cfg.LRFactor, Patience: cfg.LRPatience, Threshold: 1e-4}
+	if cfg.ValidateEvery > 0 {
+		if err := tr.loadValidation(); err != nil {
+			return nil, err
+		}
+	}
 	tr.pcg = rand.NewPCG(uint64(cfg.Seed), 0x1a2b3c)
 	tr.rng = rand.New(tr.pcg)
 	if err := tr.store.SetRNGStateFromSeed(cfg.Seed); err != nil {
@@ -94,6 +114,10 @@ func New(backend compute.Backend, t *target.Target, cfg Config) (*Trainer, error
 	tr.stepExec, err = model.NewExec(backend, tr.store, tr.trainStepGraph)
 	if err != nil {
 		return nil, errors.WithMessage(err, "building the training step")
+	}
+	tr.valExec, err = model.NewExec(backend, tr.store, tr.validationGraph)
+	if err != nil {
+		return nil, errors.WithMessage(err, "building the validation loss")
 	}
 	tr.sdeExec, err = model.NewExec(backend, tr.store, tr.reverseStepGraph)
 	if err != nil {
@@ -133,17 +157,14 @@ func (tr *Trainer) score(scope *model.Scope, x, t *Node) *Node {
 func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node {
 	g := x0.Graph()
 	cfg := tr.Config
-	B, d := x0.Shape().Dimensions[0], x0.Shape().Dimensions[1]
+	B := x0.Shape().Dimensions[0]
 	// Stratified noise levels: TimeGroups levels t_g = (g + u_g)/G, each shared by B/G
 	// points (marginally still uniform on [0, 1]); importance weights are normalised per level.
 	G := cfg.TimeGroups
 	u := scope.RandomUniform(g, shapes.Make(x0.DType(), G))
 	tg := DivScalar(Add(Iota(g, shapes.Make(x0.DType(), G), 0), u), float64(G))
 	t := Reshape(BroadcastToDims(InsertAxes(tg, 1), G, B/G), B)
-	sigma := tr.sched.SigmaNode(t)
-	xt := Add(x0, Mul(InsertAxes(sigma, -1), tr.normal(scope, x0.Shape(), g)))
-	z := tr.normal(scope, shapes.Make(x0.DType(), B, cfg.K, d), g)
-	target, logp := estimator.MonteCarlo(tr.Target, xt, sigma, z, cfg.MaxScoreNorm)
+	xt, sigma, target, logp := tr.noisedTarget(scope, x0, t)
 
 	var weights, ess, essLevels *Node
 	if cfg.Method == IWSM {
@@ -159,11 +180,7 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 		essLevels = Ones(g, shapes.Make(t.DType(), G))
 		ess = ScalarOne(g, t.DType())
 	}
-	pred := tr.score(scope, xt, t)
-	perPoint := ReduceMean(Square(Sub(pred, target)), -1) // mean over dimensions, as iDEM
-	if cfg.LambdaH {
-		perPoint = Mul(perPoint, AddScalar(Square(sigma), 1e-3))
-	}
+	perPoint := tr.scoreError(scope, xt, t, sigma, target)
 	loss := ReduceAllMean(Mul(StopGradient(weights), perPoint))
 
 	grads := scope.BuildTrainableVariablesGradientsGraph(loss)
@@ -185,6 +202,38 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 		UpdateGraphWithGradients(*model.Scope, []*Node, dtypes.DType)
 	}).UpdateGraphWithGradients(scope, grads, loss.DType())
 	return []*Node{loss, ess, ConvertDType(finite, loss.DType()), essLevels, sigma, weights}
+}
+
+// noisedTarget noises the clean points x0 [B, d] to times t [B] with the forward kernel and
+// returns x_t, σ(t), the clipped K-sample Monte Carlo score at x_t (the regression target)
+// and the Monte Carlo log-density estimate log p̂_t(x_t).
+func (tr *Trainer) noisedTarget(scope *model.Scope, x0, t *Node) (xt, sigma, target, logp *Node) {
+	g := x0.Graph()
+	B, d := x0.Shape().Dimensions[0], x0.Shape().Dimensions[1]
+	sigma = tr.sched.SigmaNode(t)
+	xt = Add(x0, Mul(InsertAxes(sigma, -1), tr.normal(scope, x0.Shape(), g)))
+	z := tr.normal(scope, shapes.Make(x0.DType(), B, tr.Config.K, d), g)
+	target, logp = estimator.MonteCarlo(tr.Target, xt, sigma, z, tr.Config.MaxScoreNorm)
+	return
+}
+
+// scoreError is each point's squared error ‖s_θ(x_t, t) − target‖² averaged over the
+// dimensions (as iDEM), times λ(t) = σ(t)² + 10⁻³ when Config.LambdaH.
+func (tr *Trainer) scoreError(scope *model.Scope, xt, t, sigma, target *Node) *Node {
+	perPoint := ReduceMean(Square(Sub(tr.score(scope, xt, t), target)), -1)
+	if tr.Config.LambdaH {
+		perPoint = Mul(perPoint, AddScalar(Square(sigma), 1e-3))
+	}
+	return perPoint
+}
+
+// validationGraph is iDEM's validation loss on clean validation samples x0 [B, d]: times
+// uniform on [0, 1], the unweighted score-matching loss (the samples come from the target,
+// so no importance weights are needed for either method). Nothing is updated.
+func (tr *Trainer) validationGraph(scope *model.Scope, x0 *Node) *Node {
+	t := scope.RandomUniform(x0.Graph(), shapes.Make(x0.DType(), x0.Shape().Dimensions[0]))
+	xt, sigma, target, _ := tr.noisedTarget(scope, x0, t)
+	return ReduceAllMean(tr.scoreError(scope, xt, t, sigma, target))
 }
 
 // reverseStepGraph takes one Euler–Maruyama step of the reverse VE SDE from time t to t-dt
@@ -335,6 +384,91 @@ func (tr *Trainer) addToBuffer(rows [][]float64) {
 	}
 }
 
+// loadValidation draws the validation samples (target.ValidationSamples) and keeps as many
+// whole batches of BatchSize as fit, at least one (repeating samples if there are fewer), so
+// that the validation graph compiles once for the training batch shape.
+func (tr *Trainer) loadValidation() error {
+	rows, err := target.ValidationSamples(tr.Target, tr.Config.ValidationSamples, uint64(tr.Config.Seed))
+	if err != nil || len(rows) == 0 {
+		return err // none: the schedule monitors the training loss
+	}
+	B, d := tr.Config.BatchSize, tr.Target.Dim
+	n := max(1, len(rows)/B) * B
+	tr.validation = make([]float32, 0, n*d)
+	for i := 0; i < n; i++ {
+		for _, v := range rows[i%len(rows)] {
+			tr.validation = append(tr.validation, float32(v))
+		}
+	}
+	return nil
+}
+
+// ValidationLoss returns the validation loss (see EpochStats.ValLoss) of the current network,
+// averaged over the validation batches; ok is false for a target without validation samples
+// or when validation is disabled.
+func (tr *Trainer) ValidationLoss() (loss float64, ok bool, err error) {
+	if len(tr.validation) == 0 {
+		return 0, false, nil
+	}
+	B, d := tr.Config.BatchSize, tr.Target.Dim
+	chunks := len(tr.validation) / (B * d)
+	for c := 0; c < chunks; c++ {
+		x := tensors.FromFlatDataAndDimensions(tr.validation[c*B*d:(c+1)*B*d], B, d)
+		out, err := tr.valExec.Call1(x)
+		if err != nil {
+			return 0, false, errors.WithMessage(err, "validation loss")
+		}
+		loss += float64(tensors.MustCopyFlatData[float32](out)[0]) / float64(chunks)
+		out.MustFinalizeAll()
+	}
+	return loss, true, nil
+}
+
+// validate runs at the end of every ValidateEvery-th epoch: it records the validation loss
+// (or, without validation samples, the mean training loss since the last check) and lets the
+// plateau schedule lower the learning rate.
+func (tr *Trainer) validate(stats *EpochStats) error {
+	every := tr.Config.ValidateEvery
+	if every <= 0 || tr.EpochsDone%every != 0 {
+		return nil
+	}
+	v, ok, err := tr.ValidationLoss()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		recent := append(slices.Clone(tr.History[max(0, len(tr.History)-every+1):]), *stats)
+		for _, h := range recent {
+			v += h.Loss / float64(len(recent))
+		}
+	}
+	stats.ValLoss = &v
+	if tr.Config.LRPatience == 0 {
+		return nil
+	}
+	if next := tr.plateau.Step(v, tr.learningRate); next != tr.learningRate {
+		return tr.setLearningRate(next)
+	}
+	return nil
+}
+
+// setLearningRate changes the optimiser's learning-rate variable (saved with the model, so a
+// resumed run keeps it).
+func (tr *Trainer) setLearningRate(lr float64) error {
+	v := tr.store.RootScope().At(optimizer.Scope).GetVariable(optimizer.ParamLearningRate)
+	if v == nil {
+		return errors.New("setting the learning rate: the optimiser's variable does not exist yet (no step taken)")
+	}
+	if err := v.SetValue(tensors.FromScalar(float32(lr))); err != nil {
+		return errors.Wrap(err, "setting the learning rate")
+	}
+	tr.learningRate = lr
+	return nil
+}
+
+// LearningRate is the optimiser's current learning rate.
+func (tr *Trainer) LearningRate() float64 { return tr.learningRate }
+
 // LevelSigmas returns σ(t) at the centres t = (g + ½)/G of the TimeGroups stratified noise
 // levels, the x axis of EpochStats.ESSByLevel.
 func (tr *Trainer) LevelSigmas() []float64 {
@@ -400,6 +534,10 @@ func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 	}
 	tr.EpochsDone++
 	stats.Epoch = tr.EpochsDone
+	stats.LearningRate = tr.learningRate
+	if err := tr.validate(&stats); err != nil {
+		return stats, err
+	}
 	stats.Seconds = time.Since(start).Seconds()
 	tr.History = append(tr.History, stats)
 	return stats, nil
