@@ -115,15 +115,19 @@ class ScoreMLP(nn.Module):
 
 
 class EGNN(nn.Module):
-    """The same E(n)-equivariant network as iwsm/net.EGNN."""
+    """The same E(n)-equivariant network as iwsm/net.EGNN, i.e. iDEM's EGNN_dynamics with
+    attention, tanh and sum aggregation (edge features concatenated per edge, as there)."""
 
     def __init__(self, c):
         super().__init__()
-        self.n, self.s, H = c["particles"], c["spatial_dim"], c["hidden"]
+        self.n, self.s, H, L = c["particles"], c["spatial_dim"], c["hidden"], c["layers"]
+        self.range = (c.get("coords_range") or 15.0) / L
         self.embed = nn.Linear(32, H)
-        self.edge = nn.ModuleList(mlp(2 * H + 1, H, 1, H) for _ in range(c["layers"]))
-        self.coord = nn.ModuleList(mlp(H, H, 1, 1) for _ in range(c["layers"]))
-        self.node = nn.ModuleList(mlp(2 * H, H, 1, H) for _ in range(c["layers"]))
+        self.edge = nn.ModuleList(nn.Sequential(mlp(2 * H + 2, H, 1, H), nn.SiLU()) for _ in range(L))
+        self.att = nn.ModuleList(nn.Sequential(nn.Linear(H, 1), nn.Sigmoid()) for _ in range(L))
+        self.coord = nn.ModuleList(nn.Sequential(nn.Linear(H, H), nn.SiLU(), nn.Linear(H, 1, bias=False), nn.Tanh())
+                                   for _ in range(L))
+        self.node = nn.ModuleList(mlp(2 * H, H, 1, H) for _ in range(L))
         self.register_buffer("mask", (1 - torch.eye(self.n)).reshape(1, self.n, self.n, 1))
 
     def forward(self, x, t):
@@ -131,14 +135,18 @@ class EGNN(nn.Module):
         pos0 = x.reshape(B, n, s)
         pos = pos0
         h = self.embed(sinusoidal(t.unsqueeze(-1), 32, 1.0)).unsqueeze(1).expand(B, n, -1)
-        for edge, coord, node in zip(self.edge, self.coord, self.node):
+        d02 = None
+        for edge, att, coord, node in zip(self.edge, self.att, self.coord, self.node):
             diff = pos.unsqueeze(2) - pos.unsqueeze(1)
             d2 = (diff ** 2).sum(-1, keepdim=True)
+            if d02 is None:
+                d02 = d2
             hi = h.unsqueeze(2).expand(B, n, n, h.shape[-1])
             hj = h.unsqueeze(1).expand(B, n, n, h.shape[-1])
-            m = nn.functional.silu(edge(torch.cat([hi, hj, d2], -1))) * self.mask
-            w = torch.tanh(coord(m))
-            pos = pos + (diff * w).sum(2) / (n - 1)
+            m = edge(torch.cat([hi, hj, d2, d02], -1))
+            m = m * att(m) * self.mask
+            direction = diff / (torch.sqrt(d2 + 1e-8) + 1)
+            pos = pos + (direction * coord(m) * self.range * self.mask).sum(2)
             h = h + node(torch.cat([h, m.sum(2)], -1))
         v = pos - pos0
         v = v - v.mean(1, keepdim=True)
