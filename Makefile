@@ -6,7 +6,8 @@
 #   make install     kernel/install.sh: Jupyter (Debian packages), go mod download, gonb, goimports,
 #                    gopls, the "Go (IWSM)" kernel, and a warm build cache (go build ./...)
 #   make bench       IWSM step, estimator and SDE step per target, ours next to PyTorch (python3-torch),
-#                    with ratios (results/bench.md); make bench-go: all Go benchmarks
+#                    with ratios (results/bench.md); make bench-scaling: cost against K, batch and
+#                    particle count; make bench-go: all Go benchmarks
 #   make clean       remove results/
 #   make uninstall   remove the go-iwsm Jupyter kernel (and its gonb/goimports/gopls)
 #
@@ -24,7 +25,7 @@ export PATH := $(patsubst %/,%,$(dir $(GO))):$(PATH)
 
 IWSM_BUDGET ?= cpu
 
-.PHONY: help install run test vet gotest kernel-check notebooks notebooks-smoke bench bench-go clean uninstall
+.PHONY: help install run test vet gotest kernel-check notebooks notebooks-smoke bench bench-go bench-scaling clean uninstall
 
 help:
 	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
@@ -61,6 +62,10 @@ notebooks-smoke:
 
 bench:
 	bash scripts/bench.sh
+
+# How the cost grows with K, the batch size and the number of particles (results/bench_scaling.md).
+bench-scaling:
+	bash scripts/bench_scaling.sh
 
 # Every Go benchmark of the module (W2 timings, epochs, ...), without the PyTorch peer.
 bench-go:

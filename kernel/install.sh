@@ -192,6 +192,23 @@ fi
 
 # ---------------------------------------------------------------- 5. kernelspec
 step "Jupyter kernel $IWSM_KERNEL_NAME in $KDIR"
+# plotly.js (the basic bundle, pinned in kernel/plotly/package-lock.json) for the notebooks'
+# interactive views (plot.ShowInteractive embeds it in the cell output, so nothing is fetched
+# when a notebook runs). Optional: without npm the static figures are unaffected.
+PLOTLY_JS="$KDIR/plotly-basic.min.js"
+PLOTLY_VERSION="$(sed -n 's/.*"plotly.js-basic-dist-min": "\(.*\)".*/\1/p' "$ROOT/kernel/plotly/package.json")"
+if [[ -s "$PLOTLY_JS" && "$(cat "$KDIR/plotly.version" 2>/dev/null)" == "$PLOTLY_VERSION" ]]; then
+  echo "    plotly.js $PLOTLY_VERSION: present"
+elif ! command -v npm >/dev/null 2>&1; then
+  warn "npm not found: the notebooks' interactive Plotly views are disabled (static figures are unaffected); 'sudo apt-get install npm', then run this again"
+elif (cd "$ROOT/kernel/plotly" && npm ci --no-audit --no-fund >/dev/null 2>&1) &&
+  cp "$ROOT/kernel/plotly/node_modules/plotly.js-basic-dist-min/plotly-basic.min.js" "$PLOTLY_JS.tmp" &&
+  mv -f "$PLOTLY_JS.tmp" "$PLOTLY_JS" && echo "$PLOTLY_VERSION" >"$KDIR/plotly.version"; then
+  echo "    plotly.js $PLOTLY_VERSION: installed (npm ci in kernel/plotly)"
+else
+  rm -f "$PLOTLY_JS.tmp"
+  warn "plotly.js $PLOTLY_VERSION did not install ('npm ci' in kernel/plotly needs the npm registry once): interactive views are disabled, static figures are unaffected"
+fi
 cp "$ROOT/kernel/launch.sh" "$KDIR/launch.sh.tmp" && chmod 0755 "$KDIR/launch.sh.tmp" && mv -f "$KDIR/launch.sh.tmp" "$KDIR/launch.sh"
 GONB_DIR="$("$GO_CMD" list -m -f '{{.Dir}}' "$GONB_MODULE" 2>/dev/null || true)"
 if [[ -n "$GONB_DIR" && -f "$GONB_DIR/internal/kernel/Go_gopher_favicon.svg" ]]; then
@@ -206,7 +223,8 @@ BASH_CMD="$(command -v bash)"
   printf '  "interrupt_mode": "message",\n'
   printf '  "env": {\n'
   printf '    "IWSM_MODULE_ROOT": %s,\n' "$(json_str "$ROOT")"
-  printf '    "IWSM_GO_BIN": %s\n' "$(json_str "$GO_BIN_DIR")"
+  printf '    "IWSM_GO_BIN": %s,\n' "$(json_str "$GO_BIN_DIR")"
+  printf '    "IWSM_PLOTLY_JS": %s\n' "$(json_str "$PLOTLY_JS")"
   printf '  },\n'
   printf '  "metadata": {"installed_by": "kernel/install.sh", "gonb": %s}\n' "$(json_str "${GONB_VERSION:-unknown}")"
   printf '}\n'

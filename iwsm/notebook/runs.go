@@ -11,6 +11,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/plot"
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
@@ -56,6 +57,36 @@ func Figure(res *experiment.Result, name string) *gplot.Plot {
 	}
 	Fail(errors.Errorf("run %s has no figure %q (it has %s)", res.Dir, name, strings.Join(names, ", ")))
 	return nil
+}
+
+// ShowSamples shows the samples of 2-D runs in one interactive Plotly view (zoom into a
+// cluster of modes, hover for coordinates, click a legend entry to hide a method), one series
+// per run labelled with its method, plus the mixture's means when the target is a mixture.
+// Particle systems have no 2-D view: use Figure(res, "distance_hist") for them.
+func ShowSamples(rs ...*experiment.Result) {
+	if len(rs) == 0 {
+		Fail(errors.New("ShowSamples needs at least one run"))
+	}
+	t := rs[0].Target
+	if t.Dim != 2 || t.IsParticleSystem() {
+		Fail(errors.Errorf("ShowSamples draws 2-D targets; %s has dimension %d (use the distance or energy histograms)", t.Name, t.Dim))
+	}
+	var series []plot.Series
+	column := func(rows [][]float64, j int) []float64 {
+		out := make([]float64, len(rows))
+		for i, r := range rows {
+			out[i] = r[j]
+		}
+		return out
+	}
+	for _, r := range rs {
+		series = append(series, plot.Series{Label: string(r.Config.Method), X: column(r.Samples, 0), Y: column(r.Samples, 1)})
+	}
+	if t.Mixture != nil {
+		means := t.ToTargetCoords(t.Mixture.Means)
+		series = append(series, plot.Series{Label: "mixture means", X: column(means, 0), Y: column(means, 1), Style: "large"})
+	}
+	Must(plot.ShowInteractive(t.Name+": samples (interactive)", "x₁", "x₂", series...))
 }
 
 // Table collects the finished runs of the given targets at the notebook's budget into a

@@ -220,6 +220,9 @@ func Histograms(title, xlabel string, generated, reference []float64, bins int) 
 type Series struct {
 	Label string
 	X, Y  []float64
+	// Style is used by interactive views only: "" (small markers), "lines" or "large"
+	// (large cross markers, for mixture means and other landmarks).
+	Style string
 }
 
 // Lines draws several labelled series on one set of axes: the training curves of IWSM and

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
+	"github.com/iwsm-go/iwsm/iwsm/net"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -180,3 +182,80 @@ func benchmarkEpoch(b *testing.B, name string, method Method) {
 func BenchmarkEpochGMM40IWSM(b *testing.B) { benchmarkEpoch(b, "gmm40", IWSM) }
 func BenchmarkEpochGMM40IDEM(b *testing.B) { benchmarkEpoch(b, "gmm40", IDEM) }
 func BenchmarkEpochDW4IWSM(b *testing.B)   { benchmarkEpoch(b, "dw4", IWSM) }
+
+// BenchmarkScaling shows how the cost grows with the three sizes that set it (`make
+// bench-scaling` prints the table):
+//   - estimator/dw4/K=…: one Monte Carlo estimator call on DW-4 at batch 512, K from 100 to 1000;
+//   - step/dw4/batch=…: one IWSM training step on DW-4 (paper network, K = 1000), batch 64 to 512;
+//   - step/lj/particles=…: one IWSM training step on an n-particle LJ system (EGNN 5 × 128,
+//     batch 64, K = 100), n from 8 to 26: the EGNN's edges grow as n².
+func BenchmarkScaling(b *testing.B) {
+	backend := benchBackend(b)
+	dw4 := target.DW4()
+	for _, K := range []int{100, 250, 500, 1000} {
+		b.Run(fmt.Sprintf("estimator/dw4/K=%d", K), func(b *testing.B) {
+			const B = 512
+			exec, err := NewExec(backend, func(xt, sigma, z *Node) []*Node {
+				score, logp := estimator.MonteCarlo(dw4, xt, sigma, z, 20)
+				return []*Node{score, logp}
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			xt := tensors.FromFlatDataAndDimensions(flat32(gaussianRows(dw4, B, 1.5, 2)), B, dw4.Dim)
+			sig := make([]float32, B)
+			for i := range sig {
+				sig[i] = float32(0.01 + 3*float64(i)/B)
+			}
+			sigma := tensors.FromFlatDataAndDimensions(sig, B)
+			z := tensors.FromFlatDataAndDimensions(flat32(gaussianRows(dw4, B*K, 1, 3)), B, K, dw4.Dim)
+			timeCalls(b, func() error {
+				outs, err := exec.Call(xt, sigma, z)
+				for _, o := range outs {
+					o.MustFinalizeAll()
+				}
+				return err
+			})
+		})
+	}
+	step := func(b *testing.B, tg *target.Target, mutate func(*Config)) {
+		cfg, err := DefaultConfig("dw4", IWSM, "paper")
+		if err != nil {
+			b.Fatal(err)
+		}
+		mutate(&cfg)
+		tr, err := New(backend, tg, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tr.addToBuffer(gaussianRows(tg, cfg.BufferSize, 1, 1))
+		timeCalls(b, func() error { _, err := tr.Step(); return err })
+	}
+	for _, B := range []int{64, 128, 256, 512} {
+		b.Run(fmt.Sprintf("step/dw4/batch=%d", B), func(b *testing.B) {
+			step(b, dw4, func(c *Config) { c.BatchSize = B })
+		})
+	}
+	for _, n := range []int{8, 13, 19, 26} {
+		b.Run(fmt.Sprintf("step/lj/particles=%d", n), func(b *testing.B) {
+			lj := target.LJ(n)
+			step(b, lj, func(c *Config) {
+				c.Target, c.BatchSize, c.K, c.BufferSize = lj.Name, 64, 100, 2048
+				c.EGNN = net.EGNN{Particles: n, SpatialDim: 3, Hidden: 128, Layers: 5}
+			})
+		})
+	}
+}
+
+// timeCalls runs call once untimed (compilation) and then b.N times.
+func timeCalls(b *testing.B, call func() error) {
+	if err := call(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,10 +1,13 @@
 // Opens a notebook in a running Jupyter server with headless Chromium, runs all its cells
 // the way a user would (Cell > Run All), waits for them to finish and checks that the page
-// shows an inline PNG plot and no error output. Saves screenshots for CI artefacts.
+// shows an inline PNG plot, an interactive Plotly view with its points drawn (when the
+// notebook has one: an .iwsm-interactive output) and no error output. Saves screenshots for
+// CI artefacts.
 //
 //   node run_notebook.mjs URL OUT_DIR [TIMEOUT_SECONDS]
 //
-// Exit status 0 when the notebook ran without errors and displayed at least one image.
+// Exit status 0 when the notebook ran without errors and displayed at least one image (and
+// every interactive view it has drew points).
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 import path from "node:path";
@@ -44,8 +47,17 @@ try {
   await page.screenshot({ path: path.join(outDir, "notebook.png"), fullPage: true });
   const first = await page.$(".output_png img");
   if (first) await first.screenshot({ path: path.join(outDir, "first_plot.png") });
+  // Interactive views: the div plot.ShowInteractive writes, filled by plotly.js with an SVG
+  // whose scatter layer holds one path per drawn point.
+  const views = await page.$$eval(".iwsm-interactive", (els) => els.map((e) => e.querySelectorAll(".scatterlayer .point").length));
+  const skipped = await page.$$eval(".output_text", (els) => els.filter((e) => /interactive view skipped/.test(e.innerText)).length);
+  console.log(`interactive views: ${views.length}, points drawn ${JSON.stringify(views)}, skipped ${skipped}`);
+  const view = await page.$(".iwsm-interactive");
+  if (view) await view.screenshot({ path: path.join(outDir, "interactive.png") });
   if (bad.length) failed = "error output: " + bad.join(" | ");
   else if (!images.some(([w, h]) => w > 100 && h > 100)) failed = "no inline plot was displayed";
+  else if (skipped) failed = "an interactive view was skipped: plotly.js is not installed in the kernel";
+  else if (views.some((n) => n < 10)) failed = "an interactive view drew no points: " + JSON.stringify(views);
 } catch (e) {
   failed = String(e);
 } finally {
