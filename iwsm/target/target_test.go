@@ -109,18 +109,24 @@ func TestReferenceSamplesAreMeanFreeAndLowEnergy(t *testing.T) {
 			t.Fatalf("%s: %d reference samples, want 10000", name, len(ref))
 		}
 		tg, _ := ByName(name)
-		e, err := Energies(b, tg, ref[:200])
-		if err != nil {
-			t.Fatal(err)
-		}
-		mean := 0.0
-		for _, v := range e {
-			mean += v / float64(len(e))
-		}
-		// Published typical energies: DW-4 around -25, LJ-13 around -40 (iDEM Fig. 3).
-		if (name == "dw4" && (mean > -10 || mean < -40)) || (name == "lj13" && (mean > -20 || mean < -60)) {
-			t.Errorf("%s: mean reference energy %v outside the published range", name, mean)
-		}
+		checkPublishedEnergyRange(t, b, tg, ref[:200], "reference")
+	}
+}
+
+// checkPublishedEnergyRange fails when the mean energy of rows lies outside the range of
+// iDEM's published energy histograms: DW-4 around -25, LJ-13 around -40 (iDEM Fig. 3).
+func checkPublishedEnergyRange(t *testing.T, b compute.Backend, tg *Target, rows [][]float64, what string) {
+	t.Helper()
+	e, err := Energies(b, tg, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := 0.0
+	for _, v := range e {
+		mean += v / float64(len(e))
+	}
+	if (tg.Name == "dw4" && (mean > -10 || mean < -40)) || (tg.Name == "lj13" && (mean > -20 || mean < -60)) {
+		t.Errorf("%s: mean %s energy %v outside the published range", tg.Name, what, mean)
 	}
 }
 
@@ -162,17 +168,7 @@ func TestValidationSamplesAreASeparateLowEnergySet(t *testing.T) {
 		if shared > len(val)/2 {
 			t.Errorf("%s: %d of %d validation samples are test samples", name, shared, len(val))
 		}
-		e, err := Energies(b, tg, val)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mean := 0.0
-		for _, v := range e {
-			mean += v / float64(len(e))
-		}
-		if (name == "dw4" && (mean > -10 || mean < -40)) || (name == "lj13" && (mean > -20 || mean < -60)) {
-			t.Errorf("%s: mean validation energy %v outside the published range", name, mean)
-		}
+		checkPublishedEnergyRange(t, b, tg, val, "validation")
 	}
 	if all, _ := ValidationSamples(DW4(), 5000, 1); len(all) != 1024 {
 		t.Errorf("DW-4: asking for 5000 validation samples gave %d, want the 1024 shipped", len(all))
