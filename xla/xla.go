@@ -214,13 +214,30 @@ func New(requested string, strict bool, w io.Writer) (backend compute.Backend, c
 	return backend, choice, nil
 }
 
-// GoBackendOptions configures the pure-Go backend: graph ops run one after another, each op
-// still using every core for its own work (matrix products, reductions). With compute v0.1.6's
-// default (independent ops in parallel when nothing else runs) two DW-4 training runs on this
-// 2-core machine deadlocked inside the worker pool after a few minutes: ops running in
-// parallel each waited in workerspool.Saturate for workers the other held (goroutine dump in
-// the issue notes).
-const GoBackendOptions = "ops_sequential"
+// GoBackendOptions configures the pure-Go backend: independent graph ops run in parallel
+// (when no other computation is running) with an unlimited worker pool. The default pool of
+// compute v0.1.6 (2 × GOMAXPROCS workers) deadlocks: every op started in parallel takes a
+// worker, and each matrix product then waits in workerspool.Saturate for a free worker while
+// holding its own, so enough products ready at once stop the process at 0 % CPU (two DW-4
+// training runs hung here; TestGoBackendDoesNotDeadlock has a 16-product graph that hangs
+// with the default pool within seconds). With parallelism=-1 an op never waits for a pool
+// slot and each product's fan-out waits only for its own workers.
+const GoBackendOptions = "parallelism=-1"
+
+// newGoBackend creates the pure-Go backend with GoBackendOptions. gobackend.New prints a
+// line about the parallelism setting on standard output; a notebook should show only our own
+// backend line, so standard output is muted for that call.
+func newGoBackend() (compute.Backend, error) {
+	if devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		saved := os.Stdout
+		os.Stdout = devNull
+		defer func() {
+			os.Stdout = saved
+			_ = devNull.Close()
+		}()
+	}
+	return gobackend.New(GoBackendOptions)
+}
 
 // construct creates a backend, turning GoMLX/PJRT panics into errors.
 func construct(config string) (backend compute.Backend, err error) {
@@ -230,7 +247,7 @@ func construct(config string) (backend compute.Backend, err error) {
 		}
 	}()
 	if config == GoBackendName {
-		return gobackend.New(GoBackendOptions)
+		return newGoBackend()
 	}
 	return compute.NewWithConfig(config)
 }
