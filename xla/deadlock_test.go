@@ -16,7 +16,7 @@ import (
 // progress; with "ops_parallel" and the default pool this test hangs within seconds). With
 // GoBackendOptions 20 calls take a few seconds; the bound only detects a hang.
 func TestGoBackendDoesNotDeadlock(t *testing.T) {
-	backend, err := newGoBackend()
+	backend, err := NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
 	}

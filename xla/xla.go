@@ -224,10 +224,11 @@ func New(requested string, strict bool, w io.Writer) (backend compute.Backend, c
 // slot and each product's fan-out waits only for its own workers.
 const GoBackendOptions = "parallelism=-1"
 
-// newGoBackend creates the pure-Go backend with GoBackendOptions. gobackend.New prints a
-// line about the parallelism setting on standard output; a notebook should show only our own
-// backend line, so standard output is muted for that call.
-func newGoBackend() (compute.Backend, error) {
+// NewGoBackend creates the pure-Go backend with GoBackendOptions, what Backend falls back to
+// and what tests and examples use. gobackend.New prints a line about the parallelism setting
+// on standard output; a notebook (or an Example's checked output) should show only our own
+// lines, so standard output is muted for that call.
+func NewGoBackend() (compute.Backend, error) {
 	if devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
 		saved := os.Stdout
 		os.Stdout = devNull
@@ -247,7 +248,7 @@ func construct(config string) (backend compute.Backend, err error) {
 		}
 	}()
 	if config == GoBackendName {
-		return newGoBackend()
+		return NewGoBackend()
 	}
 	return compute.NewWithConfig(config)
 }

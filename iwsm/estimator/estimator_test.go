@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -24,7 +23,7 @@ func normals(rng *rand.Rand, n int) []float64 {
 // The Monte Carlo estimates must converge to the closed-form noised score and density of a
 // Gaussian mixture as K grows.
 func TestMonteCarloConvergesToClosedForm(t *testing.T) {
-	backend, err := gobackend.New(xla.GoBackendOptions)
+	backend, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +85,7 @@ func TestMonteCarloConvergesToClosedForm(t *testing.T) {
 // Self-normalised importance weights with the buffer proposal must turn proposal draws into
 // expectations under the target: here the mean and second moment of a two-mode mixture.
 func TestBufferImportanceWeightsGiveTargetExpectations(t *testing.T) {
-	backend, err := gobackend.New(xla.GoBackendOptions)
+	backend, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +148,7 @@ func TestBufferImportanceWeightsGiveTargetExpectations(t *testing.T) {
 }
 
 func TestGroupedWeights(t *testing.T) {
-	backend, _ := gobackend.New(xla.GoBackendOptions)
+	backend, _ := xla.NewGoBackend()
 	// Two groups; the second group's log weights are shifted by +50, which a single
 	// normalisation would turn into all the mass.
 	logw := []float64{0, math.Log(3), 50, 50 + math.Log(1)}
@@ -177,7 +176,7 @@ func TestGroupedWeights(t *testing.T) {
 // and 1 apart along x with force 100 has the exact score (-100,0, 100,0, 0,0); clipped at 10
 // per particle it is (-10,0, 10,0, 0,0), where clipping the whole vector would give ±7.07.
 func TestParticleScoreIsClippedPerParticle(t *testing.T) {
-	backend, _ := gobackend.New(xla.GoBackendOptions)
+	backend, _ := xla.NewGoBackend()
 	pull := target.NewParticles("pull", 3, 2, func(x *Node) *Node {
 		p0 := Squeeze(Slice(x, AxisRange(), AxisRange(), AxisElem(0)), -1)
 		p1 := Squeeze(Slice(x, AxisRange(), AxisRange(), AxisElem(2)), -1)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/gomlx/compute/gobackend"
-
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
@@ -15,7 +13,7 @@ import (
 // Train IWSM on GMM-40 at the smoke budget, evaluate against exact mixture samples and
 // write a results folder (config, metrics, samples, checkpoint, figures).
 func ExampleRun() {
-	backend, _ := gobackend.New(xla.GoBackendOptions)
+	backend, _ := xla.NewGoBackend()
 	gmm, _ := target.GMM40()
 	cfg, _ := train.DefaultConfig("gmm40", train.IWSM, "smoke")
 	dir, _ := os.MkdirTemp("", "iwsm-example")

@@ -4,7 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -12,7 +11,7 @@ import (
 )
 
 func TestLogSumExpClipAndRemoveMean(t *testing.T) {
-	b, err := gobackend.New(xla.GoBackendOptions)
+	b, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
-
 	"github.com/iwsm-go/iwsm/iwsm/metrics"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
@@ -17,7 +15,7 @@ func TestEnergyMatchesTargetEnergy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, _ := gobackend.New(xla.GoBackendOptions)
+	backend, _ := xla.NewGoBackend()
 	rows := ref[:20]
 	want, err := target.Energies(backend, target.LJ(13), rows)
 	if err != nil {

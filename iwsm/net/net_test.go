@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -32,7 +31,7 @@ func rotation(a, b, c float64) [3][3]float64 {
 }
 
 func TestEGNNIsEquivariant(t *testing.T) {
-	backend, err := gobackend.New(xla.GoBackendOptions)
+	backend, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +101,7 @@ func TestEGNNIsEquivariant(t *testing.T) {
 }
 
 func TestMLPShape(t *testing.T) {
-	backend, _ := gobackend.New(xla.GoBackendOptions)
+	backend, _ := xla.NewGoBackend()
 	out := model.MustExecOnce(backend, model.NewStore(), func(scope *model.Scope, x, tt *Node) *Node {
 		return DefaultMLP().Score(scope, x, tt)
 	}, [][]float32{{0.1, 0.2}, {0.3, -0.4}}, []float32{0.2, 0.7})
@@ -115,7 +114,7 @@ func TestMLPShape(t *testing.T) {
 // transcription of iDEM's E_GCL layer (per-edge concatenated features, explicit loops over
 // particle pairs), with every weight set to random values read back from the store.
 func TestEGNNMatchesLoopImplementation(t *testing.T) {
-	backend, err := gobackend.New(xla.GoBackendOptions)
+	backend, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,14 +7,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
-
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
 func TestEnergyContourWithSamplesRendersAllFormats(t *testing.T) {
-	b, err := gobackend.New(xla.GoBackendOptions)
+	b, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
 	}

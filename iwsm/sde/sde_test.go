@@ -4,7 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -23,7 +22,7 @@ func TestGeometricSchedule(t *testing.T) {
 			t.Errorf("t=%v: g² %v, finite difference of σ² %v", tt, s.G2(tt), fd)
 		}
 	}
-	b, _ := gobackend.New(xla.GoBackendOptions)
+	b, _ := xla.NewGoBackend()
 	out := MustExecOnce(b, s.SigmaNode, []float64{0, 0.5, 1})
 	got := tensors.MustCopyFlatData[float64](out)
 	for i, tt := range []float64{0, 0.5, 1} {

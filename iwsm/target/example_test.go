@@ -3,7 +3,6 @@ package target_test
 import (
 	"fmt"
 
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
@@ -16,7 +15,7 @@ func ExampleNew() {
 		r := Squeeze(L2Norm(x, -1), -1)
 		return MulScalar(Square(AddScalar(r, -3)), 8)
 	})
-	backend, _ := gobackend.New(xla.GoBackendOptions)
+	backend, _ := xla.NewGoBackend()
 	e, err := target.Energies(backend, ring, [][]float64{{3, 0}, {0, 4}})
 	fmt.Println(e, err)
 	// Output: [0 8] <nil>

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/iwsm-go/iwsm/xla"
@@ -15,7 +14,7 @@ import (
 
 func testBackend(t *testing.T) compute.Backend {
 	t.Helper()
-	b, err := gobackend.New(xla.GoBackendOptions)
+	b, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatalf("go backend: %v", err)
 	}

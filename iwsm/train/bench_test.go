@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -24,7 +23,7 @@ func benchBackend(b *testing.B) compute.Backend {
 		b.Fatal(err)
 	}
 	if backend == nil {
-		backend, err = gobackend.New(xla.GoBackendOptions)
+		backend, err = xla.NewGoBackend()
 		if err != nil {
 			b.Fatal(err)
 		}

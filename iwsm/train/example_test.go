@@ -3,8 +3,6 @@ package train_test
 import (
 	"fmt"
 
-	"github.com/gomlx/compute/gobackend"
-
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
@@ -12,7 +10,7 @@ import (
 
 // Train IWSM on GMM-40 at a tiny budget and draw samples.
 func ExampleTrainer() {
-	backend, _ := gobackend.New(xla.GoBackendOptions)
+	backend, _ := xla.NewGoBackend()
 	gmm, _ := target.GMM40()
 	cfg, _ := train.DefaultConfig("gmm40", train.IWSM, "smoke")
 	cfg.Epochs = 1

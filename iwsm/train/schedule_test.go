@@ -3,7 +3,6 @@ package train
 import (
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
@@ -17,7 +16,7 @@ import (
 // the rates follow the schedule replayed on those losses, that the optimiser's variable holds
 // the current rate, and that a run saved and resumed midway has the same history.
 func TestValidationDrivesLearningRate(t *testing.T) {
-	backend, err := gobackend.New(xla.GoBackendOptions)
+	backend, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
 	}

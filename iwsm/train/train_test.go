@@ -4,7 +4,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
@@ -23,7 +22,7 @@ func smokeConfig(t *testing.T, method Method) Config {
 // Training must be reproducible from the seed, and a run interrupted after a checkpoint
 // and resumed must end exactly where the uninterrupted run ends.
 func TestResumeMatchesUninterruptedRun(t *testing.T) {
-	backend, err := gobackend.New(xla.GoBackendOptions)
+	backend, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +105,7 @@ func TestConfigErrors(t *testing.T) {
 // A particle system trains end to end with the EGNN, and its samples stay on the
 // zero-centre-of-mass subspace.
 func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
-	backend, err := gobackend.New(xla.GoBackendOptions)
+	backend, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
 	}
