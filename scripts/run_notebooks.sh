@@ -15,7 +15,7 @@
 # text with "panic:", "exit status N" or a goroutine dump (GoNB reports some run-time failures
 # only as text), printing the notebook and cell.
 #
-# Per-cell timeout: IWSM_CELL_TIMEOUT seconds, default by budget: smoke 300, cpu 7200,
+# Per-cell timeout: IWSM_CELL_TIMEOUT seconds, default by budget: smoke 900, cpu 7200,
 # paper none. A cell that times out fails its notebook.
 # Exit status: 0 when every notebook passed, 1 otherwise. Last line: "notebooks: N passed, M failed".
 set -euo pipefail
@@ -27,7 +27,7 @@ cd "$ROOT"
 
 BUDGET="${IWSM_BUDGET:-cpu}"
 case "$BUDGET" in
-  smoke) default_timeout=300 ;;
+  smoke) default_timeout=900 ;;
   cpu) default_timeout=7200 ;;
   paper) default_timeout=-1 ;;
   *) iwsm_die "IWSM_BUDGET='$BUDGET': use smoke, cpu or paper" ;;
