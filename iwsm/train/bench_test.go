@@ -84,64 +84,50 @@ func benchmarkPaper(b *testing.B, name string) {
 	tr.addToBuffer(gaussianRows(tg, cfg.BufferSize, 0.5*cfg.SigmaMax, 1))
 
 	b.Run("step", func(b *testing.B) {
-		if _, err := tr.Step(); err != nil { // compiles the graph
-			b.Fatal(err)
-		}
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			if _, err := tr.Step(); err != nil {
-				b.Fatal(err)
-			}
-		}
+		timeCalls(b, func() error { _, err := tr.Step(); return err })
 	})
 
 	b.Run("estimator", func(b *testing.B) {
-		B, K, d := cfg.BatchSize, cfg.K, tg.Dim
-		exec, err := NewExec(backend, func(xt, sigma, z *Node) []*Node {
-			score, logp := estimator.MonteCarlo(tg, xt, sigma, z, cfg.MaxScoreNorm)
-			return []*Node{score, logp}
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		xt := tensors.FromFlatDataAndDimensions(flat32(gaussianRows(tg, B, 0.5*cfg.SigmaMax, 2)), B, d)
-		sig := make([]float32, B)
+		sig := make([]float32, cfg.BatchSize)
 		for i := range sig {
-			sig[i] = float32(tr.sched.Sigma(float64(i+1) / float64(B)))
+			sig[i] = float32(tr.sched.Sigma(float64(i+1) / float64(len(sig))))
 		}
-		sigma := tensors.FromFlatDataAndDimensions(sig, B)
-		z := tensors.FromFlatDataAndDimensions(flat32(gaussianRows(tg, B*K, 1, 3)), B, K, d)
-		call := func() {
-			outs, err := exec.Call(xt, sigma, z)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, o := range outs {
-				o.MustFinalizeAll()
-			}
-		}
-		call()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			call()
-		}
+		benchEstimator(b, backend, tg, cfg.K, cfg.MaxScoreNorm, 0.5*cfg.SigmaMax, sig)
 	})
 
 	b.Run("sde_step", func(b *testing.B) {
 		n := cfg.SamplesPerEpoch
 		x := tensors.FromFlatDataAndDimensions(flat32(gaussianRows(tg, n, cfg.SigmaMax, 4)), n, tg.Dim)
-		call := func() {
+		timeCalls(b, func() error {
 			out, err := tr.sdeExec.Call1(x, float32(0.5), float32(1.0/float64(cfg.IntegrationSteps)), float32(0))
-			if err != nil {
-				b.Fatal(err)
+			if err == nil {
+				out.MustFinalizeAll()
 			}
-			out.MustFinalizeAll()
+			return err
+		})
+	})
+}
+
+// benchEstimator times one K-sample Monte Carlo estimator call on len(sigmas) points of tg
+// drawn from N(0, scale² I), the i-th at noise level sigmas[i].
+func benchEstimator(b *testing.B, backend compute.Backend, tg *target.Target, K int, maxNorm, scale float64, sigmas []float32) {
+	B, d := len(sigmas), tg.Dim
+	exec, err := NewExec(backend, func(xt, sigma, z *Node) []*Node {
+		score, logp := estimator.MonteCarlo(tg, xt, sigma, z, maxNorm)
+		return []*Node{score, logp}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	xt := tensors.FromFlatDataAndDimensions(flat32(gaussianRows(tg, B, scale, 2)), B, d)
+	sigma := tensors.FromFlatDataAndDimensions(sigmas, B)
+	z := tensors.FromFlatDataAndDimensions(flat32(gaussianRows(tg, B*K, 1, 3)), B, K, d)
+	timeCalls(b, func() error {
+		outs, err := exec.Call(xt, sigma, z)
+		for _, o := range outs {
+			o.MustFinalizeAll()
 		}
-		call()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			call()
-		}
+		return err
 	})
 }
 
@@ -193,28 +179,11 @@ func BenchmarkScaling(b *testing.B) {
 	dw4 := target.DW4()
 	for _, K := range []int{100, 250, 500, 1000} {
 		b.Run(fmt.Sprintf("estimator/dw4/K=%d", K), func(b *testing.B) {
-			const B = 512
-			exec, err := NewExec(backend, func(xt, sigma, z *Node) []*Node {
-				score, logp := estimator.MonteCarlo(dw4, xt, sigma, z, 20)
-				return []*Node{score, logp}
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			xt := tensors.FromFlatDataAndDimensions(flat32(gaussianRows(dw4, B, 1.5, 2)), B, dw4.Dim)
-			sig := make([]float32, B)
+			sig := make([]float32, 512)
 			for i := range sig {
-				sig[i] = float32(0.01 + 3*float64(i)/B)
+				sig[i] = float32(0.01 + 3*float64(i)/float64(len(sig)))
 			}
-			sigma := tensors.FromFlatDataAndDimensions(sig, B)
-			z := tensors.FromFlatDataAndDimensions(flat32(gaussianRows(dw4, B*K, 1, 3)), B, K, dw4.Dim)
-			timeCalls(b, func() error {
-				outs, err := exec.Call(xt, sigma, z)
-				for _, o := range outs {
-					o.MustFinalizeAll()
-				}
-				return err
-			})
+			benchEstimator(b, backend, dw4, K, 20, 1.5, sig)
 		})
 	}
 	step := func(b *testing.B, tg *target.Target, mutate func(*Config)) {
