@@ -12,9 +12,8 @@ import (
 
 // The reference data shipped with the library: GMM-40's means, the DW-4 and LJ-13 test
 // splits and the first 1024 rows of their validation splits are copied from the iDEM
-// benchmark files; GMM-120's means were drawn with FAB's
-// recipe by scripts/gmm_means.py (the same script reproduces gmm40_means.npy byte for
-// byte); the LJ-55 reference was drawn by this
+// benchmark files; GMM-120's means were drawn with FAB's recipe by scripts/gmm_means.py (the
+// same script reproduces gmm40_means.npy byte for byte); the LJ-55 reference was drawn by this
 // project with `iwsm mcmc -target lj55 -chains 8 -burnin 200000 -thin 1000 -n 125 -seed 1`
 // (Metropolis, package mcmc; the same sampler reproduces iDEM's LJ-13 split, see its tests).
 var (
@@ -65,9 +64,16 @@ func ReferenceSamples(name string) ([][]float64, error) {
 	default:
 		return nil, errors.Errorf("no shipped reference samples for target %q (mixtures draw exact samples; dw4 and lj13 ship iDEM's test split, lj55 an MCMC reference)", name)
 	}
+	rows, err := meanFreeRows(raw, t)
+	return rows, errors.WithMessagef(err, "reference samples of %s", name)
+}
+
+// meanFreeRows decodes an embedded split of particle configurations of t and removes each
+// one's centre of mass.
+func meanFreeRows(raw []byte, t *Target) ([][]float64, error) {
 	rows, err := readMatrix(raw, t.Dim)
 	if err != nil {
-		return nil, errors.WithMessagef(err, "reference samples of %s", name)
+		return nil, err
 	}
 	for _, r := range rows {
 		RemoveCentreOfMass(r, t.Particles, t.SpatialDim)
@@ -96,15 +102,11 @@ func ValidationSamples(t *Target, n int, seed uint64) ([][]float64, error) {
 	default:
 		return nil, nil
 	}
-	rows, err := readMatrix(raw, t.Dim)
+	rows, err := meanFreeRows(raw, t)
 	if err != nil {
 		return nil, errors.WithMessagef(err, "validation samples of %s", t.Name)
 	}
-	rows = rows[:min(n, len(rows))]
-	for _, r := range rows {
-		RemoveCentreOfMass(r, t.Particles, t.SpatialDim)
-	}
-	return rows, nil
+	return rows[:min(n, len(rows))], nil
 }
 
 // RemoveCentreOfMass subtracts the mean particle position from a flattened configuration.
