@@ -5,9 +5,6 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
-
-	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
 )
 
 // TestValidationDrivesLearningRate runs the plateau schedule with patience 1 on a network
@@ -16,14 +13,7 @@ import (
 // the rates follow the schedule replayed on those losses, that the optimiser's variable holds
 // the current rate, and that a run saved and resumed midway has the same history.
 func TestValidationDrivesLearningRate(t *testing.T) {
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := target.GMM40()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend, tg := gmm40Setup(t)
 	cfg := smokeConfig(t, IWSM)
 	cfg.Epochs, cfg.StepsPerEpoch, cfg.LearningRate = 6, 2, 1e-6
 	cfg.ValidateEvery, cfg.ValidationSamples, cfg.LRPatience, cfg.LRFactor = 1, 256, 1, 0.5

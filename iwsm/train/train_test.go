@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gomlx/compute"
+
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
@@ -19,9 +21,9 @@ func smokeConfig(t *testing.T, method Method) Config {
 	return c
 }
 
-// Training must be reproducible from the seed, and a run interrupted after a checkpoint
-// and resumed must end exactly where the uninterrupted run ends.
-func TestResumeMatchesUninterruptedRun(t *testing.T) {
+// gmm40Setup returns the Go backend and GMM-40, what most training tests run on.
+func gmm40Setup(t *testing.T) (compute.Backend, *target.Target) {
+	t.Helper()
 	backend, err := xla.NewGoBackend()
 	if err != nil {
 		t.Fatal(err)
@@ -30,6 +32,13 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return backend, tg
+}
+
+// Training must be reproducible from the seed, and a run interrupted after a checkpoint
+// and resumed must end exactly where the uninterrupted run ends.
+func TestResumeMatchesUninterruptedRun(t *testing.T) {
+	backend, tg := gmm40Setup(t)
 	cfg := smokeConfig(t, IWSM)
 
 	full, err := New(backend, tg, cfg)
