@@ -23,6 +23,11 @@ SHELL := /bin/bash
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 export PATH := $(patsubst %/,%,$(dir $(GO))):$(PATH)
 
+# Everything make runs uses the fast build of the Go backend (kernel/goenv.sh): on x86-64,
+# GOEXPERIMENT=simd (SIMD matrix products) with the GODEBUG=asyncpreemptoff=1 it needs.
+# IWSM_SIMD=0 make ... keeps the plain build.
+$(foreach kv,$(shell bash kernel/goenv.sh --print),$(eval export $(kv)))
+
 IWSM_BUDGET ?= cpu
 
 .PHONY: help install run test vet gotest kernel-check notebooks notebooks-smoke bench bench-go bench-scaling clean uninstall

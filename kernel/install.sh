@@ -242,6 +242,9 @@ if [[ "${IWSM_SKIP_PREWARM:-0}" != 1 ]]; then
   step "Pre-warming the Go build cache (go build ./...)"
   # GoNB builds each cell with `go build` in its temp module; the library packages and their
   # dependencies (GoMLX, ...) then come from the build cache. gonbui is what cells use to display.
+  # The same build settings as the kernel's cells (kernel/goenv.sh), or the cache would not match.
+  # shellcheck source=kernel/goenv.sh
+  source "$ROOT/kernel/goenv.sh"
   if ! "$GO_CMD" build ./...; then
     warn "the library does not build yet ('go build ./...' failed above): notebooks importing it will fail"
   fi

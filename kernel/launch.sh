@@ -26,6 +26,11 @@ fi
 # GO111MODULE=off) inherited from the user's shell would override it.
 unset GOWORK GO111MODULE
 
+# Cells are built and run with the fast build of the Go backend (GOEXPERIMENT=simd and
+# GODEBUG=asyncpreemptoff=1 on x86-64; IWSM_SIMD=0 in kernel.json's env turns it off).
+# shellcheck source=kernel/goenv.sh
+source "$root/kernel/goenv.sh"
+
 # GoNB runs `go`, `goimports` and (if present) `gopls` from PATH: put ours first.
 export PATH="$kdir/bin${IWSM_GO_BIN:+:$IWSM_GO_BIN}:$PATH"
 

@@ -11,8 +11,13 @@
 #                               its paper size takes over 10 minutes per side and ~18 GiB on 2 cores)
 #   BENCH_THREADS=2             PyTorch threads (default: the number of CPUs, as GoMLX uses)
 #   BENCH_MIN_SECONDS=1         minimum timing per measurement (Go's -benchtime as well)
+#   BENCH_PLAIN=1               with the SIMD build on (kernel/goenv.sh, the default on x86-64), also
+#                               time the plain build of our code in the same run (default 1; 0 skips)
+#   IWSM_SIMD=0                 time only the plain build
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=kernel/goenv.sh
+source kernel/goenv.sh
 GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 TORCH_PY=/usr/bin/python3
 TARGETS="${BENCH_TARGETS:-gmm40 dw4 lj13}"
@@ -34,6 +39,14 @@ fi
 
 "$GO" build -o "$OUT/iwsm" ./iwsm/cmd/iwsm
 "$GO" test -c -o "$OUT/train.test" ./iwsm/train
+rm -f "$OUT"/*.go_plain.txt
+PLAIN=0
+if [[ ",${GOEXPERIMENT:-}," == *,simd,* && "${BENCH_PLAIN:-1}" == 1 ]]; then
+  # The same benchmarks built without GOEXPERIMENT=simd, for the SIMD-against-plain table.
+  PLAIN=1
+  plain_experiments="$(tr , '\n' <<<"$GOEXPERIMENT" | { grep -vx simd || true; } | paste -sd, -)"
+  GOEXPERIMENT="$plain_experiments" "$GO" test -c -o "$OUT/train_plain.test" ./iwsm/train
+fi
 "$OUT/iwsm" backend | tee "$OUT/backend.txt"
 echo "bench: $(nproc) CPUs, PyTorch threads $THREADS, ${MIN_S}s per measurement"
 for t in $TARGETS; do
@@ -51,6 +64,11 @@ PY
   echo "--- $t: ours"
   (cd iwsm/train && "../../$OUT/train.test" -test.run '^$' -test.bench "^BenchmarkPaper$(echo "$t" | tr a-z A-Z)\$" \
     -test.benchtime "${MIN_S}s") | tee "$OUT/$t.go.txt" | grep -E '^Benchmark' || true
+  if ((PLAIN)); then
+    echo "--- $t: ours, plain build (no GOEXPERIMENT=simd)"
+    (cd iwsm/train && "../../$OUT/train_plain.test" -test.run '^$' -test.bench "^BenchmarkPaper$(echo "$t" | tr a-z A-Z)\$" \
+      -test.benchtime "${MIN_S}s") | tee "$OUT/$t.go_plain.txt" | grep -E '^Benchmark' || true
+  fi
   echo "--- $t: PyTorch"
   "$TORCH_PY" scripts/peer_torch.py --config "$OUT/$t.config.json" --threads "$THREADS" --min-seconds "$MIN_S" | tee "$OUT/$t.torch.json"
 done

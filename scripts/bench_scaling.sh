@@ -7,6 +7,9 @@
 #   BENCH_COUNT=2   timed calls per size (go test -benchtime Nx; default 2)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# The same build as make bench and the notebooks (GOEXPERIMENT=simd on x86-64; IWSM_SIMD=0: plain).
+# shellcheck source=kernel/goenv.sh
+source kernel/goenv.sh
 GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 mkdir -p results
 raw=results/bench_scaling.txt

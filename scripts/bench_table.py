@@ -2,7 +2,8 @@
 """Merge the benchmark outputs of scripts/bench.sh into one Markdown table: per target, the
 time of one IWSM training step, one Monte Carlo estimator call and one reverse-SDE step,
 ours (go test -bench) next to the PyTorch peer, with the ratio ours/PyTorch (< 1: ours is
-faster). Usage: bench_table.py DIR TARGET..."""
+faster); and, when bench.sh also timed our plain build (without GOEXPERIMENT=simd), a second
+table with the SIMD build's speed-up over it. Usage: bench_table.py DIR TARGET..."""
 import json
 import os
 import re
@@ -54,6 +55,25 @@ def main():
         print("| " + " | ".join(r) + " |")
     print()
     print("Ratio = ours / PyTorch (below 1: ours is faster). Same work checked: " + "; ".join(notes) + ".")
+    plain_rows = []
+    for t in targets:
+        path = os.path.join(d, t + ".go_plain.txt")
+        if not os.path.exists(path):
+            continue
+        simd, plain = go_times(os.path.join(d, t + ".go.txt")), go_times(path)
+        cells = [t]
+        for key in ("step", "estimator", "sde_step"):
+            s, p = simd.get(key), plain.get(key)
+            cells += ["–", "–", "–"] if s is None or p is None else [f"{p:.1f}", f"{s:.1f}", f"**{p / s:.2f}**"]
+        plain_rows.append(cells)
+    if plain_rows:
+        print()
+        print("Our plain build (without GOEXPERIMENT=simd) against the SIMD build above, same run:")
+        print()
+        print("| target | step plain ms | step SIMD ms | speed-up | estimator plain ms | estimator SIMD ms | speed-up | SDE step plain ms | SDE step SIMD ms | speed-up |")
+        print("|---|" + "---:|" * 9)
+        for r in plain_rows:
+            print("| " + " | ".join(r) + " |")
 
 
 if __name__ == "__main__":

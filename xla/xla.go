@@ -211,6 +211,13 @@ func New(requested string, strict bool, w io.Writer) (backend compute.Backend, c
 	if err != nil {
 		return nil, choice, errors.WithMessagef(err, "creating backend %s", choice.Config)
 	}
+	if choice.Config == GoBackendName {
+		build, warning := goBuildNow()
+		choice.Reason += "; " + build
+		if warning != "" && w != nil {
+			fmt.Fprintln(w, "iwsm: warning: "+warning)
+		}
+	}
 	return backend, choice, nil
 }
 
@@ -282,7 +289,8 @@ func MustBackend() compute.Backend {
 }
 
 // Describe returns the one-line description of the process-wide backend, creating it if
-// needed, e.g. "backend: go (auto: no PJRT plugin installed, using the pure-Go backend)".
+// needed, e.g. "backend: go (auto: no PJRT plugin installed, using the pure-Go backend; SIMD
+// build: GOEXPERIMENT=simd, GODEBUG=asyncpreemptoff=1)".
 func Describe() string {
 	if _, err := Backend(); err != nil {
 		return "backend: none (" + err.Error() + ")"

@@ -54,6 +54,7 @@ func TestResolve(t *testing.T) {
 // no download).
 func TestOfflineFallbackCreatesGoBackend(t *testing.T) {
 	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", t.TempDir()) // an empty plugin directory
+	t.Setenv(EnvGODEBUG, "asyncpreemptoff=1")         // no SIMD-build warning (tested below)
 	var out bytes.Buffer
 	b, c, err := New("xla:cpu", false, &out)
 	if err != nil {
@@ -69,6 +70,21 @@ func TestOfflineFallbackCreatesGoBackend(t *testing.T) {
 	}
 	if b.Name() == "" {
 		t.Fatal("backend has no name")
+	}
+	if !strings.Contains(c.Reason, "GOEXPERIMENT=simd") {
+		t.Errorf("the backend line %q does not say how the Go backend was built", c.Reason)
+	}
+	if SIMDBuild() {
+		t.Setenv(EnvGODEBUG, "")
+		out.Reset()
+		b2, _, err := New("go", false, &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b2.Finalize()
+		if !strings.Contains(out.String(), "asyncpreemptoff=1") {
+			t.Errorf("a SIMD build with async preemption on printed %q, want the warning", out.String())
+		}
 	}
 	if _, _, err := New("xla:cpu!", false, &out); err == nil {
 		t.Fatal("strict xla:cpu offline should fail")
