@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -224,6 +225,36 @@ func TestMixtureEnergyIsExactNegativeLogDensity(t *testing.T) {
 			if math.Abs(got[i]-want) > 1e-6*math.Max(1, math.Abs(want)) {
 				t.Errorf("%s row %d %v: energy %v, brute force %v", tc.name, i, r, got[i], want)
 			}
+		}
+	}
+}
+
+// TestMixtureEnergyFloat32 evaluates the mixture energy in float32, the training dtype, and
+// compares it with the float64 closed form: the log-sum-exp form has logits of order
+// ||x||·||μ||/s² (~10³ here) that partly cancel, so this bounds what float32 loses.
+func TestMixtureEnergyFloat32(t *testing.T) {
+	b := testBackend(t)
+	tg, err := GMM40()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mix := tg.Mixture
+	rng := rand.New(rand.NewPCG(7, 8))
+	rows := mix.Sample(rng, 200)
+	for range 50 { // also points between and beyond the modes
+		rows = append(rows, []float64{2 * (rng.Float64() - 0.5), 2 * (rng.Float64() - 0.5)})
+	}
+	flat := make([]float32, 0, 2*len(rows))
+	for _, r := range rows {
+		flat = append(flat, float32(r[0]), float32(r[1]))
+	}
+	exec := MustNewExec(b, func(x *Node) *Node { return tg.Energy(x) })
+	got := exec.MustExec1(tensors.FromFlatDataAndDimensions(flat, len(rows), 2)).Value().([]float32)
+	for i, r := range rows {
+		x := []float64{float64(flat[2*i]), float64(flat[2*i+1])} // the float32-rounded point
+		want := -mix.NoisedLogDensity(x, 0)
+		if d := math.Abs(float64(got[i]) - want); d > 2e-3*math.Max(1, math.Abs(want)) || math.IsNaN(d) {
+			t.Errorf("row %d %v: float32 energy %v, float64 closed form %v (|diff| %.2g)", i, r, got[i], want, d)
 		}
 	}
 }
