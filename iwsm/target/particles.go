@@ -6,28 +6,28 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 )
 
-// pairDistances returns the distances d_ij between all particles of configurations x of
-// shape [..., n*spatial] as [..., n, n], and the mask [n, n] that is 1 for i<j pairs.
-// The diagonal is shifted to 1 before the square root so that gradients stay finite.
-func pairDistances(x *Node, n, spatial int) (dist *Node, upper *Node) {
-	g, dt := x.Graph(), x.DType()
+// pairSquaredDistances returns |x_i − x_j|² for the n(n−1)/2 pairs i<j of configurations
+// x of shape [..., n*spatial], as [..., n(n−1)/2] in the order (0,1), (0,2), …, (0,n−1),
+// (1,2), …. Pair energies sum over exactly these pairs; the full [..., n, n] matrix has
+// 2n/(n−1) times more entries (2.7× for DW-4, 2.2× for LJ-13), each of which every
+// elementwise op of the energy and its gradient would visit, and a diagonal of zeros whose
+// square root has no gradient. Row i's pairs are one slice and one broadcast subtraction.
+func pairSquaredDistances(x *Node, n, spatial int) *Node {
 	dims := x.Shape().Dimensions
 	batch := dims[:len(dims)-1]
 	p := Reshape(x, append(append([]int{}, batch...), n, spatial)...) // [..., n, s]
-	rank := p.Rank()
-	xi := InsertAxes(p, rank-1)              // [..., n, 1, s]
-	xj := InsertAxes(p, rank-2)              // [..., 1, n, s]
-	sq := ReduceSum(Square(Sub(xi, xj)), -1) // [..., n, n]
-	eye := make([]float64, n*n)
-	mask := make([]float64, n*n)
-	for i := 0; i < n; i++ {
-		eye[i*n+i] = 1
-		for j := i + 1; j < n; j++ {
-			mask[i*n+j] = 1
-		}
+	axis := p.Rank() - 2
+	rows := make([]*Node, 0, n-1)
+	for i := 0; i < n-1; i++ {
+		xi := SliceAxis(p, axis, AxisRange(i, i+1))      // [..., 1, s]
+		later := SliceAxis(p, axis, AxisRangeToEnd(i+1)) // [..., n−1−i, s]
+		rows = append(rows, Sub(later, xi))
 	}
-	sq = Add(sq, ExpandLeftToRank(Reshape(ConstAsDType(g, dt, eye), n, n), sq.Rank()))
-	return Sqrt(sq), ExpandLeftToRank(Reshape(ConstAsDType(g, dt, mask), n, n), sq.Rank())
+	diff := rows[0]
+	if len(rows) > 1 {
+		diff = Concatenate(rows, axis) // [..., n(n−1)/2, s]
+	}
+	return ReduceSum(Square(diff), -1)
 }
 
 // DoubleWellEnergy is the multi-particle double-well energy of Köhler et al. (2020) as
@@ -35,11 +35,10 @@ func pairDistances(x *Node, n, spatial int) (dist *Node, upper *Node) {
 // with a=0, b=-4, c=0.9, d0=4, τ=1 for DW-4.
 func DoubleWellEnergy(n, spatial int, a, b, c, d0, tau float64) EnergyFunc {
 	return func(x *Node) *Node {
-		d, upper := pairDistances(x, n, spatial)
-		r := AddScalar(d, -d0)
+		r := AddScalar(Sqrt(pairSquaredDistances(x, n, spatial)), -d0)
 		r2 := Square(r)
 		e := Add(Add(MulScalar(r, a), MulScalar(r2, b)), MulScalar(Square(r2), c))
-		return MulScalar(ReduceSum(Mul(e, upper), -1, -2), 1/tau)
+		return MulScalar(ReduceSum(e, -1), 1/tau)
 	}
 }
 
@@ -56,11 +55,10 @@ func DW4() *Target {
 // harmonic term (oscillator scale c=1) keeping the cluster together.
 func LennardJonesEnergy(n, spatial int, eps, rm, oscillator float64) EnergyFunc {
 	return func(x *Node) *Node {
-		d, upper := pairDistances(x, n, spatial)
-		inv2 := Inverse(Square(MulScalar(d, 1/rm)))
+		inv2 := Inverse(MulScalar(pairSquaredDistances(x, n, spatial), 1/(rm*rm))) // (r_m/d)²
 		inv6 := Mul(Mul(inv2, inv2), inv2)
 		lj := MulScalar(Sub(Square(inv6), MulScalar(inv6, 2)), eps)
-		pairs := MulScalar(ReduceSum(Mul(lj, upper), -1, -2), 2) // ordered pairs i≠j
+		pairs := MulScalar(ReduceSum(lj, -1), 2) // ordered pairs i≠j
 		dims := x.Shape().Dimensions
 		batch := dims[:len(dims)-1]
 		p := Reshape(x, append(append([]int{}, batch...), n, spatial)...)
