@@ -32,7 +32,19 @@ import (
 // Non-finite energies (overlapping Lennard-Jones particles, a user energy returning NaN)
 // get zero weight instead of poisoning the estimate; if all K energies of a point are
 // non-finite its estimates are non-finite and the training step reports it.
+//
+// The batch is evaluated in gmath.ParallelChunks independent pieces (every point's estimate
+// is its own), which the Go backend runs on several cores at once.
 func MonteCarlo(t *target.Target, xt, sigma, z *Node, maxNorm float64) (score, logp *Node) {
+	out := gmath.InBatchChunks(gmath.ParallelChunks, []*Node{xt, sigma, z}, func(_ int, in []*Node) []*Node {
+		score, logp := monteCarlo(t, in[0], in[1], in[2], maxNorm)
+		return []*Node{score, logp}
+	})
+	return out[0], out[1]
+}
+
+// monteCarlo is MonteCarlo on one piece of the batch.
+func monteCarlo(t *target.Target, xt, sigma, z *Node, maxNorm float64) (score, logp *Node) {
 	K := z.Shape().Dimensions[1]
 	base := StopGradient(xt)
 	y := Add(InsertAxes(base, 1), Mul(Reshape(StopGradient(sigma), -1, 1, 1), z)) // [B,K,d]

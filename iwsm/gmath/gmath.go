@@ -43,3 +43,42 @@ func RemoveMean(x *Node, nParticles, spatialDim int) *Node {
 	p = Sub(p, ReduceAndKeep(p, ReduceMean, -2))
 	return Reshape(p, dims...)
 }
+
+// ParallelChunks is how many independent pieces InBatchChunks cuts a batch into. GoMLX's Go
+// backend runs each elementwise op on one core, but runs independent ops at the same time;
+// four pieces of one batch keep two cores busy through the long chains of elementwise ops of
+// the network and the energy (measured on 2 cores: the DW-4 reverse-SDE step 0.75 s → 0.50 s,
+// LJ-13 13.9 s → 8.6 s). It is a constant, not the machine's core count, so that the same
+// seed gives the same numbers on every machine.
+const ParallelChunks = 4
+
+// InBatchChunks evaluates f on `chunks` consecutive slices along axis 0 of every input and
+// concatenates each of f's outputs along axis 0: the same result as f on the whole batch
+// when f treats the rows independently, built as independent subgraphs that a backend can
+// run in parallel. chunk is the piece's index (0 first), for callers that must create
+// model variables in the first piece and share them in the others. Batches smaller than
+// 2·chunks, or chunks < 2, are evaluated in one piece.
+func InBatchChunks(chunks int, inputs []*Node, f func(chunk int, inputs []*Node) []*Node) []*Node {
+	B := inputs[0].Shape().Dimensions[0]
+	if chunks < 2 || B < 2*chunks {
+		return f(0, inputs)
+	}
+	var pieces [][]*Node
+	for c := range chunks {
+		r := AxisRange(c*B/chunks, (c+1)*B/chunks)
+		sliced := make([]*Node, len(inputs))
+		for i, in := range inputs {
+			sliced[i] = SliceAxis(in, 0, r)
+		}
+		pieces = append(pieces, f(c, sliced))
+	}
+	outputs := make([]*Node, len(pieces[0]))
+	for o := range outputs {
+		parts := make([]*Node, chunks)
+		for c := range pieces {
+			parts[c] = pieces[c][o]
+		}
+		outputs[o] = Concatenate(parts, 0)
+	}
+	return outputs
+}

@@ -55,3 +55,52 @@ func TestLogSumExpClipAndRemoveMean(t *testing.T) {
 		}
 	}
 }
+
+// TestInBatchChunksMatchesWholeBatch compares a chunked row-wise function with the same
+// function on the whole batch, for a batch that does not divide evenly, and checks the
+// chunk indices f is called with.
+func TestInBatchChunksMatchesWholeBatch(t *testing.T) {
+	b, err := xla.NewGoBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const B, d = 11, 3
+	x := make([]float64, B*d)
+	for i := range x {
+		x[i] = math.Sin(float64(i)) * 3
+	}
+	rowWise := func(x, y *Node) []*Node { // two outputs of different ranks
+		return []*Node{LogSumExp(Mul(x, y), 1), Add(Square(x), y)}
+	}
+	for _, chunks := range []int{1, 2, 4, 6} {
+		var calls []int
+		exec := MustNewExec(b, func(x *Node) []*Node {
+			calls = nil
+			return InBatchChunks(chunks, []*Node{x, AddScalar(x, 1)}, func(c int, in []*Node) []*Node {
+				calls = append(calls, c)
+				return rowWise(in[0], in[1])
+			})
+		})
+		whole := MustNewExec(b, func(x *Node) []*Node { return rowWise(x, AddScalar(x, 1)) })
+		in := tensors.FromFlatDataAndDimensions(x, B, d)
+		got, want := exec.MustExec(in), whole.MustExec(in)
+		for o := range want {
+			g, w := tensors.MustCopyFlatData[float64](got[o]), tensors.MustCopyFlatData[float64](want[o])
+			if len(g) != len(w) {
+				t.Fatalf("chunks=%d output %d: %d values, want %d", chunks, o, len(g), len(w))
+			}
+			for i := range w {
+				if math.Abs(g[i]-w[i]) > 1e-12*math.Max(1, math.Abs(w[i])) {
+					t.Fatalf("chunks=%d output %d [%d]: %v, whole batch %v", chunks, o, i, g[i], w[i])
+				}
+			}
+		}
+		wantCalls := chunks
+		if chunks < 2 || B < 2*chunks {
+			wantCalls = 1
+		}
+		if len(calls) != wantCalls || calls[0] != 0 || calls[len(calls)-1] != wantCalls-1 {
+			t.Errorf("chunks=%d: f called with chunks %v, want 0..%d", chunks, calls, wantCalls-1)
+		}
+	}
+}

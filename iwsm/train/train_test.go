@@ -2,12 +2,15 @@ package train
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/gomlx/compute"
-
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/iwsm-go/iwsm/iwsm/gmath"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -172,5 +175,79 @@ func TestConfigForUserTargets(t *testing.T) {
 	}
 	if _, err := ConfigFor(plane, IWSM, "huge"); err == nil {
 		t.Error("unknown budget gave no error")
+	}
+}
+
+// TestChunkedScoreMatchesWholeBatch checks the network evaluated in gmath.ParallelChunks
+// pieces (the reverse-SDE step) against one piece, on the same variables: the pieces must
+// share the first piece's variables, not create their own.
+func TestChunkedScoreMatchesWholeBatch(t *testing.T) {
+	backend, err := xla.NewGoBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"gmm40", "dw4"} {
+		cfg, err := DefaultConfig(name, IWSM, "smoke")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tg, err := target.ByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := New(backend, tg, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const B = 37 // not a multiple of the number of pieces
+		x := make([]float32, B*tg.Dim)
+		times := make([]float32, B)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i))) * 0.8
+		}
+		for i := range times {
+			times[i] = float32(i+1) / B
+		}
+		eval := func(chunks int) []float32 {
+			exec, err := model.NewExec(backend, tr.store, func(scope *model.Scope, x, t *Node) *Node {
+				return tr.score(scope, x, t, chunks)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Exec1(tensors.FromFlatDataAndDimensions(x, B, tg.Dim), tensors.FromFlatDataAndDimensions(times, B))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tensors.MustCopyFlatData[float32](out)
+		}
+		nVars := func() (n int) {
+			for range tr.store.IterVariables() {
+				n++
+			}
+			return n
+		}
+		eval(1) // creates the variables; then give every weight a visible random value
+		rng := rand.New(rand.NewPCG(1, 2))
+		for v := range tr.store.IterVariables() {
+			if v.Trainable && v.Shape().DType.IsFloat() {
+				vals := make([]float32, v.Shape().Size())
+				for i := range vals {
+					vals[i] = float32(0.3 * rng.NormFloat64())
+				}
+				v.MustSetValue(tensors.FromFlatDataAndDimensions(vals, v.Shape().Dimensions...))
+			}
+		}
+		whole := eval(1)
+		before := nVars()
+		chunked := eval(gmath.ParallelChunks)
+		if after := nVars(); after != before {
+			t.Errorf("%s: the chunked network created %d new variables", name, after-before)
+		}
+		for i := range whole {
+			if d := math.Abs(float64(chunked[i] - whole[i])); d > 1e-5*(1+math.Abs(float64(whole[i]))) {
+				t.Fatalf("%s [%d]: chunked score %v, whole batch %v", name, i, chunked[i], whole[i])
+			}
+		}
 	}
 }

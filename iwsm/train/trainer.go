@@ -144,12 +144,25 @@ func (tr *Trainer) normal(scope *model.Scope, like shapes.Shape, g *Graph) *Node
 	return z
 }
 
-// score is the network s_θ(x, t).
-func (tr *Trainer) score(scope *model.Scope, x, t *Node) *Node {
-	if tr.Target.IsParticleSystem() {
-		return tr.Config.EGNN.Score(scope.In("egnn"), x, t) // already centre-of-mass free
-	}
-	return tr.Config.Net.Score(scope.In("score"), x, t)
+// score is the network s_θ(x, t), evaluated in `chunks` independent pieces of the batch
+// that share the network's variables (gmath.InBatchChunks). The reverse-SDE step uses
+// gmath.ParallelChunks pieces, which the Go backend runs on several cores at once (DW-4:
+// 0.76 s → 0.47 s, LJ-13: 13.6 s → 9.4 s on 2 cores); training graphs use one piece: their
+// backward pass already keeps the cores busy, and 4 pieces measured the same or slower.
+func (tr *Trainer) score(scope *model.Scope, x, t *Node, chunks int) *Node {
+	return gmath.InBatchChunks(chunks, []*Node{x, t}, func(chunk int, in []*Node) []*Node {
+		name, net := "score", tr.Config.Net.Score
+		if tr.Target.IsParticleSystem() {
+			name, net = "egnn", tr.Config.EGNN.Score // already centre-of-mass free
+		}
+		var sub *model.Scope
+		if chunk == 0 {
+			sub = scope.In("%s", name)
+		} else {
+			sub = scope.Shared("%s", name) // the variables the first piece created
+		}
+		return []*Node{net(sub, in[0], in[1])}
+	})[0]
 }
 
 // trainStepGraph builds one gradient step. x0 [B, d] are buffer samples, buffer [N, d] the
@@ -220,7 +233,7 @@ func (tr *Trainer) noisedTarget(scope *model.Scope, x0, t *Node) (xt, sigma, tar
 // scoreError is each point's squared error ‖s_θ(x_t, t) − target‖² averaged over the
 // dimensions (as iDEM), times λ(t) = σ(t)² + 10⁻³ when Config.LambdaH.
 func (tr *Trainer) scoreError(scope *model.Scope, xt, t, sigma, target *Node) *Node {
-	perPoint := ReduceMean(Square(Sub(tr.score(scope, xt, t), target)), -1)
+	perPoint := ReduceMean(Square(Sub(tr.score(scope, xt, t, 1), target)), -1)
 	if tr.Config.LambdaH {
 		perPoint = Mul(perPoint, AddScalar(Square(sigma), 1e-3))
 	}
@@ -239,7 +252,7 @@ func (tr *Trainer) validationGraph(scope *model.Scope, x0 *Node) *Node {
 // reverseStepGraph takes one Euler–Maruyama step of the reverse VE SDE from time t to t-dt
 // with the network's score: see eulerStep.
 func (tr *Trainer) reverseStepGraph(scope *model.Scope, x, t, dt, last *Node) *Node {
-	return tr.eulerStep(scope, x, t, dt, last, tr.score(scope, x, BroadcastToDims(t, x.Shape().Dimensions[0])))
+	return tr.eulerStep(scope, x, t, dt, last, tr.score(scope, x, BroadcastToDims(t, x.Shape().Dimensions[0]), gmath.ParallelChunks))
 }
 
 // mcReverseStepGraph is the reverse-SDE step with the K-sample Monte Carlo estimate of the
