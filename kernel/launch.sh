@@ -27,9 +27,12 @@ fi
 unset GOWORK GO111MODULE
 
 # Cells are built and run with the fast build of the Go backend (GOEXPERIMENT=simd and
-# GODEBUG=asyncpreemptoff=1 on x86-64; IWSM_SIMD=0 in kernel.json's env turns it off).
-# shellcheck source=kernel/goenv.sh
-source "$root/kernel/goenv.sh"
+# GODEBUG=asyncpreemptoff=1 on x86-64; IWSM_SIMD=0 in the environment Jupyter starts with turns it off).
+# (A checkout older than goenv.sh keeps the plain build.)
+if [[ -f "$root/kernel/goenv.sh" ]]; then
+  # shellcheck source=kernel/goenv.sh
+  source "$root/kernel/goenv.sh"
+fi
 
 # GoNB runs `go`, `goimports` and (if present) `gopls` from PATH: put ours first.
 export PATH="$kdir/bin${IWSM_GO_BIN:+:$IWSM_GO_BIN}:$PATH"
