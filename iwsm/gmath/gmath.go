@@ -1,6 +1,7 @@
 // Package gmath holds the small graph-level numerical helpers that GoMLX does not provide
-// and that several IWSM packages need: a stable log-sum-exp, norm clipping and the
-// centre-of-mass projection used by particle systems.
+// and that several IWSM packages need: a stable log-sum-exp, norm clipping, the
+// centre-of-mass projection used by particle systems, and InBatchChunks, which cuts a
+// row-wise computation into independent pieces that the Go backend runs in parallel.
 package gmath
 
 import (
@@ -57,7 +58,8 @@ const ParallelChunks = 4
 // when f treats the rows independently, built as independent subgraphs that a backend can
 // run in parallel. chunk is the piece's index (0 first), for callers that must create
 // model variables in the first piece and share them in the others. Batches smaller than
-// 2·chunks, or chunks < 2, are evaluated in one piece.
+// 2·chunks, or chunks < 2, are evaluated in one piece. inputs must not be empty; all of them
+// share the batch axis 0.
 func InBatchChunks(chunks int, inputs []*Node, f func(chunk int, inputs []*Node) []*Node) []*Node {
 	B := inputs[0].Shape().Dimensions[0]
 	if chunks < 2 || B < 2*chunks {
