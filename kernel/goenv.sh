@@ -5,7 +5,7 @@
 #   bash kernel/goenv.sh --print    prints them as KEY=VALUE lines (the Makefile reads these)
 #
 # On x86-64 it adds `simd` to GOEXPERIMENT: Go 1.26's SIMD experiment turns on the backend's
-# AVX2/AVX-512 matrix-product kernels (the DW-4 training step ran 2.3x faster here). It also
+# AVX2/AVX-512 matrix-product kernels (the DW-4 training step ran 4.2x faster here). It also
 # adds `asyncpreemptoff=1` to GODEBUG, which that build needs: with GOEXPERIMENT=simd, Go 1.26
 # restores the full AVX registers after every asynchronous preemption and leaves their upper
 # halves dirty, and all scalar float code after that (math.Exp in the backend's Exp op) runs
