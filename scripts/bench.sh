@@ -47,6 +47,11 @@ if [[ ",${GOEXPERIMENT:-}," == *,simd,* && "${BENCH_PLAIN:-1}" == 1 ]]; then
   plain_experiments="$(tr , '\n' <<<"$GOEXPERIMENT" | { grep -vx simd || true; } | paste -sd, -)"
   GOEXPERIMENT="$plain_experiments" "$GO" test -c -o "$OUT/train_plain.test" ./iwsm/train
 fi
+# go_bench TEST_BINARY TARGET OUTPUT: our BenchmarkPaper<TARGET> with one test binary.
+go_bench() {
+  (cd iwsm/train && "../../$1" -test.run '^$' -test.bench "^BenchmarkPaper$(echo "$2" | tr a-z A-Z)\$" \
+    -test.benchtime "${MIN_S}s") | tee "$3" | grep -E '^Benchmark' || true
+}
 "$OUT/iwsm" backend | tee "$OUT/backend.txt"
 echo "bench: $(nproc) CPUs, PyTorch threads $THREADS, ${MIN_S}s per measurement"
 for t in $TARGETS; do
@@ -62,12 +67,10 @@ PY
   "$OUT/iwsm" energy -target "$t" -in "$OUT/$t.x.npy" -out "$OUT/$t.e_go.npy" -coords sampler >/dev/null
   "$TORCH_PY" scripts/peer_torch.py --config "$OUT/$t.config.json" --energy "$OUT/$t.x.npy" "$OUT/$t.e_torch.npy"
   echo "--- $t: ours"
-  (cd iwsm/train && "../../$OUT/train.test" -test.run '^$' -test.bench "^BenchmarkPaper$(echo "$t" | tr a-z A-Z)\$" \
-    -test.benchtime "${MIN_S}s") | tee "$OUT/$t.go.txt" | grep -E '^Benchmark' || true
+  go_bench "$OUT/train.test" "$t" "$OUT/$t.go.txt"
   if ((PLAIN)); then
     echo "--- $t: ours, plain build (no GOEXPERIMENT=simd)"
-    (cd iwsm/train && "../../$OUT/train_plain.test" -test.run '^$' -test.bench "^BenchmarkPaper$(echo "$t" | tr a-z A-Z)\$" \
-      -test.benchtime "${MIN_S}s") | tee "$OUT/$t.go_plain.txt" | grep -E '^Benchmark' || true
+    go_bench "$OUT/train_plain.test" "$t" "$OUT/$t.go_plain.txt"
   fi
   echo "--- $t: PyTorch"
   "$TORCH_PY" scripts/peer_torch.py --config "$OUT/$t.config.json" --threads "$THREADS" --min-seconds "$MIN_S" | tee "$OUT/$t.torch.json"

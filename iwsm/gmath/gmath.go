@@ -48,9 +48,9 @@ func RemoveMean(x *Node, nParticles, spatialDim int) *Node {
 // ParallelChunks is how many independent pieces InBatchChunks cuts a batch into. GoMLX's Go
 // backend runs each elementwise op on one core, but runs independent ops at the same time;
 // four pieces of one batch keep two cores busy through the long chains of elementwise ops of
-// the network and the energy (measured on 2 cores: the DW-4 reverse-SDE step 0.75 s → 0.50 s,
-// LJ-13 13.9 s → 8.6 s). It is a constant, not the machine's core count, so that the same
-// seed gives the same numbers on every machine.
+// the network and the energy (the measured gains are in the README's Performance section).
+// It is a constant, not the machine's core count, so that the same seed gives the same
+// numbers on every machine.
 const ParallelChunks = 4
 
 // InBatchChunks evaluates f on `chunks` consecutive slices along axis 0 of every input and

@@ -150,11 +150,11 @@ func (tr *Trainer) normal(scope *model.Scope, like shapes.Shape, g *Graph) *Node
 // 0.76 s → 0.47 s, LJ-13: 13.6 s → 9.4 s on 2 cores); training graphs use one piece: their
 // backward pass already keeps the cores busy, and 4 pieces measured the same or slower.
 func (tr *Trainer) score(scope *model.Scope, x, t *Node, chunks int) *Node {
+	name, net := "score", tr.Config.Net.Score
+	if tr.Target.IsParticleSystem() {
+		name, net = "egnn", tr.Config.EGNN.Score // already centre-of-mass free
+	}
 	return gmath.InBatchChunks(chunks, []*Node{x, t}, func(chunk int, in []*Node) []*Node {
-		name, net := "score", tr.Config.Net.Score
-		if tr.Target.IsParticleSystem() {
-			name, net = "egnn", tr.Config.EGNN.Score // already centre-of-mass free
-		}
 		var sub *model.Scope
 		if chunk == 0 {
 			sub = scope.In("%s", name)
