@@ -1,6 +1,3 @@
-// Package evaluate computes the metrics of generated samples against a target's reference
-// samples (exact draws for mixtures, iDEM's test split for DW-4 and LJ-13), the numbers
-// that go into metrics.json and the notebooks' tables.
 package evaluate
 
 import (
@@ -13,96 +10,144 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
-// Metrics are the evaluation results; keys follow iDEM's names. Fields that do not apply to
-// a target are omitted from JSON.
-type Metrics struct {
-	// N is the number of generated and reference samples compared (equal sizes).
-	N int `json:"n"`
-	// XW2 is the exact 2-Wasserstein distance between generated and reference samples in
-	// the target's own coordinates (sqrt of the optimal mean squared-Euclidean cost).
-	XW2 float64 `json:"x_w2"`
-	// EW2 is iDEM's energy W2: the squared 1-D W2 between the two sets of energies.
-	EW2 float64 `json:"e_w2"`
-	// ModesCovered counts mixture components holding at least MinModeShare of the mass
-	// they should hold (1/components for equal weights).
-	ModesCovered int `json:"modes_covered,omitempty"`
-	// Modes is the number of mixture components.
-	Modes int `json:"modes,omitempty"`
-	// ModeTV is the total variation between per-mode mass and the true weights.
-	ModeTV float64 `json:"mode_tv,omitempty"`
-	// DistTVD is the total variation between interatomic-distance histograms (200 bins).
-	DistTVD float64 `json:"dist_tvd,omitempty"`
-	// EnergyTVD is the total variation between energy histograms (200 bins).
-	EnergyTVD float64 `json:"energy_tvd,omitempty"`
+// SampleSet is a set of configurations of a target with what every metric and figure needs
+// of them, computed once: the rows in the sampler's and in the target's coordinates, their
+// energies and, for particle systems, their interatomic distances.
+type SampleSet struct {
+	// Sampler holds the rows in the coordinates the diffusion runs in; Rows the same rows
+	// in the target's own coordinates (Sampler × Target.Scale).
+	Sampler, Rows [][]float64
+	// Energies are E(x) of each row.
+	Energies []float64
+	// Distances are the interatomic distances of every row, concatenated (particle systems
+	// only).
+	Distances []float64
 }
 
-// MinModeShare: a mode counts as covered when it holds at least this fraction of its
-// expected share of the samples.
-const MinModeShare = 0.1
-
-// Reference returns n reference samples of t in the sampler's coordinates.
-func Reference(t *target.Target, n int, rng *rand.Rand) ([][]float64, error) {
-	if t.Mixture != nil {
-		return t.Mixture.Sample(rng, n), nil
+// NewSampleSet validates rows of t given in the sampler's coordinates and computes their
+// energies (and distances) on backend.
+func NewSampleSet(backend compute.Backend, t *target.Target, samplerRows [][]float64) (SampleSet, error) {
+	if err := t.CheckRows(samplerRows); err != nil {
+		return SampleSet{}, err
 	}
-	ref, err := target.ReferenceSamples(t.Name)
+	energies, err := target.Energies(backend, t, samplerRows)
 	if err != nil {
-		return nil, err
+		return SampleSet{}, err
 	}
-	if n > len(ref) {
-		return nil, errors.Errorf("asked for %d reference samples, %s has %d", n, t.Name, len(ref))
-	}
-	perm := rng.Perm(len(ref))[:n]
-	out := make([][]float64, n)
-	for i, j := range perm {
-		out[i] = ref[j]
-	}
-	return out, nil
-}
-
-// Evaluate compares generated samples (in the sampler's coordinates) with reference
-// samples (same coordinates, same count).
-func Evaluate(backend compute.Backend, t *target.Target, samples, reference [][]float64) (Metrics, error) {
-	var m Metrics
-	if err := t.CheckRows(samples); err != nil {
-		return m, errors.WithMessage(err, "generated samples")
-	}
-	if err := t.CheckRows(reference); err != nil {
-		return m, errors.WithMessage(err, "reference samples")
-	}
-	n := min(len(samples), len(reference))
-	samples, reference = samples[:n], reference[:n]
-	m.N = n
-	var err error
-	if m.XW2, err = metrics.W2(t.ToTargetCoords(samples), t.ToTargetCoords(reference)); err != nil {
-		return m, errors.WithMessage(err, "x-W2")
-	}
-	eg, err := target.Energies(backend, t, samples)
-	if err != nil {
-		return m, err
-	}
-	er, err := target.Energies(backend, t, reference)
-	if err != nil {
-		return m, err
-	}
-	if m.EW2, err = metrics.EnergyW2(eg, er); err != nil {
-		return m, errors.WithMessage(err, "energy W2")
-	}
-	if m.EnergyTVD, err = metrics.EnergyTVD(eg, er); err != nil {
-		return m, errors.WithMessage(err, "energy TVD")
-	}
-	if t.Mixture != nil {
-		k := len(t.Mixture.Means)
-		modes, err := metrics.ModeCoverage(samples, t.Mixture.Means, t.Mixture.Weights, MinModeShare/float64(k))
-		if err != nil {
-			return m, errors.WithMessage(err, "mode coverage")
-		}
-		m.ModesCovered, m.Modes, m.ModeTV = modes.Covered, k, modes.TV
-	}
+	s := SampleSet{Sampler: samplerRows, Rows: t.ToTargetCoords(samplerRows), Energies: energies}
 	if t.IsParticleSystem() {
-		if m.DistTVD, err = metrics.DistanceTVD(samples, reference, t.Particles, t.SpatialDim); err != nil {
-			return m, errors.WithMessage(err, "distance TVD")
+		s.Distances = Distances(t, s.Rows)
+	}
+	return s, nil
+}
+
+// Len is the number of rows.
+func (s SampleSet) Len() int { return len(s.Sampler) }
+
+// head returns the first n rows of s (n ≤ Len).
+func (s SampleSet) head(t *target.Target, n int) SampleSet {
+	if n >= s.Len() {
+		return s
+	}
+	out := SampleSet{Sampler: s.Sampler[:n], Rows: s.Rows[:n], Energies: s.Energies[:n]}
+	if s.Distances != nil {
+		per := len(s.Distances) / s.Len()
+		out.Distances = s.Distances[:n*per]
+	}
+	return out
+}
+
+// ReferenceSeedStream is the PCG stream from which reference samples are drawn for a seed:
+// the same seed always compares against the same reference, whoever asks (a run, `iwsm
+// eval`).
+const ReferenceSeedStream = 99
+
+// Reference returns n reference samples of t for seed in the sampler's coordinates
+// (target.Target.Reference, drawn from the seed's reference stream).
+func Reference(t *target.Target, n int, seed int64) ([][]float64, error) {
+	return t.Reference(n, rand.New(rand.NewPCG(uint64(seed), ReferenceSeedStream)))
+}
+
+// ReferenceFromTarget prepares reference samples given in the target's own coordinates (a
+// user's file): checks them, converts them to the sampler's coordinates and removes each
+// configuration's centre of mass for particle systems.
+func ReferenceFromTarget(t *target.Target, rows [][]float64) ([][]float64, error) {
+	if err := t.CheckRows(rows); err != nil {
+		return nil, errors.WithMessage(err, "reference samples")
+	}
+	ref := t.FromTargetCoords(rows)
+	if t.IsParticleSystem() {
+		for _, row := range ref {
+			target.RemoveCentreOfMass(row, t.Particles, t.SpatialDim)
 		}
 	}
-	return m, nil
+	return ref, nil
+}
+
+// Evaluation compares generated samples with reference samples of the same target: the
+// first N of each (equal counts), with every applicable registered metric.
+type Evaluation struct {
+	Target *target.Target
+	// Generated and Reference are the compared sets (N rows each).
+	Generated, Reference SampleSet
+	// Metrics holds every metric that applies to the target, in registry order.
+	Metrics Metrics
+
+	modes *metrics.Modes // mode coverage, computed once for the metrics that share it
+}
+
+// Evaluate compares generated with reference (the first min(len) rows of each) and computes
+// every registered metric that applies to the target.
+func Evaluate(t *target.Target, generated, reference SampleSet) (*Evaluation, error) {
+	if generated.Len() == 0 || reference.Len() == 0 {
+		return nil, errors.Errorf("target %s: nothing to evaluate (%d generated and %d reference samples)", t.Name, generated.Len(), reference.Len())
+	}
+	n := min(generated.Len(), reference.Len())
+	e := &Evaluation{Target: t, Generated: generated.head(t, n), Reference: reference.head(t, n)}
+	for _, m := range registry {
+		if m.Applies != nil && !m.Applies(t) {
+			continue
+		}
+		v, err := m.Compute(e)
+		if err != nil {
+			return nil, errors.WithMessagef(err, "metric %s", m.Name)
+		}
+		e.Metrics = append(e.Metrics, Value{Name: m.Name, Value: v})
+	}
+	return e, nil
+}
+
+// N is the number of samples compared on each side.
+func (e *Evaluation) N() int { return e.Generated.Len() }
+
+// modeCoverage computes the mixture's mode coverage once.
+func (e *Evaluation) modeCoverage() (metrics.Modes, error) {
+	if e.modes != nil {
+		return *e.modes, nil
+	}
+	mix := e.Target.Mixture
+	k := len(mix.Means)
+	modes, err := metrics.ModeCoverage(e.Generated.Sampler, mix.Means, mix.Weights, MinModeShare/float64(k))
+	if err != nil {
+		return modes, errors.WithMessage(err, "mode coverage")
+	}
+	e.modes = &modes
+	return modes, nil
+}
+
+// Restore rebuilds the evaluation of a finished run from its stored sets and metrics
+// (experiment.Load), without computing the metrics again.
+func Restore(t *target.Target, generated, reference SampleSet, m Metrics) *Evaluation {
+	n := min(generated.Len(), reference.Len())
+	return &Evaluation{Target: t, Generated: generated.head(t, n), Reference: reference.head(t, n), Metrics: m}
+}
+
+// Distances returns the interatomic distances of every row of a particle system (target
+// coordinates), concatenated.
+func Distances(t *target.Target, rows [][]float64) []float64 {
+	var d []float64
+	for _, r := range rows {
+		d = append(d, metrics.InteratomicDistances(r, t.Particles, t.SpatialDim)...)
+	}
+	return d
 }

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
@@ -15,7 +15,7 @@ import (
 func ExampleRun() {
 	backend, _ := xla.NewGoBackend()
 	gmm, _ := target.GMM40()
-	cfg, _ := train.DefaultConfig("gmm40", train.IWSM, "smoke")
+	cfg, _ := target.DefaultConfig("gmm40", "iwsm", "smoke")
 	dir, _ := os.MkdirTemp("", "iwsm-example")
 	defer os.RemoveAll(dir)
 	res, err := experiment.Run(backend, gmm, cfg, experiment.Options{Out: dir})
@@ -23,7 +23,7 @@ func ExampleRun() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("samples:", len(res.Samples), "modes:", res.Metrics.Modes)
+	fmt.Println("samples:", res.Samples.Len(), "modes:", res.Metrics.Of(evaluate.Modes))
 	figs, _ := res.Figures()
 	for _, f := range figs {
 		fmt.Print(f.Name, " ")

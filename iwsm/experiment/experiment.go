@@ -1,26 +1,9 @@
-// Package experiment runs one IWSM or iDEM experiment end to end (train with checkpoints,
-// sample, evaluate against the target's reference, draw the figures) and writes it as a
-// self-describing results folder. The command line (`iwsm train`) and the notebooks call
-// the same Run, so a notebook's numbers and a script's numbers come from one code path.
-//
-// A results folder holds:
-//
-//	config.json     the training configuration (with the seed)
-//	metrics.json    metrics, per-epoch history, wall time, backend, Go and library versions
-//	samples.npy     generated samples, N×d in the target's coordinates
-//	energies.npy    their energies E(x)
-//	reference.npy   the reference samples the metrics used (target coordinates), if any
-//	weights.npy     the last training batch's importance weights: B×2 rows (σ(t), weight),
-//	                self-normalised per noise level (mean 1 within a level; all 1 for iDEM)
-//	checkpoint/     model, optimiser state, replay buffer, host RNG (resumable)
-//	figures/        every figure as PNG, SVG and PDF, one paper column wide
 package experiment
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -29,13 +12,11 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/pkg/errors"
-	gplot "gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
-	"github.com/iwsm-go/iwsm/iwsm/metrics"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
-	"github.com/iwsm-go/iwsm/iwsm/plot"
+	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
 )
@@ -57,21 +38,23 @@ type Options struct {
 	Reference [][]float64
 	// Backend names the backend in metrics.json (e.g. xla.Selected's Config); informative.
 	Backend string
+	// Hooks run after the default ones (validation, checkpoints, progress bar) at every
+	// epoch: see train.Hook.
+	Hooks []train.Hook
 }
 
 // Result is a finished experiment.
 type Result struct {
 	Target  *target.Target
-	Config  train.Config
+	Config  config.Config
 	Trainer *train.Trainer
-	// Samples are the generated samples in the target's coordinates; Energies their E(x).
-	Samples  [][]float64
-	Energies []float64
-	// Reference holds the reference samples the metrics used (target coordinates); nil when
-	// the target has none.
-	Reference [][]float64
-	// Metrics is nil when there was no reference to compare with.
-	Metrics *evaluate.Metrics
+	// Samples are the generated samples (Rows in the target's coordinates) with their
+	// energies, computed once.
+	Samples evaluate.SampleSet
+	// Evaluation compares the samples with the reference; nil when the target has none.
+	Evaluation *evaluate.Evaluation
+	// Metrics are Evaluation's metrics (nil without a reference).
+	Metrics evaluate.Metrics
 	// TrainSeconds is the wall time of training in this call (not of a resumed earlier part).
 	TrainSeconds float64
 	// Resumed is the epoch a checkpoint resumed from (0 for a fresh run).
@@ -86,13 +69,15 @@ type Result struct {
 // Run trains cfg on t, samples cfg.EvalSamples points, evaluates them and, when opt.Out is
 // set, writes the results folder (see the package documentation). A run interrupted at any
 // moment and started again with the same arguments resumes from its last checkpoint.
-func Run(backend compute.Backend, t *target.Target, cfg train.Config, opt Options) (*Result, error) {
+func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Options) (*Result, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
+	var reference [][]float64 // sampler coordinates
 	if opt.Reference != nil { // before training, not after it
-		if err := t.CheckRows(opt.Reference); err != nil {
-			return nil, errors.WithMessage(err, "reference samples")
+		var err error
+		if reference, err = evaluate.ReferenceFromTarget(t, opt.Reference); err != nil {
+			return nil, err
 		}
 	}
 	res := &Result{Target: t, Config: cfg, Dir: opt.Out, backend: backend}
@@ -120,9 +105,8 @@ func Run(backend compute.Backend, t *target.Target, cfg train.Config, opt Option
 	} else if res.Trainer, err = train.New(backend, t, cfg); err != nil {
 		return nil, err
 	}
-	res.Trainer.Progress = opt.Progress
 	start := time.Now()
-	if err := res.Trainer.Run(ckptDir); err != nil {
+	if err := res.Trainer.Run(append(train.DefaultHooks(ckptDir, opt.Progress), opt.Hooks...)...); err != nil {
 		return nil, err
 	}
 	res.TrainSeconds = time.Since(start).Seconds()
@@ -131,11 +115,10 @@ func Run(backend compute.Backend, t *target.Target, cfg train.Config, opt Option
 	if err != nil {
 		return nil, err
 	}
-	res.Samples = t.ToTargetCoords(gen)
-	if res.Energies, err = target.Energies(backend, t, gen); err != nil {
-		return nil, errors.WithMessage(err, "energies of the generated samples")
+	if res.Samples, err = evaluate.NewSampleSet(backend, t, gen); err != nil {
+		return nil, errors.WithMessage(err, "generated samples")
 	}
-	if err := res.evaluate(gen, opt.Reference); err != nil {
+	if err := res.evaluate(reference); err != nil {
 		return nil, err
 	}
 	if opt.Out != "" {
@@ -146,52 +129,28 @@ func Run(backend compute.Backend, t *target.Target, cfg train.Config, opt Option
 	return res, nil
 }
 
-// evaluate fills Reference and Metrics; gen is in sampler coordinates.
-func (r *Result) evaluate(gen, reference [][]float64) error {
+// evaluate fills Evaluation and Metrics against reference (sampler coordinates), or against
+// the target's own reference samples when reference is nil.
+func (r *Result) evaluate(reference [][]float64) error {
 	t := r.Target
-	var ref [][]float64
-	switch {
-	case reference != nil:
-		if err := t.CheckRows(reference); err != nil {
-			return errors.WithMessage(err, "reference samples")
+	if reference == nil {
+		if !t.HasReference() {
+			return nil
 		}
-		ref = t.FromTargetCoords(reference)
-		if t.IsParticleSystem() {
-			for _, row := range ref {
-				target.RemoveCentreOfMass(row, t.Particles, t.SpatialDim)
-			}
-		}
-		if len(ref) > len(gen) {
-			ref = ref[:len(gen)]
-		} else if len(ref) < len(gen) {
-			gen = gen[:len(ref)]
-		}
-	case HasReference(t):
 		var err error
-		ref, err = evaluate.Reference(t, len(gen), rand.New(rand.NewPCG(uint64(r.Config.Seed), 99)))
-		if err != nil {
+		if reference, err = evaluate.Reference(t, r.Samples.Len(), r.Config.Seed); err != nil {
 			return err
 		}
-	default:
-		return nil
 	}
-	m, err := evaluate.Evaluate(r.backend, t, gen, ref)
+	ref, err := evaluate.NewSampleSet(r.backend, t, reference)
 	if err != nil {
+		return errors.WithMessage(err, "reference samples")
+	}
+	if r.Evaluation, err = evaluate.Evaluate(t, r.Samples, ref); err != nil {
 		return err
 	}
-	r.Metrics = &m
-	r.Reference = t.ToTargetCoords(ref)
+	r.Metrics = r.Evaluation.Metrics
 	return nil
-}
-
-// HasReference reports whether t has built-in reference samples (exact draws for mixtures,
-// iDEM's test split for DW-4 and LJ-13).
-func HasReference(t *target.Target) bool {
-	if t.Mixture != nil {
-		return true
-	}
-	_, err := target.ReferenceSamples(t.Name)
-	return err == nil
 }
 
 // Summary is a one-line account of the run: target, method, budget, seed, the main metrics
@@ -199,15 +158,15 @@ func HasReference(t *target.Target) bool {
 func (r *Result) Summary() string {
 	s := fmt.Sprintf("%s %s (%s, seed %d):", r.Target.Name, r.Config.Method, r.Config.Budget, r.Config.Seed)
 	if m := r.Metrics; m != nil {
-		s += fmt.Sprintf(" x-W2 %.4g  E-W2 %.4g", m.XW2, m.EW2)
-		if m.Modes > 0 {
-			s += fmt.Sprintf("  modes %d/%d", m.ModesCovered, m.Modes)
+		s += fmt.Sprintf(" x-W2 %.4g  E-W2 %.4g", m.Of(evaluate.XW2), m.Of(evaluate.EW2))
+		if r.Target.Mixture != nil {
+			s += fmt.Sprintf("  modes %g/%g", m.Of(evaluate.ModesCovered), m.Of(evaluate.Modes))
 		}
 		if r.Target.IsParticleSystem() {
-			s += fmt.Sprintf("  E-TVD %.3g  D-TVD %.3g", m.EnergyTVD, m.DistTVD)
+			s += fmt.Sprintf("  E-TVD %.3g  D-TVD %.3g", m.Of(evaluate.EnergyTVD), m.Of(evaluate.DistTVD))
 		}
 	} else {
-		s += fmt.Sprintf(" no reference samples; mean energy %.4g", mean(r.Energies))
+		s += fmt.Sprintf(" no reference samples; mean energy %.4g", mean(r.Samples.Energies))
 	}
 	s += fmt.Sprintf("  (%.0f s training)", r.TrainSeconds)
 	return s
@@ -221,34 +180,16 @@ func mean(v []float64) float64 {
 	return s / float64(max(len(v), 1))
 }
 
-// record is metrics.json.
-type record struct {
-	Target       string              `json:"target"`
-	Method       train.Method        `json:"method"`
-	Budget       string              `json:"budget"`
-	Seed         int64               `json:"seed"`
-	Metrics      *evaluate.Metrics   `json:"metrics,omitempty"`
-	History      []train.EpochStats  `json:"history"`
-	LevelSigmas  []float64           `json:"level_sigmas"`
-	TrainSeconds float64             `json:"train_seconds"`
-	ResumedFrom  int                 `json:"resumed_from_epoch,omitempty"`
-	Backend      string              `json:"backend,omitempty"`
-	Go           string              `json:"go"`
-	Versions     map[string]string   `json:"versions"`
-	Coordinates  string              `json:"samples_coordinates"`
-	Files        map[string][]string `json:"files"`
-}
-
 func (r *Result) write(backend string) error {
 	dir := r.Dir
-	if err := npyfile.Write(filepath.Join(dir, "samples.npy"), r.Samples); err != nil {
+	if err := npyfile.Write(filepath.Join(dir, "samples.npy"), r.Samples.Rows); err != nil {
 		return err
 	}
-	if err := npyfile.WriteVector(filepath.Join(dir, "energies.npy"), r.Energies); err != nil {
+	if err := npyfile.WriteVector(filepath.Join(dir, "energies.npy"), r.Samples.Energies); err != nil {
 		return err
 	}
-	if r.Reference != nil {
-		if err := npyfile.Write(filepath.Join(dir, "reference.npy"), r.Reference); err != nil {
+	if r.Evaluation != nil {
+		if err := npyfile.Write(filepath.Join(dir, "reference.npy"), r.Evaluation.Reference.Rows); err != nil {
 			return err
 		}
 	}
@@ -269,7 +210,7 @@ func (r *Result) write(backend string) error {
 	if err != nil {
 		return err
 	}
-	rec := record{Target: r.Target.Name, Method: r.Config.Method, Budget: r.Config.Budget, Seed: r.Config.Seed,
+	rec := report.Record{Target: r.Target.Name, Method: r.Config.Method, Budget: r.Config.Budget, Seed: r.Config.Seed,
 		Metrics: r.Metrics, History: r.Trainer.History, LevelSigmas: r.Trainer.LevelSigmas(),
 		TrainSeconds: r.TrainSeconds, ResumedFrom: r.Resumed, Backend: backend, Go: runtime.Version(),
 		Versions: Versions(), Coordinates: fmt.Sprintf("target coordinates (sampler coordinates × %g)", r.Target.Scale),
@@ -278,166 +219,6 @@ func (r *Result) write(backend string) error {
 		return err
 	}
 	return WriteJSON(filepath.Join(dir, "config.json"), r.Config)
-}
-
-// Figure is a named plot with its size for a paper.
-type Figure struct {
-	Name string
-	Plot *gplot.Plot
-	W, H vg.Length
-}
-
-// Figures draws the run's figures: training loss and ESS per epoch, the importance-weight
-// diagnostics (ESS per noise level at the first, middle and last epoch), for 2-D targets the
-// samples over the target's contours, and with a reference the energy histograms (and for
-// particle systems the interatomic-distance histograms) of samples against reference.
-// They are drawn on the first call and the same plots are returned afterwards.
-func (r *Result) Figures() ([]Figure, error) {
-	if r.figures != nil {
-		return r.figures, nil
-	}
-	t, tr := r.Target, r.Trainer
-	title := fmt.Sprintf("%s %s", t.Name, r.Config.Method)
-	var figs []Figure
-	add := func(name string, p *gplot.Plot, err error, square bool) error {
-		if err != nil {
-			return errors.WithMessagef(err, "figure %s", name)
-		}
-		h := 0.75 * plot.ColumnWidth
-		if square {
-			h = plot.ColumnWidth
-		}
-		figs = append(figs, Figure{Name: name, Plot: p, W: plot.ColumnWidth, H: h})
-		return nil
-	}
-	epochs := make([]float64, len(tr.History))
-	var loss, ess []float64
-	val := plot.Series{Label: "validation"}
-	for i, h := range tr.History {
-		epochs[i] = float64(h.Epoch)
-		loss, ess = append(loss, h.Loss), append(ess, h.ESS)
-		if h.ValLoss != nil {
-			val.X, val.Y = append(val.X, float64(h.Epoch)), append(val.Y, *h.ValLoss)
-		}
-	}
-	if len(epochs) > 0 {
-		curves := []plot.Series{{X: epochs, Y: loss}}
-		if len(val.X) > 0 { // iDEM's val/loss, which drives the learning-rate schedule
-			curves[0].Label = "training"
-			curves = append(curves, val)
-		}
-		p, err := plot.Lines(title, "epoch", "score-matching loss", false, curves...)
-		if err := add("loss", p, err, false); err != nil {
-			return nil, err
-		}
-		p, err = plot.Lines(title, "epoch", "normalised ESS of the weights", false, plot.Series{X: epochs, Y: ess})
-		if err := add("ess", p, err, false); err != nil {
-			return nil, err
-		}
-		var levels []plot.Series
-		sig := tr.LevelSigmas()
-		for _, i := range distinct(0, len(tr.History)/2, len(tr.History)-1) {
-			h := tr.History[i]
-			if len(h.ESSByLevel) == len(sig) {
-				levels = append(levels, plot.Series{Label: fmt.Sprintf("epoch %d", h.Epoch), X: sig, Y: h.ESSByLevel})
-			}
-		}
-		if len(levels) > 0 {
-			p, err = plot.Lines(title+": importance weights", "noise level σ(t)", "ESS / batch per level", true, levels...)
-			if err := add("weights_ess_by_sigma", p, err, false); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if t.Dim == 2 {
-		half := 1.2 * t.Scale
-		if r.Reference != nil {
-			half = 1.1 * maxAbs(r.Reference)
-		}
-		p, err := plot.Energy2D(r.backend, t, -half, half, 150)
-		if err == nil {
-			err = plot.AddSamples(p, r.Samples, string(r.Config.Method)+" samples")
-		}
-		if err := add("samples", p, err, true); err != nil {
-			return nil, err
-		}
-	}
-	if r.Reference != nil {
-		er, err := target.Energies(r.backend, t, t.FromTargetCoords(r.Reference))
-		if err != nil {
-			return nil, err
-		}
-		p, err := plot.Histograms(t.Name+": energy", "E(x)", r.Energies, er, 60)
-		if err := add("energy_hist", p, err, false); err != nil {
-			return nil, err
-		}
-		if t.IsParticleSystem() {
-			dg, dr := distances(t, r.Samples), distances(t, r.Reference)
-			p, err := plot.Histograms(t.Name+": interatomic distances", "distance", dg, dr, 60)
-			if err := add("distance_hist", p, err, false); err != nil {
-				return nil, err
-			}
-		}
-	}
-	r.figures = figs
-	return figs, nil
-}
-
-func distances(t *target.Target, rows [][]float64) []float64 {
-	var d []float64
-	for _, r := range rows {
-		d = append(d, metrics.InteratomicDistances(r, t.Particles, t.SpatialDim)...)
-	}
-	return d
-}
-
-func maxAbs(rows [][]float64) float64 {
-	m := 0.0
-	for _, r := range rows {
-		for _, v := range r {
-			m = max(m, v, -v)
-		}
-	}
-	return m
-}
-
-// distinct returns the distinct values of idx in order.
-func distinct(idx ...int) []int {
-	var out []int
-	for _, i := range idx {
-		if len(out) == 0 || out[len(out)-1] != i {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// SaveFigures writes each figure to dir as NAME.png, NAME.svg and NAME.pdf and returns the
-// file names written.
-func SaveFigures(figs []Figure, dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, errors.Wrapf(err, "creating %s", dir)
-	}
-	var names []string
-	for _, f := range figs {
-		for _, ext := range []string{".png", ".svg", ".pdf"} {
-			if err := plot.Save(f.Plot, f.W, f.H, filepath.Join(dir, f.Name+ext)); err != nil {
-				return nil, err
-			}
-			names = append(names, f.Name+ext)
-		}
-	}
-	return names, nil
-}
-
-// Show displays the figures inline in a notebook (a no-op elsewhere).
-func Show(figs []Figure) error {
-	for _, f := range figs {
-		if err := plot.Show(f.Plot); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Versions lists the versions of the compute libraries this binary was built with.
@@ -468,13 +249,9 @@ func WriteJSON(path string, v any) error {
 // reference and metrics, without training or sampling again. Notebooks train in one cell
 // and draw from the folder in the next.
 func Load(backend compute.Backend, t *target.Target, dir string) (*Result, error) {
-	var rec record
-	raw, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
+	rec, err := report.ReadRun(dir)
 	if err != nil {
-		return nil, errors.Wrapf(err, "%s is not a finished results folder (run the training first)", dir)
-	}
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return nil, errors.Wrapf(err, "decoding %s/metrics.json", dir)
+		return nil, errors.WithMessagef(err, "%s is not a finished results folder (run the training first)", dir)
 	}
 	if rec.Target != t.Name {
 		return nil, errors.Errorf("%s holds a run of target %q, not %q", dir, rec.Target, t.Name)
@@ -485,16 +262,32 @@ func Load(backend compute.Backend, t *target.Target, dir string) (*Result, error
 	}
 	res := &Result{Target: t, Config: tr.Config, Trainer: tr, Metrics: rec.Metrics, TrainSeconds: rec.TrainSeconds,
 		Resumed: rec.ResumedFrom, Dir: dir, backend: backend}
-	if res.Samples, err = npyfile.Read(filepath.Join(dir, "samples.npy")); err != nil {
+	rows, err := npyfile.Read(filepath.Join(dir, "samples.npy"))
+	if err != nil {
 		return nil, err
 	}
-	if res.Energies, err = npyfile.ReadVector(filepath.Join(dir, "energies.npy")); err != nil {
+	energies, err := npyfile.ReadVector(filepath.Join(dir, "energies.npy"))
+	if err != nil {
 		return nil, err
+	}
+	if len(energies) != len(rows) {
+		return nil, errors.Errorf("%s: %d samples but %d energies", dir, len(rows), len(energies))
+	}
+	res.Samples = evaluate.SampleSet{Sampler: t.FromTargetCoords(rows), Rows: rows, Energies: energies}
+	if t.IsParticleSystem() {
+		res.Samples.Distances = evaluate.Distances(t, rows)
 	}
 	if path := filepath.Join(dir, "reference.npy"); fileExists(path) {
-		if res.Reference, err = npyfile.Read(path); err != nil {
+		refRows, err := npyfile.Read(path)
+		if err != nil {
 			return nil, err
 		}
+		ref, err := evaluate.NewSampleSet(backend, t, t.FromTargetCoords(refRows))
+		if err != nil {
+			return nil, errors.WithMessagef(err, "reference samples in %s", dir)
+		}
+		ref.Rows = refRows // as stored, not rounded through the sampler's coordinates
+		res.Evaluation = evaluate.Restore(t, res.Samples, ref, rec.Metrics)
 	}
 	return res, nil
 }

@@ -12,10 +12,11 @@ import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
@@ -28,13 +29,13 @@ func testBackend(t *testing.T) compute.Backend {
 	return b
 }
 
-func smoke(t *testing.T, name string, method train.Method) (*target.Target, train.Config) {
+func smoke(t *testing.T, name string, method string) (*target.Target, config.Config) {
 	t.Helper()
 	tg, err := target.ByName(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := train.DefaultConfig(name, method, "smoke")
+	cfg, err := target.DefaultConfig(name, method, "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,14 +46,14 @@ func smoke(t *testing.T, name string, method train.Method) (*target.Target, trai
 // on it resumes (trains nothing) and reproduces the samples exactly.
 func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 	backend := testBackend(t)
-	tg, cfg := smoke(t, "gmm40", train.IWSM)
+	tg, cfg := smoke(t, "gmm40", "iwsm")
 	dir := t.TempDir()
 	var progress bytes.Buffer
 	res, err := Run(backend, tg, cfg, Options{Out: dir, Progress: &progress, Backend: "go"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Metrics == nil || res.Metrics.Modes != 40 || res.Metrics.N != cfg.EvalSamples {
+	if res.Metrics == nil || res.Metrics.Of(evaluate.Modes) != 40 || res.Metrics.Of(evaluate.Count) != float64(cfg.EvalSamples) {
 		t.Fatalf("metrics %+v, want 40 modes over %d samples", res.Metrics, cfg.EvalSamples)
 	}
 	for _, f := range []string{"config.json", "metrics.json", "samples.npy", "energies.npy", "checkpoint/state.json",
@@ -85,8 +86,11 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Metrics["x_w2"] != res.Metrics.XW2 || run.Seed != cfg.Seed {
-		t.Errorf("metrics.json x_w2 %v seed %d, want %v %d", run.Metrics["x_w2"], run.Seed, res.Metrics.XW2, cfg.Seed)
+	if run.Metrics.Of(evaluate.XW2) != res.Metrics.Of(evaluate.XW2) || run.Seed != cfg.Seed {
+		t.Errorf("metrics.json x_w2 %v seed %d, want %v %d", run.Metrics.Of(evaluate.XW2), run.Seed, res.Metrics.Of(evaluate.XW2), cfg.Seed)
+	}
+	if !slices.Equal(run.Metrics, res.Metrics) {
+		t.Errorf("metrics.json holds %v, the run computed %v", run.Metrics, res.Metrics)
 	}
 	first, _ := os.ReadFile(filepath.Join(dir, "samples.npy"))
 
@@ -94,15 +98,19 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *loaded.Metrics != *res.Metrics || len(loaded.Reference) != len(res.Reference) ||
-		loaded.Trainer.EpochsDone != cfg.Epochs || len(loaded.Energies) != len(res.Energies) {
+	if !slices.Equal(loaded.Metrics, res.Metrics) || loaded.Evaluation == nil || loaded.Evaluation.Reference.Len() != res.Evaluation.Reference.Len() ||
+		loaded.Trainer.EpochsDone != cfg.Epochs || !slices.Equal(loaded.Samples.Energies, res.Samples.Energies) {
 		t.Errorf("Load: metrics %+v epochs %d, want %+v %d", loaded.Metrics, loaded.Trainer.EpochsDone, res.Metrics, cfg.Epochs)
 	}
-	for i := range res.Samples {
-		for j := range res.Samples[i] {
-			if loaded.Samples[i][j] != res.Samples[i][j] || loaded.Reference[i][j] != res.Reference[i][j] {
-				t.Fatalf("Load: sample/reference row %d differs", i)
-			}
+	for i := range res.Samples.Rows {
+		if !slices.Equal(loaded.Samples.Rows[i], res.Samples.Rows[i]) ||
+			!slices.Equal(loaded.Evaluation.Reference.Rows[i], res.Evaluation.Reference.Rows[i]) {
+			t.Fatalf("Load: sample/reference row %d differs", i)
+		}
+		// Reference energies are recomputed from the stored target coordinates (x·50/50 is
+		// not x in the last bit): equal to rounding.
+		if a, b := loaded.Evaluation.Reference.Energies[i], res.Evaluation.Reference.Energies[i]; math.Abs(a-b) > 1e-9*(1+math.Abs(b)) {
+			t.Fatalf("Load: reference energy %d is %v, the run's %v", i, a, b)
 		}
 	}
 	if _, err := Load(backend, target.DW4(), dir); err == nil {
@@ -132,25 +140,25 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 // metrics appear once a reference is given.
 func TestRunUserTargetWithAndWithoutReference(t *testing.T) {
 	backend := testBackend(t)
-	_, cfg := smoke(t, "gmm40", train.IDEM)
+	_, cfg := smoke(t, "gmm40", "idem")
 	quad := target.New("quad", 2, func(x *Node) *Node { return MulScalar(ReduceSum(Square(x), -1), 0.5) })
 	cfg.Target, cfg.SigmaMax, cfg.LambdaH, cfg.Epochs = "quad", 3, false, 1
 	res, err := Run(backend, quad, cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Metrics != nil || res.Reference != nil || len(res.Energies) != cfg.EvalSamples {
-		t.Fatalf("no-reference run: metrics %v, %d energies", res.Metrics, len(res.Energies))
+	if res.Metrics != nil || res.Evaluation != nil || len(res.Samples.Energies) != cfg.EvalSamples {
+		t.Fatalf("no-reference run: metrics %v, %d energies", res.Metrics, len(res.Samples.Energies))
 	}
 	figs, err := res.Figures()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	var names []FigureName
 	for _, f := range figs {
 		names = append(names, f.Name)
 	}
-	if slices.Contains(names, "energy_hist") || !slices.Contains(names, "samples") {
+	if slices.Contains(names, FigEnergyHist) || !slices.Contains(names, FigSamples) {
 		t.Errorf("figures %v: want samples and no energy histogram without a reference", names)
 	}
 
@@ -162,7 +170,7 @@ func TestRunUserTargetWithAndWithoutReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Metrics == nil || res.Metrics.N != len(ref) {
+	if res.Metrics == nil || res.Metrics.Of(evaluate.Count) != float64(len(ref)) {
 		t.Fatalf("with a reference of %d rows: metrics %+v", len(ref), res.Metrics)
 	}
 	if _, err := Run(backend, quad, cfg, Options{Reference: [][]float64{{1, 2, 3}}}); err == nil {

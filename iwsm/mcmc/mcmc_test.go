@@ -11,7 +11,7 @@ import (
 
 // The host energy is the graph energy the sampler learns (an independent implementation).
 func TestEnergyMatchesTargetEnergy(t *testing.T) {
-	ref, err := target.ReferenceSamples("lj13")
+	ref, err := target.LJ(13).ReferenceSet()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestReproducesLJ13Reference(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long chains")
 	}
-	ref, err := target.ReferenceSamples("lj13")
+	ref, err := target.LJ(13).ReferenceSet()
 	if err != nil {
 		t.Fatal(err)
 	}

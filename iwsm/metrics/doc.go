@@ -1,9 +1,10 @@
 // Package metrics implements the sample-quality metrics used to evaluate Boltzmann
 // samplers in iDEM (Akhound-Sadegh et al. 2024, arXiv 2402.06121, code github.com/jarridrb/DEM)
 // and IWSM (arXiv 2505.19431): the 2-Wasserstein distance between sample sets (x-W2), the
-// 1-D Wasserstein distance between energies (E-W2) or interatomic distances, histogram
-// total-variation distances (energy TVD, interatomic-distance TVD), the RBF-mixture MMD,
-// mixture mode coverage and the effective sample size of importance weights.
+// 1-D Wasserstein distance between energies (E-W2), histogram total-variation distances
+// (energy TVD, interatomic-distance TVD) and mixture mode coverage. Package evaluate names
+// them (its metric registry) and applies them to a run; the effective sample size of the
+// importance weights is computed in the training graph (package estimator).
 //
 // Everything is plain float64 Go with no accelerator. Where iDEM's Python code fixes a
 // convention (square root or not, bin edges, normalisation), the doc comment of the
@@ -14,6 +15,5 @@
 // configurations are flattened row-major as [particle][coordinate], as in DEM.
 //
 // Invalid input (empty sets, mismatched sizes or dimensions, NaN or ±Inf values) is
-// reported as an error rather than propagated as NaN; the few functions that return a bare
-// float64 (ESS, ESSFraction) document the value they return for such input.
+// reported as an error rather than propagated as NaN.
 package metrics

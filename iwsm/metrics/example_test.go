@@ -2,7 +2,6 @@ package metrics_test
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/iwsm-go/iwsm/iwsm/metrics"
 )
@@ -28,17 +27,6 @@ func ExampleEnergyW2() {
 	fmt.Printf("EnergyW2 = %.4f, W2Scalar = %.4f\n", e, w)
 	// Output:
 	// EnergyW2 = 0.5000, W2Scalar = 0.7071
-}
-
-func ExampleESS() {
-	uniform := []float64{-3, -3, -3, -3}
-	oneHot := []float64{math.Inf(-1), 0, math.Inf(-1), math.Inf(-1)}
-	skewed := []float64{0, math.Log(2), 0, math.Log(2)} // weights 1, 2, 1, 2
-	fmt.Printf("%.2f %.2f %.2f\n", metrics.ESS(uniform), metrics.ESS(oneHot), metrics.ESS(skewed))
-	fmt.Printf("%.2f\n", metrics.ESSFraction(skewed))
-	// Output:
-	// 4.00 1.00 3.60
-	// 0.90
 }
 
 func ExampleModeCoverage() {

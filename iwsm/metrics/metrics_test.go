@@ -440,60 +440,6 @@ func TestEnergyW2(t *testing.T) {
 	}
 }
 
-func TestESS(t *testing.T) {
-	inf := math.Inf(1)
-	for _, tc := range []struct {
-		name     string
-		logW     []float64
-		ess, frc float64
-	}{
-		{"uniform", []float64{0.3, 0.3, 0.3, 0.3, 0.3}, 5, 1},
-		{"uniformHuge", []float64{1e6, 1e6, 1e6, 1e6}, 4, 1},
-		{"uniformTiny", []float64{-1e6, -1e6}, 2, 1},
-		{"oneHot", []float64{-inf, 0, -inf, -inf}, 1, 0.25},
-		{"dominant", []float64{0, 2000, -5}, 1, 1.0 / 3},
-		{"single", []float64{7}, 1, 1},
-		{"twoToOne", []float64{0, math.Log(2)}, 9.0 / 5, 0.9}, // (1+2)²/(1+4)
-		{"empty", nil, math.NaN(), math.NaN()},
-		{"nan", []float64{0, math.NaN()}, math.NaN(), math.NaN()},
-		{"plusInf", []float64{0, inf}, math.NaN(), math.NaN()},
-		{"allMinusInf", []float64{-inf, -inf}, math.NaN(), math.NaN()},
-	} {
-		ess, frc := ESS(tc.logW), ESSFraction(tc.logW)
-		if math.IsNaN(tc.ess) {
-			if !math.IsNaN(ess) || !math.IsNaN(frc) {
-				t.Errorf("%s: ESS = %v, fraction %v; want NaN", tc.name, ess, frc)
-			}
-			continue
-		}
-		if !near(ess, tc.ess, 1e-12) || !near(frc, tc.frc, 1e-12) {
-			t.Errorf("%s: ESS = %v, fraction %v; want %v, %v", tc.name, ess, frc, tc.ess, tc.frc)
-		}
-	}
-	// Against the direct formula on moderate log-weights, where no shift is needed.
-	rng := rand.New(rand.NewPCG(13, 14))
-	for _, n := range []int{2, 10, 1000} {
-		logW := make([]float64, n)
-		var s1, s2 float64
-		for i := range logW {
-			logW[i] = 2 * rng.NormFloat64()
-			w := math.Exp(logW[i])
-			s1 += w
-			s2 += w * w
-		}
-		if got, want := ESS(logW), s1*s1/s2; !near(got, want, 1e-12) {
-			t.Errorf("n=%d: ESS = %v, direct %v", n, got, want)
-		}
-		shifted := make([]float64, n)
-		for i := range logW {
-			shifted[i] = logW[i] - 5000 // exp underflows without the max shift
-		}
-		if got, want := ESS(shifted), s1*s1/s2; !near(got, want, 1e-9) {
-			t.Errorf("n=%d shifted: ESS = %v, want %v", n, got, want)
-		}
-	}
-}
-
 // searchsortedTVD is an independent reading of iDEM's recipe: numpy.histogram with
 // explicit edges counts x with edge_k ≤ x < edge_{k+1} (last bin closed), which is a
 // right-sided binary search on the edges.
@@ -653,70 +599,11 @@ func TestDistanceMetrics(t *testing.T) {
 	if want := searchsortedTVD(dr, dg, TVDBins); !near(tvd, want, 1e-12) {
 		t.Errorf("DistanceTVD = %v, want %v", tvd, want)
 	}
-	w2, err := DistanceW2(gen, ref, nP, dim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want, _ := EnergyW2(dg, dr); w2 != want {
-		t.Errorf("DistanceW2 = %v, EnergyW2 of the distances %v", w2, want)
-	}
 	if _, err := DistanceTVD(gen, [][]float64{{1, 2}}, nP, dim); err == nil {
 		t.Error("DistanceTVD accepted a malformed configuration")
 	}
-	if _, err := DistanceW2(gen, ref, 1, dim); err == nil {
-		t.Error("DistanceW2 accepted a single particle")
-	}
-}
-
-// naiveMMD2 evaluates every kernel entry, without the symmetric shortcut.
-func naiveMMD2(x, y [][]float64, sigmas []float64) float64 {
-	k := func(p, q []float64) float64 {
-		var s float64
-		for _, sg := range sigmas {
-			s += math.Exp(-sqDist(p, q) / (2 * sg * sg))
-		}
-		return s
-	}
-	mean := func(a, b [][]float64) float64 {
-		var s float64
-		for _, p := range a {
-			for _, q := range b {
-				s += k(p, q)
-			}
-		}
-		return s / float64(len(a)*len(b))
-	}
-	return mean(x, x) + mean(y, y) - 2*mean(x, y)
-}
-
-func TestMMD2(t *testing.T) {
-	rng := rand.New(rand.NewPCG(19, 20))
-	for _, tc := range []struct{ n, m, dim int }{{1, 1, 1}, {5, 5, 2}, {40, 40, 3}, {30, 17, 2}, {300, 300, 2}} {
-		x := randRows(rng, tc.n, tc.dim, 1, false)
-		y := randRows(rng, tc.m, tc.dim, 1.5, false)
-		got, err := MMD2(x, y, MMDSigmas)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := naiveMMD2(x, y, MMDSigmas); !near(got, want, 1e-10) {
-			t.Errorf("n=%d m=%d: MMD2 = %.15g, naive %.15g", tc.n, tc.m, got, want)
-		}
-		if same, _ := MMD2(x, x, MMDSigmas); math.Abs(same) > 1e-12 {
-			t.Errorf("n=%d: MMD2 of a set with itself = %v", tc.n, same)
-		}
-	}
-	// One point each at distance d: MMD2 = 2 Σ_σ (1 − exp(−d²/(2σ²))).
-	got, _ := MMD2([][]float64{{0, 0}}, [][]float64{{3, 4}}, []float64{1, 5})
-	if want := 2 * ((1 - math.Exp(-12.5)) + (1 - math.Exp(-0.5))); !near(got, want, 1e-14) {
-		t.Errorf("two points: MMD2 = %v, want %v", got, want)
-	}
-	for _, sig := range [][]float64{nil, {1, 0}, {-1}, {math.Inf(1)}} {
-		if _, err := MMD2([][]float64{{0}}, [][]float64{{1}}, sig); err == nil {
-			t.Errorf("sigmas %v: no error", sig)
-		}
-	}
-	if _, err := MMD2([][]float64{{0}}, [][]float64{{1, 2}}, MMDSigmas); err == nil {
-		t.Error("MMD2 accepted mismatched dimensions")
+	if _, err := DistanceTVD(gen, ref, 1, dim); err == nil {
+		t.Error("DistanceTVD accepted a single particle")
 	}
 }
 

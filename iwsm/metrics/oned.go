@@ -54,27 +54,6 @@ func EnergyW2(ea, eb []float64) (float64, error) {
 	return c, nil
 }
 
-// DistanceW2 reproduces iDEM's "dist_w2" for particle systems (dem/models/dem_module.py,
-// _log_dist_w2): all interatomic distances of the generated configurations, flattened
-// into one set, against those of the reference configurations, compared with
-// pot.emd2_1d and no square root, exactly as EnergyW2 does for energies:
-//
-//	DistanceW2 = EnergyW2(distances(gen), distances(ref)).
-//
-// Each row of gen and ref is one configuration of nParticles particles in dim spatial
-// dimensions, flattened as in InteratomicDistances.
-func DistanceW2(gen, ref [][]float64, nParticles, dim int) (float64, error) {
-	dg, err := allDistances(gen, nParticles, dim)
-	if err != nil {
-		return 0, errors.WithMessage(err, "metrics.DistanceW2: generated set")
-	}
-	dr, err := allDistances(ref, nParticles, dim)
-	if err != nil {
-		return 0, errors.WithMessage(err, "metrics.DistanceW2: reference set")
-	}
-	return EnergyW2(dg, dr)
-}
-
 // emd2Scalar returns ∫₀¹ |F_u⁻¹(t) − F_v⁻¹(t)|² dt for the uniform empirical measures of u
 // and v.
 func emd2Scalar(u, v []float64) (float64, error) {

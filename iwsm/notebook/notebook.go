@@ -1,7 +1,3 @@
-// Package notebook holds the few helpers every reproduction notebook shares: the run budget
-// (one setting, overridable from the environment so CI runs every notebook at `smoke`), the
-// results folder, the seeds, stopping a cell with one readable line instead of a panic
-// trace, and inline Markdown. Outside a notebook the display calls print plain text.
 package notebook
 
 import (
@@ -14,7 +10,7 @@ import (
 
 	"github.com/janpfeifer/gonb/gonbui"
 
-	"github.com/iwsm-go/iwsm/iwsm/train"
+	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
@@ -28,8 +24,8 @@ func Budget() string {
 	if b == "" {
 		return DefaultBudget
 	}
-	if !slices.Contains(train.Budgets, b) {
-		Fail(fmt.Errorf("IWSM_BUDGET=%q: use one of %s", b, strings.Join(train.Budgets, ", ")))
+	if !slices.Contains(config.Budgets, b) {
+		Fail(fmt.Errorf("IWSM_BUDGET=%q: use one of %s", b, strings.Join(config.Budgets, ", ")))
 	}
 	return b
 }
@@ -65,7 +61,7 @@ func ResultsDir(parts ...string) string {
 }
 
 // RunDir is the results folder of one run: ResultsDir(target, budget, "METHOD-seedS").
-func RunDir(target string, method train.Method, seed int64) string {
+func RunDir(target string, method string, seed int64) string {
 	return ResultsDir(target, Budget(), fmt.Sprintf("%s-seed%d", method, seed))
 }
 

@@ -9,27 +9,49 @@ import (
 	"github.com/pkg/errors"
 	gplot "gonum.org/v1/plot"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
+	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
-// Config is the configuration of a run of method on t with seed at the notebook's budget
-// (train.ConfigFor). Change its fields before Train to try other settings.
-func Config(t *target.Target, method train.Method, seed int64) train.Config {
-	cfg := Must1(train.ConfigFor(t, method, Budget()))
+// Target returns the registered target of that name (target.ByName), or stops the cell with
+// one line naming the valid ones.
+func Target(name string) *target.Target {
+	return Must1(target.ByName(name))
+}
+
+// Methods returns the names of the registered training methods (IWSM, iDEM, then any
+// registered later): the list every comparison in the notebooks runs over.
+func Methods() []string { return method.Names() }
+
+// Config is the configuration of a run of the named method on t with seed at the notebook's
+// budget (target.Target.Config). Change its fields before Train to try other settings.
+func Config(t *target.Target, methodName string, seed int64) config.Config {
+	Must1(method.ByName(methodName))
+	cfg := Must1(t.Config(methodName, Budget()))
 	cfg.Seed = seed
 	return cfg
+}
+
+// Configs returns the configuration of every registered method for t and seed.
+func Configs(t *target.Target, seed int64) []config.Config {
+	var out []config.Config
+	for _, m := range Methods() {
+		out = append(out, Config(t, m, seed))
+	}
+	return out
 }
 
 // Train runs cfg on t into RunDir (resuming from its checkpoint when a previous run was
 // interrupted, or when the notebook is run again) with a progress bar, and prints a one-line
 // summary. reference, when not nil, replaces the built-in reference samples.
-func Train(t *target.Target, cfg train.Config, reference [][]float64) *experiment.Result {
+func Train(t *target.Target, cfg config.Config, reference [][]float64) *experiment.Result {
 	backend := Must1(xla.Backend())
 	choice, _ := xla.Selected()
 	res, err := experiment.Run(backend, t, cfg, experiment.Options{
@@ -39,24 +61,73 @@ func Train(t *target.Target, cfg train.Config, reference [][]float64) *experimen
 	return res
 }
 
-// Load reads the results folder of a finished run of method on t with seed (see Train).
-func Load(t *target.Target, method train.Method, seed int64) *experiment.Result {
-	return Must1(experiment.Load(Must1(xla.Backend()), t, RunDir(t.Name, method, seed)))
+// TrainAll trains every registered method on t for every seed of the notebook (Seeds) and
+// returns the runs of the first seed, one per method.
+func TrainAll(t *target.Target, reference [][]float64) []*experiment.Result {
+	var first []*experiment.Result
+	for i, seed := range Seeds() {
+		for _, m := range Methods() {
+			res := Train(t, Config(t, m, seed), reference)
+			if i == 0 {
+				first = append(first, res)
+			}
+		}
+	}
+	return first
 }
 
-// Figure returns the named figure of a run (see experiment.Result.Figures for the names),
-// titled with the method.
-func Figure(res *experiment.Result, name string) *gplot.Plot {
-	figs := Must1(res.Figures())
-	var names []string
-	for _, f := range figs {
-		if f.Name == name {
-			return f.Plot
-		}
-		names = append(names, f.Name)
+// Load reads the results folder of a finished run of the named method on t with seed (see
+// Train).
+func Load(t *target.Target, methodName string, seed int64) *experiment.Result {
+	return Must1(experiment.Load(Must1(xla.Backend()), t, RunDir(t.Name, methodName, seed)))
+}
+
+// LoadAll reads the finished runs of every registered method on t with seed, in Methods order.
+func LoadAll(t *target.Target, seed int64) []*experiment.Result {
+	var out []*experiment.Result
+	for _, m := range Methods() {
+		out = append(out, Load(t, m, seed))
 	}
-	Fail(errors.Errorf("run %s has no figure %q (it has %s)", res.Dir, name, strings.Join(names, ", ")))
-	return nil
+	return out
+}
+
+// Figure returns the named figure of a run (see experiment.FigureName), or stops the cell
+// with one line listing the figures the run has.
+func Figure(res *experiment.Result, name experiment.FigureName) *gplot.Plot {
+	return Must1(res.Figure(name))
+}
+
+// ShowFigure displays the named figure of every run side by side, one per run.
+func ShowFigure(name experiment.FigureName, runs ...*experiment.Result) {
+	plots := make([]*gplot.Plot, len(runs))
+	for i, r := range runs {
+		plots[i] = Figure(r, name)
+	}
+	Must(plot.ShowRow(plots...))
+}
+
+// ShowFigures displays several figures of one run side by side.
+func ShowFigures(res *experiment.Result, names ...experiment.FigureName) {
+	plots := make([]*gplot.Plot, len(names))
+	for i, n := range names {
+		plots[i] = Figure(res, n)
+	}
+	Must(plot.ShowRow(plots...))
+}
+
+// ShowTarget displays a 2-D target's energy contours over its plotting box (target
+// coordinates; see target.Target.PlotHalfWidth).
+func ShowTarget(t *target.Target) {
+	half := t.PlotHalfWidth
+	if half <= 0 {
+		half = 1.2 * t.Scale
+	}
+	Must(plot.Show(Must1(plot.Energy2D(Must1(xla.Backend()), t, -half, half, 150))))
+}
+
+// Metric returns a metric of a run (NaN when it does not apply or was not computed).
+func Metric(res *experiment.Result, m evaluate.Metric) float64 {
+	return res.Metrics.Of(m)
 }
 
 // ShowSamples shows the samples of 2-D runs in one interactive Plotly view (zoom into a
@@ -80,7 +151,7 @@ func ShowSamples(rs ...*experiment.Result) {
 		return out
 	}
 	for _, r := range rs {
-		series = append(series, plot.Series{Label: string(r.Config.Method), X: column(r.Samples, 0), Y: column(r.Samples, 1)})
+		series = append(series, plot.Series{Label: r.Config.Method, X: column(r.Samples.Rows, 0), Y: column(r.Samples.Rows, 1)})
 	}
 	if t.Mixture != nil {
 		means := t.ToTargetCoords(t.Mixture.Means)
@@ -92,7 +163,7 @@ func ShowSamples(rs ...*experiment.Result) {
 // Table collects the finished runs of the given targets at the notebook's budget into a
 // methods × metrics table (mean ± std over seeds).
 func Table(metrics []string, targets ...string) report.Table {
-	var runs []report.Run
+	var runs []report.Record
 	for _, name := range targets {
 		dirs, _ := filepath.Glob(filepath.Join(ResultsDir(name, Budget()), "*", "metrics.json"))
 		for _, path := range dirs {
@@ -116,53 +187,53 @@ func Export(tab report.Table, caption, dir string) {
 }
 
 // ShowConfig displays the settings that matter of one or more configurations side by side.
-func ShowConfig(cfgs ...train.Config) {
+func ShowConfig(cfgs ...config.Config) {
 	var b strings.Builder
 	b.WriteString("| setting |")
 	for _, c := range cfgs {
 		fmt.Fprintf(&b, " %s |", c.Method)
 	}
 	b.WriteString("\n|---|" + strings.Repeat("---|", len(cfgs)) + "\n")
-	row := func(name string, f func(c train.Config) any) {
+	row := func(name string, f func(c config.Config) any) {
 		fmt.Fprintf(&b, "| %s |", name)
 		for _, c := range cfgs {
 			fmt.Fprintf(&b, " %v |", f(c))
 		}
 		b.WriteString("\n")
 	}
-	row("σ range (geometric VE)", func(c train.Config) any { return fmt.Sprintf("%g … %g", c.SigmaMin, c.SigmaMax) })
-	row("Monte Carlo samples K", func(c train.Config) any { return c.K })
-	row("score clip ‖·‖ ≤", func(c train.Config) any { return c.MaxScoreNorm })
-	row("batch (noise levels)", func(c train.Config) any { return fmt.Sprintf("%d (%d)", c.BatchSize, c.TimeGroups) })
-	row("epochs × steps", func(c train.Config) any { return fmt.Sprintf("%d × %d", c.Epochs, c.StepsPerEpoch) })
-	row("buffer / new samples per epoch", func(c train.Config) any { return fmt.Sprintf("%d / %d", c.BufferSize, c.SamplesPerEpoch) })
-	row("SDE steps (noise scale)", func(c train.Config) any {
+	row("σ range (geometric VE)", func(c config.Config) any { return fmt.Sprintf("%g … %g", c.SigmaMin, c.SigmaMax) })
+	row("Monte Carlo samples K", func(c config.Config) any { return c.K })
+	row("score clip ‖·‖ ≤", func(c config.Config) any { return c.MaxScoreNorm })
+	row("batch (noise levels)", func(c config.Config) any { return fmt.Sprintf("%d (%d)", c.BatchSize, c.TimeGroups) })
+	row("epochs × steps", func(c config.Config) any { return fmt.Sprintf("%d × %d", c.Epochs, c.StepsPerEpoch) })
+	row("buffer / new samples per epoch", func(c config.Config) any { return fmt.Sprintf("%d / %d", c.BufferSize, c.SamplesPerEpoch) })
+	row("SDE steps (noise scale)", func(c config.Config) any {
 		s := fmt.Sprintf("%d (%g)", c.IntegrationSteps, c.DiffusionScale)
 		if c.NegativeTimeSteps > 0 {
 			s += fmt.Sprintf(" + %d negative-time", c.NegativeTimeSteps)
 		}
 		return s
 	})
-	row("first buffer", func(c train.Config) any {
+	row("first buffer", func(c config.Config) any {
 		if c.InitFromPrior {
 			return fmt.Sprintf("%d prior draws", c.InitialSamples)
 		}
 		return fmt.Sprintf("%d Monte Carlo-score SDE samples", c.InitialSamples)
 	})
-	row("learning rate, grad clip", func(c train.Config) any { return fmt.Sprintf("%g, %g", c.LearningRate, c.GradClip) })
-	row("LR schedule (on validation loss)", func(c train.Config) any {
+	row("learning rate, grad clip", func(c config.Config) any { return fmt.Sprintf("%g, %g", c.LearningRate, c.GradClip) })
+	row("LR schedule (on validation loss)", func(c config.Config) any {
 		if c.LRPatience == 0 || c.ValidateEvery == 0 {
 			return "constant"
 		}
 		return fmt.Sprintf("×%g after %d checks without improvement, checked every %d epochs", c.LRFactor, c.LRPatience, c.ValidateEvery)
 	})
-	row("network", func(c train.Config) any {
+	row("network", func(c config.Config) any {
 		if c.EGNN.Particles > 0 {
 			return fmt.Sprintf("EGNN %d layers × %d", c.EGNN.Layers, c.EGNN.Hidden)
 		}
 		return fmt.Sprintf("MLP %d × %d", c.Net.Layers, c.Net.Hidden)
 	})
-	row("seed", func(c train.Config) any { return c.Seed })
+	row("seed", func(c config.Config) any { return c.Seed })
 	Markdown(b.String())
 }
 

@@ -1,7 +1,3 @@
-// Package report collects the results folders written by `iwsm train` into the
-// methods × metrics tables of a paper (mean ± standard deviation over seeds), as Markdown,
-// CSV and LaTeX (booktabs). Published numbers can be added as extra rows, always labelled
-// as quoted together with their source, never mixed with measured ones.
 package report
 
 import (
@@ -15,22 +11,41 @@ import (
 
 	"github.com/pkg/errors"
 
+	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/train"
 )
 
-// Run is what a results folder's metrics.json holds that the tables need.
-type Run struct {
-	Dir     string             `json:"-"`
-	Target  string             `json:"target"`
-	Method  string             `json:"method"`
-	Budget  string             `json:"budget"`
-	Seed    int64              `json:"seed"`
-	Metrics map[string]float64 `json:"metrics"`
+// Record is a results folder's metrics.json, declared once: the run's identity, its metrics
+// (see evaluate.Registered for the keys), the per-epoch training history, wall time, backend,
+// Go and library versions, and the files written. experiment writes it; tables read it.
+type Record struct {
+	// Dir is the results folder the record was read from (not stored).
+	Dir    string `json:"-"`
+	Target string `json:"target"`
+	Method string `json:"method"`
+	Budget string `json:"budget"`
+	Seed   int64  `json:"seed"`
+	// Metrics is absent when the target has no reference samples.
+	Metrics evaluate.Metrics `json:"metrics,omitempty"`
+	// History has one entry per epoch (loss, ESS, ESS per noise level, validation loss, ...).
+	History []train.EpochStats `json:"history"`
+	// LevelSigmas are σ(t) at the centres of the stratified noise levels, the x axis of
+	// the history's ess_by_level.
+	LevelSigmas  []float64 `json:"level_sigmas"`
+	TrainSeconds float64   `json:"train_seconds"`
+	ResumedFrom  int       `json:"resumed_from_epoch,omitempty"`
+	Backend      string    `json:"backend,omitempty"`
+	Go           string    `json:"go"`
+	// Versions are the compute libraries' module versions.
+	Versions    map[string]string   `json:"versions"`
+	Coordinates string              `json:"samples_coordinates"`
+	Files       map[string][]string `json:"files"`
 }
 
 // ReadRun reads dir/metrics.json.
-func ReadRun(dir string) (Run, error) {
-	var r Run
+func ReadRun(dir string) (Record, error) {
+	var r Record
 	raw, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
 	if err != nil {
 		return r, errors.Wrapf(err, "%s is not a results folder", dir)
@@ -64,9 +79,9 @@ type Table struct {
 
 // Collect groups runs by (target, method, budget) and averages each metric over seeds.
 // metrics selects and orders the columns; nil means every metric found, sorted.
-func Collect(runs []Run, metrics []string) Table {
+func Collect(runs []Record, metrics []string) Table {
 	type key struct{ t, m, b string }
-	groups := map[key][]Run{}
+	groups := map[key][]Record{}
 	var keys []key
 	seen := map[string]bool{}
 	for _, r := range runs {
@@ -75,8 +90,8 @@ func Collect(runs []Run, metrics []string) Table {
 			keys = append(keys, k)
 		}
 		groups[k] = append(groups[k], r)
-		for m := range r.Metrics {
-			seen[m] = true
+		for _, m := range r.Metrics {
+			seen[m.Name] = true
 		}
 	}
 	if metrics == nil {
@@ -101,7 +116,7 @@ func Collect(runs []Run, metrics []string) Table {
 		for _, m := range metrics {
 			var vals []float64
 			for _, r := range rs {
-				if v, ok := r.Metrics[m]; ok {
+				if v, ok := r.Metrics.Get(m); ok {
 					vals = append(vals, v)
 				}
 			}

@@ -23,7 +23,7 @@ func TestCollectAveragesSeeds(t *testing.T) {
 	writeRun(t, filepath.Join(root, "a"), `{"target":"gmm40","method":"iwsm","budget":"cpu","seed":1,"metrics":{"x_w2":2,"e_w2":10}}`)
 	writeRun(t, filepath.Join(root, "b"), `{"target":"gmm40","method":"iwsm","budget":"cpu","seed":2,"metrics":{"x_w2":4,"e_w2":20}}`)
 	writeRun(t, filepath.Join(root, "c"), `{"target":"gmm40","method":"idem","budget":"cpu","seed":1,"metrics":{"x_w2":7}}`)
-	var runs []Run
+	var runs []Record
 	for _, d := range []string{"a", "b", "c"} {
 		r, err := ReadRun(filepath.Join(root, d))
 		if err != nil {

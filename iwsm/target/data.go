@@ -45,64 +45,69 @@ func readMatrix(raw []byte, cols int) ([][]float64, error) {
 	return rows, nil
 }
 
-// ReferenceSamples returns the reference samples that the iDEM benchmarks evaluate
-// against, with each sample's centre of mass removed: 10,000 DW-4 configurations
-// (test_split_DW4.npy), 10,000 LJ-13 configurations (test_split_LJ13-1000.npy) and 1,000
-// LJ-55 configurations from 8 long Metropolis chains of this project (lj55_mcmc.npy; iDEM's
-// LJ-55 split is not shipped). For mixtures use Target.Mixture.Sample instead. Other targets
-// have no shipped reference.
-func ReferenceSamples(name string) ([][]float64, error) {
-	var raw []byte
-	var t *Target
-	switch name {
-	case "dw4":
-		raw, t = dw4TestNPY, DW4()
-	case "lj13":
-		raw, t = lj13TestNPY, LJ(13)
-	case "lj55":
-		raw, t = lj55MCMCNPY, LJ(55)
-	default:
-		return nil, errors.Errorf("no shipped reference samples for target %q (mixtures draw exact samples; dw4 and lj13 ship iDEM's test split, lj55 an MCMC reference)", name)
+// shippedSplit returns a loader of an embedded split of particle configurations of the
+// n-particle system in spatial dimensions, with each configuration's centre of mass removed
+// (iDEM's benchmark files are not mean-free on disk for DW-4).
+func shippedSplit(raw []byte, name string, n, spatial int) func() ([][]float64, error) {
+	return func() ([][]float64, error) {
+		rows, err := readMatrix(raw, n*spatial)
+		if err != nil {
+			return nil, errors.WithMessagef(err, "samples of %s", name)
+		}
+		for _, r := range rows {
+			RemoveCentreOfMass(r, n, spatial)
+		}
+		return rows, nil
 	}
-	rows, err := meanFreeRows(raw, t)
-	return rows, errors.WithMessagef(err, "reference samples of %s", name)
 }
 
-// meanFreeRows decodes an embedded split of particle configurations of t and removes each
-// one's centre of mass.
-func meanFreeRows(raw []byte, t *Target) ([][]float64, error) {
-	rows, err := readMatrix(raw, t.Dim)
+// HasReference reports whether t has reference samples for the metrics: exact draws for
+// mixtures, or a ReferenceSet (iDEM's test splits for DW-4 and LJ-13, the project's
+// Metropolis reference for LJ-55, or one a user attached).
+func (t *Target) HasReference() bool { return t.Mixture != nil || t.ReferenceSet != nil }
+
+// Reference returns n reference samples of t in the sampler's coordinates, drawn with rng:
+// exact draws for mixtures, a random subset (without replacement) of ReferenceSet otherwise.
+// The metrics of every run and of `iwsm eval` compare against these.
+func (t *Target) Reference(n int, rng *rand.Rand) ([][]float64, error) {
+	if t.Mixture != nil {
+		return t.Mixture.Sample(rng, n), nil
+	}
+	if t.ReferenceSet == nil {
+		return nil, errors.Errorf("target %s has no reference samples (mixtures draw exact samples; dw4 and lj13 ship iDEM's test split, lj55 an MCMC reference; "+
+			"set Target.ReferenceSet or pass reference samples)", t.Name)
+	}
+	ref, err := t.ReferenceSet()
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rows {
-		RemoveCentreOfMass(r, t.Particles, t.SpatialDim)
+	if n > len(ref) {
+		return nil, errors.Errorf("asked for %d reference samples, %s has %d", n, t.Name, len(ref))
 	}
-	return rows, nil
+	perm := rng.Perm(len(ref))[:n]
+	out := make([][]float64, n)
+	for i, j := range perm {
+		out[i] = ref[j]
+	}
+	return out, nil
 }
 
-// ValidationSamples returns up to n samples of t in the sampler's coordinates, kept apart
-// from the references the metrics use, for monitoring a validation loss as iDEM does: exact
-// draws for mixtures (from seed), the first rows of iDEM's DW-4 and LJ-13 validation splits
-// (1024 of each are shipped, val_split_*-1024.npy) with the centre of mass removed. Targets
-// without a validation set (LJ-55, user targets) return nil and no error.
-func ValidationSamples(t *Target, n int, seed uint64) ([][]float64, error) {
+// Validation returns up to n samples of t in the sampler's coordinates, kept apart from the
+// references the metrics use, for monitoring a validation loss as iDEM does: exact draws for
+// mixtures (from seed), the first rows of ValidationSet otherwise (iDEM's DW-4 and LJ-13
+// validation splits, 1024 rows of each shipped). Targets without a validation set (LJ-55,
+// user targets) return nil and no error.
+func (t *Target) Validation(n int, seed uint64) ([][]float64, error) {
 	if n <= 0 {
 		return nil, errors.Errorf("number of validation samples must be positive, got %d", n)
 	}
 	if t.Mixture != nil {
 		return t.Mixture.Sample(rand.New(rand.NewPCG(seed, 0x7a11d)), n), nil
 	}
-	var raw []byte
-	switch t.Name {
-	case "dw4":
-		raw = dw4ValNPY
-	case "lj13":
-		raw = lj13ValNPY
-	default:
+	if t.ValidationSet == nil {
 		return nil, nil
 	}
-	rows, err := meanFreeRows(raw, t)
+	rows, err := t.ValidationSet()
 	if err != nil {
 		return nil, errors.WithMessagef(err, "validation samples of %s", t.Name)
 	}
@@ -158,5 +163,6 @@ func fabMixture(name string, meansNPY []byte, modes int) (*Target, error) {
 	}
 	scaled := mix.Scaled(50)
 	return &Target{Name: name, Dim: 2, Scale: 50, Mixture: scaled, Energy: scaled.Energy(),
+		PlotHalfWidth: 50, Defaults: mixtureDefaults,
 		Description: fmt.Sprintf("%d-mode Gaussian mixture (FAB recipe), means in [-40,40]², std 1.3133, trained on x/50", modes)}, nil
 }

@@ -45,8 +45,11 @@ func DoubleWellEnergy(n, spatial int, a, b, c, d0, tau float64) EnergyFunc {
 // DW4 is the 4-particle, 2-dimensional double-well system (dimension 8).
 func DW4() *Target {
 	return &Target{Name: "dw4", Dim: 8, Particles: 4, SpatialDim: 2, Scale: 1,
-		Energy:      DoubleWellEnergy(4, 2, 0, -4, 0.9, 4, 1),
-		Description: "double well, 4 particles in 2D: Σ_{i<j} 0.9(d-4)⁴ - 4(d-4)²"}
+		Energy:        DoubleWellEnergy(4, 2, 0, -4, 0.9, 4, 1),
+		ReferenceSet:  shippedSplit(dw4TestNPY, "dw4", 4, 2),
+		ValidationSet: shippedSplit(dw4ValNPY, "dw4", 4, 2),
+		Defaults:      dw4Defaults,
+		Description:   "double well, 4 particles in 2D: Σ_{i<j} 0.9(d-4)⁴ - 4(d-4)²"}
 }
 
 // LennardJonesEnergy is the Lennard-Jones cluster energy as in iDEM:
@@ -68,9 +71,20 @@ func LennardJonesEnergy(n, spatial int, eps, rm, oscillator float64) EnergyFunc 
 	}
 }
 
-// LJ returns the n-particle Lennard-Jones cluster in 3D (LJ-13, LJ-55).
+// LJ returns the n-particle Lennard-Jones cluster in 3D. LJ-13 and LJ-55 carry their
+// benchmark settings and reference samples (iDEM's LJ-13 test and validation splits; for
+// LJ-55 the project's Metropolis reference, see package mcmc); other n get the generic
+// settings of a user-defined particle system and no reference.
 func LJ(n int) *Target {
-	return &Target{Name: fmt.Sprintf("lj%d", n), Dim: 3 * n, Particles: n, SpatialDim: 3, Scale: 1,
+	name := fmt.Sprintf("lj%d", n)
+	t := &Target{Name: name, Dim: 3 * n, Particles: n, SpatialDim: 3, Scale: 1,
 		Energy:      LennardJonesEnergy(n, 3, 1, 1, 1),
 		Description: fmt.Sprintf("Lennard-Jones cluster, %d particles in 3D (ε=1, r_m=1, harmonic scale 1)", n)}
+	switch n {
+	case 13:
+		t.ReferenceSet, t.ValidationSet, t.Defaults = shippedSplit(lj13TestNPY, name, 13, 3), shippedSplit(lj13ValNPY, name, 13, 3), lj13Defaults
+	case 55:
+		t.ReferenceSet, t.Defaults = shippedSplit(lj55MCMCNPY, name, 55, 3), lj55Defaults
+	}
+	return t
 }

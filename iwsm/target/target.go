@@ -1,14 +1,3 @@
-// Package target defines the unnormalised target densities π(x) ∝ exp(-E(x)) that IWSM
-// learns to sample: Gaussian mixtures (GMM-40, GMM-120), the double-well particle system
-// DW-4 and the Lennard-Jones clusters LJ-13 and LJ-55, plus user-defined energies.
-//
-// An energy is a Go function over GoMLX graph nodes, so scores come from autodiff and a
-// user can write a new target in one notebook cell:
-//
-//	ring := target.New("ring", 2, func(x *graph.Node) *graph.Node {
-//		r := graph.L2Norm(x, -1)               // [..., 1]
-//		return graph.Squeeze(graph.MulScalar(graph.Square(graph.AddScalar(r, -3)), 8), -1)
-//	})
 package target
 
 import (
@@ -19,6 +8,8 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/pkg/errors"
+
+	"github.com/iwsm-go/iwsm/iwsm/config"
 )
 
 // EnergyFunc maps configurations x of shape [..., Dim] to energies of shape [...].
@@ -47,6 +38,19 @@ type Target struct {
 	Mixture *Mixture
 	// Description is a one-line summary shown by `iwsm targets`.
 	Description string
+
+	// ReferenceSet, when non-nil, loads the reference samples the metrics compare against
+	// (sampler coordinates; mixtures draw exact samples instead): see Reference.
+	ReferenceSet func() ([][]float64, error)
+	// ValidationSet, when non-nil, loads samples kept apart from the reference for iDEM's
+	// validation loss: see Validation.
+	ValidationSet func() ([][]float64, error)
+	// PlotHalfWidth is the half-width, in target coordinates, of the square in which 2-D
+	// plots draw the target (0: derived from the samples and Scale).
+	PlotHalfWidth float64
+	// Defaults returns the target's training configuration at the paper budget for a method
+	// (see Config); nil gives GenericDefaults, iDEM's generic settings.
+	Defaults func(method string) config.Config
 }
 
 // IsParticleSystem reports whether the target is a system of interacting particles that

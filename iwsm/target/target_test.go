@@ -101,14 +101,14 @@ func TestParticleEnergiesMatchBruteForce(t *testing.T) {
 func TestReferenceSamplesAreMeanFreeAndLowEnergy(t *testing.T) {
 	b := testBackend(t)
 	for _, name := range []string{"dw4", "lj13"} {
-		ref, err := ReferenceSamples(name)
+		tg, _ := ByName(name)
+		ref, err := tg.ReferenceSet()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(ref) != 10000 {
 			t.Fatalf("%s: %d reference samples, want 10000", name, len(ref))
 		}
-		tg, _ := ByName(name)
 		checkPublishedEnergyRange(t, b, tg, ref[:200], "reference")
 	}
 }
@@ -137,11 +137,11 @@ func TestValidationSamplesAreASeparateLowEnergySet(t *testing.T) {
 	b := testBackend(t)
 	for _, name := range []string{"dw4", "lj13"} {
 		tg, _ := ByName(name)
-		val, err := ValidationSamples(tg, 300, 1)
+		val, err := tg.Validation(300, 1)
 		if err != nil || len(val) != 300 {
 			t.Fatalf("%s: %d validation samples, error %v", name, len(val), err)
 		}
-		ref, _ := ReferenceSamples(name)
+		ref, _ := tg.ReferenceSet()
 		key := func(r []float64) string { return fmt.Sprint(r) }
 		test := map[string]bool{}
 		for _, r := range ref {
@@ -170,17 +170,17 @@ func TestValidationSamplesAreASeparateLowEnergySet(t *testing.T) {
 		}
 		checkPublishedEnergyRange(t, b, tg, val, "validation")
 	}
-	if all, _ := ValidationSamples(DW4(), 5000, 1); len(all) != 1024 {
+	if all, _ := DW4().Validation(5000, 1); len(all) != 1024 {
 		t.Errorf("DW-4: asking for 5000 validation samples gave %d, want the 1024 shipped", len(all))
 	}
 	g, _ := GMM40()
-	if m, err := ValidationSamples(g, 10, 1); err != nil || len(m) != 10 {
+	if m, err := g.Validation(10, 1); err != nil || len(m) != 10 {
 		t.Errorf("GMM-40 validation draws: %d, %v", len(m), err)
 	}
-	if none, err := ValidationSamples(LJ(55), 10, 1); none != nil || err != nil {
+	if none, err := LJ(55).Validation(10, 1); none != nil || err != nil {
 		t.Errorf("LJ-55 has no validation set, got %d rows, %v", len(none), err)
 	}
-	if _, err := ValidationSamples(DW4(), 0, 1); err == nil {
+	if _, err := DW4().Validation(0, 1); err == nil {
 		t.Error("0 validation samples: no error")
 	}
 }
@@ -311,7 +311,7 @@ func TestNoisedScoreMatchesFiniteDifferences(t *testing.T) {
 func TestEnergyGradientMatchesFiniteDifferences(t *testing.T) {
 	b := testBackend(t)
 	rng := rand.New(rand.NewPCG(5, 6))
-	lj, err := ReferenceSamples("lj13")
+	lj, err := LJ(13).ReferenceSet()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +367,7 @@ func TestBadInputErrors(t *testing.T) {
 // The shipped LJ-55 reference decodes to 1000 mean-free configurations whose graph energies
 // average what the 8 Metropolis chains that drew them reported (-325 … -323.6 per chain).
 func TestLJ55Reference(t *testing.T) {
-	ref, err := ReferenceSamples("lj55")
+	ref, err := LJ(55).ReferenceSet()
 	if err != nil {
 		t.Fatal(err)
 	}

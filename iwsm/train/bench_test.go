@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
+
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -59,7 +61,7 @@ func flat32(rows [][]float64) []float32 {
 }
 
 // benchmarkPaper times, at a target's paper configuration (batch size, K, network, a full
-// replay buffer of BufferSize samples), the three costs of IWSM:
+// replay buffer of BufferSize samples), the three costs of "iwsm":
 //   - step: one training step (batch draw, Monte Carlo estimator, buffer proposal density,
 //     weights, network forward/backward, Adam), what scripts/peer_torch.py does in PyTorch;
 //   - estimator: one call of the K-sample Monte Carlo estimator on a batch;
@@ -73,7 +75,7 @@ func benchmarkPaper(b *testing.B, name string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := DefaultConfig(name, IWSM, "paper")
+	cfg, err := target.DefaultConfig(name, "iwsm", "paper")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,7 +92,7 @@ func benchmarkPaper(b *testing.B, name string) {
 	b.Run("estimator", func(b *testing.B) {
 		sig := make([]float32, cfg.BatchSize)
 		for i := range sig {
-			sig[i] = float32(tr.sched.Sigma(float64(i+1) / float64(len(sig))))
+			sig[i] = float32(tr.sampler.Schedule.Sigma(float64(i+1) / float64(len(sig))))
 		}
 		benchEstimator(b, backend, tg, cfg.K, cfg.MaxScoreNorm, 0.5*cfg.SigmaMax, sig)
 	})
@@ -99,7 +101,7 @@ func benchmarkPaper(b *testing.B, name string) {
 		n := cfg.SamplesPerEpoch
 		x := tensors.FromFlatDataAndDimensions(flat32(gaussianRows(tg, n, cfg.SigmaMax, 4)), n, tg.Dim)
 		timeCalls(b, func() error {
-			out, err := tr.sdeExec.Call1(x, float32(0.5), float32(1.0/float64(cfg.IntegrationSteps)), float32(0))
+			out, err := tr.sampling.Step(x, float32(0.5), float32(1.0/float64(cfg.IntegrationSteps)), float32(0))
 			if err == nil {
 				out.MustFinalizeAll()
 			}
@@ -138,13 +140,13 @@ func BenchmarkPaperLJ55(b *testing.B)  { benchmarkPaper(b, "lj55") }
 
 // benchmarkEpoch times one outer round (buffer refresh by reverse SDE + 10 gradient steps)
 // at a target's cpu budget: what a notebook's progress bar advances by.
-func benchmarkEpoch(b *testing.B, name string, method Method) {
+func benchmarkEpoch(b *testing.B, name string, method string) {
 	backend := benchBackend(b)
 	tg, err := target.ByName(name)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := DefaultConfig(name, method, "cpu")
+	cfg, err := target.DefaultConfig(name, method, "cpu")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -164,15 +166,15 @@ func benchmarkEpoch(b *testing.B, name string, method Method) {
 	}
 }
 
-func BenchmarkEpochGMM40IWSM(b *testing.B) { benchmarkEpoch(b, "gmm40", IWSM) }
-func BenchmarkEpochGMM40IDEM(b *testing.B) { benchmarkEpoch(b, "gmm40", IDEM) }
-func BenchmarkEpochDW4IWSM(b *testing.B)   { benchmarkEpoch(b, "dw4", IWSM) }
+func BenchmarkEpochGMM40IWSM(b *testing.B) { benchmarkEpoch(b, "gmm40", "iwsm") }
+func BenchmarkEpochGMM40IDEM(b *testing.B) { benchmarkEpoch(b, "gmm40", "idem") }
+func BenchmarkEpochDW4IWSM(b *testing.B)   { benchmarkEpoch(b, "dw4", "iwsm") }
 
 // BenchmarkScaling shows how the cost grows with the three sizes that set it (`make
 // bench-scaling` prints the table):
 //   - estimator/dw4/K=…: one Monte Carlo estimator call on DW-4 at batch 512, K from 100 to 1000;
-//   - step/dw4/batch=…: one IWSM training step on DW-4 (paper network, K = 1000), batch 64 to 512;
-//   - step/lj/particles=…: one IWSM training step on an n-particle LJ system (EGNN 5 × 128,
+//   - step/dw4/batch=…: one "iwsm" training step on DW-4 (paper network, K = 1000), batch 64 to 512;
+//   - step/lj/particles=…: one "iwsm" training step on an n-particle LJ system (EGNN 5 × 128,
 //     batch 64, K = 100), n from 8 to 26: the EGNN's edges grow as n².
 func BenchmarkScaling(b *testing.B) {
 	backend := benchBackend(b)
@@ -186,8 +188,8 @@ func BenchmarkScaling(b *testing.B) {
 			benchEstimator(b, backend, dw4, K, 20, 1.5, sig)
 		})
 	}
-	step := func(b *testing.B, tg *target.Target, mutate func(*Config)) {
-		cfg, err := DefaultConfig("dw4", IWSM, "paper")
+	step := func(b *testing.B, tg *target.Target, mutate func(*config.Config)) {
+		cfg, err := target.DefaultConfig("dw4", "iwsm", "paper")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -201,13 +203,13 @@ func BenchmarkScaling(b *testing.B) {
 	}
 	for _, B := range []int{64, 128, 256, 512} {
 		b.Run(fmt.Sprintf("step/dw4/batch=%d", B), func(b *testing.B) {
-			step(b, dw4, func(c *Config) { c.BatchSize = B })
+			step(b, dw4, func(c *config.Config) { c.BatchSize = B })
 		})
 	}
 	for _, n := range []int{8, 13, 19, 26} {
 		b.Run(fmt.Sprintf("step/lj/particles=%d", n), func(b *testing.B) {
 			lj := target.LJ(n)
-			step(b, lj, func(c *Config) {
+			step(b, lj, func(c *config.Config) {
 				c.Target, c.BatchSize, c.K, c.BufferSize = lj.Name, 64, 100, 2048
 				c.EGNN = net.EGNN{Particles: n, SpatialDim: 3, Hidden: 128, Layers: 5}
 			})

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/pkg/errors"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
@@ -121,8 +122,8 @@ func removeOtherGenerations(dir string, keep int) error {
 }
 
 // ReadConfig reads the Config saved in a checkpoint directory.
-func ReadConfig(dir string) (Config, error) {
-	var c Config
+func ReadConfig(dir string) (config.Config, error) {
+	var c config.Config
 	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return c, errors.Wrapf(err, "%s is not a checkpoint directory (no config.json)", dir)

@@ -8,18 +8,19 @@ import (
 	"github.com/iwsm-go/iwsm/xla"
 )
 
-// Train IWSM on GMM-40 at a tiny budget and draw samples.
+// Train IWSM on GMM-40 at a tiny budget, with validation, checkpoints and a progress bar
+// attached as hooks, and draw samples.
 func ExampleTrainer() {
 	backend, _ := xla.NewGoBackend()
 	gmm, _ := target.GMM40()
-	cfg, _ := train.DefaultConfig("gmm40", train.IWSM, "smoke")
+	cfg, _ := target.DefaultConfig("gmm40", "iwsm", "smoke")
 	cfg.Epochs = 1
 	tr, err := train.New(backend, gmm, cfg)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	if err := tr.Run(""); err != nil { // "" = no checkpoints
+	if err := tr.Run(train.DefaultHooks("", nil)...); err != nil { // no checkpoints, no progress bar
 		fmt.Println(err)
 		return
 	}

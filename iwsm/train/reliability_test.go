@@ -20,7 +20,7 @@ import (
 func TestInterruptedSaveKeepsPreviousCheckpoint(t *testing.T) {
 	backend, _ := xla.NewGoBackend()
 	tg, _ := target.GMM40()
-	cfg := smokeConfig(t, IWSM)
+	cfg := smokeConfig(t, "iwsm")
 	dir, ref := t.TempDir(), t.TempDir()
 	tr, err := New(backend, tg, cfg)
 	if err != nil {
@@ -118,7 +118,7 @@ func TestMemoryStaysFlatOverManySteps(t *testing.T) {
 	}
 	backend, _ := xla.NewGoBackend()
 	tg, _ := target.GMM40()
-	cfg := smokeConfig(t, IWSM)
+	cfg := smokeConfig(t, "iwsm")
 	cfg.Epochs, cfg.StepsPerEpoch, cfg.IntegrationSteps = 100, 3, 5
 	cfg.BufferSize, cfg.InitialSamples, cfg.SamplesPerEpoch, cfg.BatchSize, cfg.K = 256, 256, 32, 64, 16
 	tr, err := New(backend, tg, cfg)
@@ -150,14 +150,14 @@ func TestMemoryStaysFlatOverManySteps(t *testing.T) {
 func TestDivergenceStopsAndKeepsLastCheckpoint(t *testing.T) {
 	backend, _ := xla.NewGoBackend()
 	tg, _ := target.GMM40()
-	cfg := smokeConfig(t, IWSM)
+	cfg := smokeConfig(t, "iwsm")
 	cfg.Epochs, cfg.StepsPerEpoch = 1, 20
 	dir := t.TempDir()
 	good, err := New(backend, tg, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := good.Run(dir); err != nil {
+	if err := good.Run(DefaultHooks(dir, nil)...); err != nil {
 		t.Fatal(err)
 	}
 	state, _ := os.ReadFile(dir + "/state.json")
@@ -170,7 +170,7 @@ func TestDivergenceStopsAndKeepsLastCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = tr.Run(dir)
+	err = tr.Run(DefaultHooks(dir, nil)...)
 	if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "learning rate") {
 		t.Fatalf("error %v, want a divergence message pointing at the learning rate", err)
 	}

@@ -4,8 +4,11 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gomlx/gomlx/core/graph"
+
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -16,7 +19,7 @@ import (
 func TestInitialBuffer(t *testing.T) {
 	backend, _ := xla.NewGoBackend()
 	dw := target.DW4()
-	cfg, _ := DefaultConfig("dw4", IWSM, "smoke")
+	cfg, _ := target.DefaultConfig("dw4", "iwsm", "smoke")
 	tr, err := New(backend, dw, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +40,7 @@ func TestInitialBuffer(t *testing.T) {
 	}
 
 	gmm, _ := target.GMM40()
-	gcfg, _ := DefaultConfig("gmm40", IWSM, "smoke")
+	gcfg, _ := target.DefaultConfig("gmm40", "iwsm", "smoke")
 	gtr, err := New(backend, gmm, gcfg)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +68,7 @@ func TestInitialBuffer(t *testing.T) {
 func TestDiffusionScale(t *testing.T) {
 	backend, _ := xla.NewGoBackend()
 	dw := target.DW4()
-	cfg, _ := DefaultConfig("dw4", IWSM, "smoke")
+	cfg, _ := target.DefaultConfig("dw4", "iwsm", "smoke")
 	half := cfg
 	half.DiffusionScale = 0.5
 	n, d := 4000, dw.Dim
@@ -73,12 +76,12 @@ func TestDiffusionScale(t *testing.T) {
 	for i := range x {
 		x[i] = float32(i%7) * 0.3
 	}
-	step := func(c Config) []float32 {
+	step := func(c config.Config) []float32 {
 		tr, err := New(backend, dw, c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := tr.sdeExec.Call1(tensors.FromFlatDataAndDimensions(x, n, d), float32(0.5), float32(0.01), float32(0))
+		out, err := tr.sampling.Step(tensors.FromFlatDataAndDimensions(x, n, d), float32(0.5), float32(0.01), float32(0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,12 +106,12 @@ func TestDiffusionScale(t *testing.T) {
 func TestNegativeTimeStepsDescend(t *testing.T) {
 	backend, _ := xla.NewGoBackend()
 	lj := target.LJ(13)
-	cfg, _ := DefaultConfig("lj13", IWSM, "smoke")
+	cfg, _ := target.DefaultConfig("lj13", "iwsm", "smoke")
 	tr, err := New(backend, lj, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := target.ReferenceSamples("lj13")
+	ref, err := target.LJ(13).ReferenceSet()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +122,11 @@ func TestNegativeTimeStepsDescend(t *testing.T) {
 			x = append(x, float32(v))
 		}
 	}
-	out, err := tr.negExec.Call1(tensors.FromFlatDataAndDimensions(x, len(rows), lj.Dim))
+	neg, err := graph.NewExec(backend, tr.sampler.NegativeTimeStep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := neg.Call1(tensors.FromFlatDataAndDimensions(x, len(rows), lj.Dim))
 	if err != nil {
 		t.Fatal(err)
 	}

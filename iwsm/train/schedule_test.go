@@ -14,7 +14,7 @@ import (
 // the current rate, and that a run saved and resumed midway has the same history.
 func TestValidationDrivesLearningRate(t *testing.T) {
 	backend, tg := gmm40Setup(t)
-	cfg := smokeConfig(t, IWSM)
+	cfg := smokeConfig(t, "iwsm")
 	cfg.Epochs, cfg.StepsPerEpoch, cfg.LearningRate = 6, 2, 1e-6
 	cfg.ValidateEvery, cfg.ValidationSamples, cfg.LRPatience, cfg.LRFactor = 1, 256, 1, 0.5
 
@@ -22,7 +22,7 @@ func TestValidationDrivesLearningRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := full.Run(""); err != nil {
+	if err := full.Run(DefaultHooks("", nil)...); err != nil {
 		t.Fatal(err)
 	}
 	replay := Plateau{Factor: 0.5, Patience: 1, Threshold: 1e-4}
@@ -55,10 +55,9 @@ func TestValidationDrivesLearningRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 2 { // mid-way through a plateau: the schedule state (best, count) must survive
-		if _, err := half.Epoch(); err != nil {
-			t.Fatal(err)
-		}
+	// Mid-way through a plateau: the schedule state (best, count) must survive.
+	if err := half.RunUntil(2, DefaultHooks("", nil)...); err != nil {
+		t.Fatal(err)
 	}
 	if err := half.Save(dir); err != nil {
 		t.Fatal(err)
@@ -67,7 +66,7 @@ func TestValidationDrivesLearningRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := resumed.Run(""); err != nil {
+	if err := resumed.Run(DefaultHooks("", nil)...); err != nil {
 		t.Fatal(err)
 	}
 	for i, h := range resumed.History {

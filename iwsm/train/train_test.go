@@ -10,13 +10,14 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/gmath"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
-func smokeConfig(t *testing.T, method Method) Config {
-	c, err := DefaultConfig("gmm40", method, "smoke")
+func smokeConfig(t *testing.T, method string) config.Config {
+	c, err := target.DefaultConfig("gmm40", method, "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,13 +43,13 @@ func gmm40Setup(t *testing.T) (compute.Backend, *target.Target) {
 // and resumed must end exactly where the uninterrupted run ends.
 func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	backend, tg := gmm40Setup(t)
-	cfg := smokeConfig(t, IWSM)
+	cfg := smokeConfig(t, "iwsm")
 
 	full, err := New(backend, tg, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := full.Run(""); err != nil {
+	if err := full.Run(DefaultHooks("", nil)...); err != nil {
 		t.Fatal(err)
 	}
 	want, err := full.Sample(50)
@@ -74,7 +75,7 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	if resumed.EpochsDone != 1 || resumed.BufferLen() != first.BufferLen() {
 		t.Fatalf("resumed at epoch %d with %d buffer samples, want 1 and %d", resumed.EpochsDone, resumed.BufferLen(), first.BufferLen())
 	}
-	if err := resumed.Run(""); err != nil {
+	if err := resumed.Run(DefaultHooks("", nil)...); err != nil {
 		t.Fatal(err)
 	}
 	got, err := resumed.Sample(50)
@@ -95,21 +96,21 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	tg, _ := target.GMM40()
-	base := smokeConfig(t, IDEM)
-	for name, mutate := range map[string]func(*Config){
-		"K=0":                    func(c *Config) { c.K = 0 },
-		"negative sigma":         func(c *Config) { c.SigmaMin = -1 },
-		"batch larger than init": func(c *Config) { c.BatchSize = c.InitialSamples + 1 },
-		"unknown method":         func(c *Config) { c.Method = "sgd" },
-		"time groups":            func(c *Config) { c.TimeGroups = 7 },
+	base := smokeConfig(t, "idem")
+	for name, mutate := range map[string]func(*config.Config){
+		"K=0":                    func(c *config.Config) { c.K = 0 },
+		"negative sigma":         func(c *config.Config) { c.SigmaMin = -1 },
+		"batch larger than init": func(c *config.Config) { c.BatchSize = c.InitialSamples + 1 },
+		"unknown method":         func(c *config.Config) { c.Method = "sgd" },
+		"time groups":            func(c *config.Config) { c.TimeGroups = 7 },
 	} {
 		c := base
 		mutate(&c)
-		if err := c.Validate(tg); err == nil {
+		if err := validate(c, tg); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if _, err := DefaultConfig("gmm40", IWSM, "huge"); err == nil {
+	if _, err := target.DefaultConfig("gmm40", "iwsm", "huge"); err == nil {
 		t.Error("unknown budget: no error")
 	}
 }
@@ -121,7 +122,7 @@ func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := DefaultConfig("dw4", IWSM, "smoke")
+	cfg, err := target.DefaultConfig("dw4", "iwsm", "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.Run(""); err != nil {
+	if err := tr.Run(DefaultHooks("", nil)...); err != nil {
 		t.Fatal(err)
 	}
 	samples, err := tr.Sample(20)
@@ -152,28 +153,28 @@ func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
 
 func TestConfigForUserTargets(t *testing.T) {
 	plane := target.New("plane", 3, func(x *Node) *Node { return ReduceSum(Square(x), -1) })
-	c, err := ConfigFor(plane, IWSM, "cpu")
+	c, err := plane.Config("iwsm", "cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Target != "plane" || c.EGNN.Particles != 0 || c.SigmaMax != 3 || c.Validate(plane) != nil {
-		t.Errorf("generic config %+v (validate: %v)", c, c.Validate(plane))
+	if c.Target != "plane" || c.EGNN.Particles != 0 || c.SigmaMax != 3 || validate(c, plane) != nil {
+		t.Errorf("generic config %+v (validate: %v)", c, validate(c, plane))
 	}
 	gas := target.NewParticles("gas", 5, 3, func(x *Node) *Node { return ReduceSum(Square(x), -1) })
-	c, err = ConfigFor(gas, IDEM, "smoke")
+	c, err = gas.Config("idem", "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.EGNN.Particles != 5 || c.EGNN.SpatialDim != 3 || c.Validate(gas) != nil {
-		t.Errorf("particle config EGNN %+v (validate: %v)", c.EGNN, c.Validate(gas))
+	if c.EGNN.Particles != 5 || c.EGNN.SpatialDim != 3 || validate(c, gas) != nil {
+		t.Errorf("particle config EGNN %+v (validate: %v)", c.EGNN, validate(c, gas))
 	}
 	dw := target.DW4()
-	c, _ = ConfigFor(dw, IWSM, "paper")
-	want, _ := DefaultConfig("dw4", IWSM, "paper")
+	c, _ = dw.Config("iwsm", "paper")
+	want, _ := target.DefaultConfig("dw4", "iwsm", "paper")
 	if c != want {
 		t.Errorf("ConfigFor(dw4) differs from DefaultConfig")
 	}
-	if _, err := ConfigFor(plane, IWSM, "huge"); err == nil {
+	if _, err := plane.Config("iwsm", "huge"); err == nil {
 		t.Error("unknown budget gave no error")
 	}
 }
@@ -187,7 +188,7 @@ func TestChunkedScoreMatchesWholeBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"gmm40", "dw4"} {
-		cfg, err := DefaultConfig(name, IWSM, "smoke")
+		cfg, err := target.DefaultConfig(name, "iwsm", "smoke")
 		if err != nil {
 			t.Fatal(err)
 		}

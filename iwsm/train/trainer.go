@@ -1,11 +1,7 @@
 package train
 
 import (
-	"fmt"
-	"io"
-	"math"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -16,11 +12,12 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/pkg/errors"
-	"github.com/schollz/progressbar/v3"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
 	"github.com/iwsm-go/iwsm/iwsm/gmath"
-	"github.com/iwsm-go/iwsm/iwsm/sde"
+	"github.com/iwsm-go/iwsm/iwsm/method"
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -52,17 +49,17 @@ type EpochStats struct {
 // model.Store, with the graph RNG), the replay buffer and the host RNG. Call Run, or Epoch
 // repeatedly, then Sample.
 type Trainer struct {
-	Config  Config
+	Config  config.Config
 	Target  *target.Target
+	Method  method.Method
 	backend compute.Backend
 	store   *model.Store
-	sched   sde.Geometric
+	sampler *sampler.Sampler
 
-	stepExec  *model.Exec
-	valExec   *model.Exec // validation loss (no update)
-	sdeExec   *model.Exec // reverse-SDE step with the network's score
-	mcSDEExec *model.Exec // reverse-SDE step with the Monte Carlo score (first buffer, unless InitFromPrior)
-	negExec   *Exec       // "negative time" gradient step on the target's energy
+	stepExec *model.Exec
+	valExec  *model.Exec        // validation loss (no update)
+	sampling *sampler.Generator // reverse SDE with the network's score
+	mcInit   *sampler.Generator // reverse SDE with the Monte Carlo score (first buffer, unless InitFromPrior)
 
 	generation int // of the last checkpoint saved or resumed (see Save)
 
@@ -81,23 +78,28 @@ type Trainer struct {
 	// LastStep holds the outputs of the last gradient step taken in this process (zero
 	// before the first): the importance-weight diagnostics written as weights.npy.
 	LastStep StepStats
-	// Progress, if non-nil, receives a progress bar.
-	Progress io.Writer
 }
 
-// New creates a trainer for target t with configuration cfg on backend.
-func New(backend compute.Backend, t *target.Target, cfg Config) (*Trainer, error) {
+// New creates a trainer for target t with configuration cfg on backend. The method is
+// cfg.Method, looked up in the method registry.
+func New(backend compute.Backend, t *target.Target, cfg config.Config) (*Trainer, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	if err := cfg.Validate(t); err != nil {
+	if err := validate(cfg, t); err != nil {
+		return nil, err
+	}
+	m, err := method.ByName(cfg.Method)
+	if err != nil {
 		return nil, err
 	}
 	if err := target.CheckEnergy(backend, t); err != nil {
 		return nil, err
 	}
-	tr := &Trainer{Config: cfg, Target: t, backend: backend, store: model.NewStore(),
-		sched: sde.Geometric{SigmaMin: cfg.SigmaMin, SigmaMax: cfg.SigmaMax}}
+	tr := &Trainer{Config: cfg, Target: t, Method: m, backend: backend, store: model.NewStore(),
+		sampler: &sampler.Sampler{Schedule: sampler.Geometric{SigmaMin: cfg.SigmaMin, SigmaMax: cfg.SigmaMax}, Target: t,
+			Steps: cfg.IntegrationSteps, DiffusionScale: cfg.DiffusionScale,
+			NegativeTimeSteps: cfg.NegativeTimeSteps, MaxScoreNorm: cfg.MaxScoreNorm}}
 	tr.learningRate = cfg.LearningRate
 	tr.plateau = Plateau{Factor: cfg.LRFactor, Patience: cfg.LRPatience, Threshold: 1e-4}
 	if cfg.ValidateEvery > 0 {
@@ -110,7 +112,6 @@ func New(backend compute.Backend, t *target.Target, cfg Config) (*Trainer, error
 	if err := tr.store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return nil, errors.Wrap(err, "seeding the graph RNG")
 	}
-	var err error
 	tr.stepExec, err = model.NewExec(backend, tr.store, tr.trainStepGraph)
 	if err != nil {
 		return nil, errors.WithMessage(err, "building the training step")
@@ -119,29 +120,53 @@ func New(backend compute.Backend, t *target.Target, cfg Config) (*Trainer, error
 	if err != nil {
 		return nil, errors.WithMessage(err, "building the validation loss")
 	}
-	tr.sdeExec, err = model.NewExec(backend, tr.store, tr.reverseStepGraph)
-	if err != nil {
-		return nil, errors.WithMessage(err, "building the reverse-SDE step")
+	if tr.sampling, err = sampler.NewGenerator(backend, tr.store, tr.sampler, tr.networkScore); err != nil {
+		return nil, err
 	}
-	tr.mcSDEExec, err = model.NewExec(backend, tr.store, tr.mcReverseStepGraph)
-	if err != nil {
-		return nil, errors.WithMessage(err, "building the Monte Carlo reverse-SDE step")
-	}
-	tr.negExec, err = NewExec(backend, tr.negativeTimeStepGraph)
-	if err != nil {
-		return nil, errors.WithMessage(err, "building the negative-time step")
+	// The first buffer of a mixture run comes from the Monte Carlo score, without the
+	// negative-time steps.
+	mcSampler := *tr.sampler
+	mcSampler.NegativeTimeSteps = 0
+	if tr.mcInit, err = sampler.NewGenerator(backend, tr.store, &mcSampler, tr.monteCarloScore); err != nil {
+		return nil, errors.WithMessage(err, "Monte Carlo score")
 	}
 	return tr, nil
 }
 
-// normal draws standard normal noise shaped like `like`, projected onto the zero-centre-
-// of-mass subspace for particle systems.
-func (tr *Trainer) normal(scope *model.Scope, like shapes.Shape, g *Graph) *Node {
-	z := scope.RandomNormal(g, like)
-	if tr.Target.IsParticleSystem() {
-		z = gmath.RemoveMean(z, tr.Target.Particles, tr.Target.SpatialDim)
+// validate checks cfg (config.Config.Validate), its method's name and what depends on the
+// target.
+func validate(c config.Config, t *target.Target) error {
+	if err := c.Validate(); err != nil {
+		return err
 	}
-	return z
+	if _, err := method.ByName(c.Method); err != nil {
+		return errors.WithMessage(err, "invalid training configuration")
+	}
+	if t.IsParticleSystem() && (c.EGNN.Particles != t.Particles || c.EGNN.SpatialDim != t.SpatialDim || c.EGNN.Hidden <= 0 || c.EGNN.Layers <= 0) {
+		return errors.Errorf("invalid training configuration: particle target %s needs an EGNN for %d particles in %dD, got %+v",
+			t.Name, t.Particles, t.SpatialDim, c.EGNN)
+	}
+	if t.Name != c.Target {
+		return errors.Errorf("invalid training configuration: config is for target %q but trainer got %q", c.Target, t.Name)
+	}
+	return nil
+}
+
+// networkScore is the score network s_θ(x, t) in the reverse-SDE step, evaluated in
+// gmath.ParallelChunks independent pieces (see score).
+func (tr *Trainer) networkScore(scope *model.Scope, x, t *Node) *Node {
+	return tr.score(scope, x, t, gmath.ParallelChunks)
+}
+
+// monteCarloScore is the K-sample Monte Carlo estimate of the noised score (clipped), used
+// in place of the network to fill the first buffer of a GMM run (iDEM) without relying on an
+// untrained network.
+func (tr *Trainer) monteCarloScore(scope *model.Scope, x, t *Node) *Node {
+	N, d := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	sigma := tr.sampler.Schedule.SigmaNode(t)
+	z := tr.sampler.Noise(scope, x.Graph(), shapes.Make(x.DType(), N, tr.Config.K, d))
+	score, _ := estimator.MonteCarlo(tr.Target, x, sigma, z, tr.Config.MaxScoreNorm)
+	return score
 }
 
 // score is the network s_θ(x, t), evaluated in `chunks` independent pieces of the batch
@@ -179,20 +204,8 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 	t := Reshape(BroadcastToDims(InsertAxes(tg, 1), G, B/G), B)
 	xt, sigma, target, logp := tr.noisedTarget(scope, x0, t)
 
-	var weights, ess, essLevels *Node
-	if cfg.Method == IWSM {
-		logq := estimator.BufferLogDensity(xt, sigma, buffer, estimator.EffectiveDim(tr.Target))
-		logw := Sub(logp, logq)
-		// Points whose density estimate failed get zero weight instead of NaN.
-		logw = Where(IsFinite(logw), logw, Infinity(g, logw.DType(), -1))
-		weights = estimator.GroupedSelfNormalisedWeights(logw, G)
-		essLevels = estimator.ESSPerGroup(logw, G)
-		ess = ReduceAllMean(essLevels)
-	} else {
-		weights = OnesLike(t)
-		essLevels = Ones(g, shapes.Make(t.DType(), G))
-		ess = ScalarOne(g, t.DType())
-	}
+	weights, essLevels := tr.Method.Weights(method.Batch{Target: tr.Target, Xt: xt, Sigma: sigma, LogP: logp, Buffer: buffer, Groups: G})
+	ess := ReduceAllMean(essLevels)
 	perPoint := tr.scoreError(scope, xt, t, sigma, target)
 	loss := ReduceAllMean(Mul(StopGradient(weights), perPoint))
 
@@ -221,11 +234,9 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 // returns x_t, σ(t), the clipped K-sample Monte Carlo score at x_t (the regression target)
 // and the Monte Carlo log-density estimate log p̂_t(x_t).
 func (tr *Trainer) noisedTarget(scope *model.Scope, x0, t *Node) (xt, sigma, target, logp *Node) {
-	g := x0.Graph()
 	B, d := x0.Shape().Dimensions[0], x0.Shape().Dimensions[1]
-	sigma = tr.sched.SigmaNode(t)
-	xt = Add(x0, Mul(InsertAxes(sigma, -1), tr.normal(scope, x0.Shape(), g)))
-	z := tr.normal(scope, shapes.Make(x0.DType(), B, tr.Config.K, d), g)
+	xt, sigma = tr.sampler.Forward(scope, x0, t)
+	z := tr.sampler.Noise(scope, x0.Graph(), shapes.Make(x0.DType(), B, tr.Config.K, d))
 	target, logp = estimator.MonteCarlo(tr.Target, xt, sigma, z, tr.Config.MaxScoreNorm)
 	return
 }
@@ -249,84 +260,18 @@ func (tr *Trainer) validationGraph(scope *model.Scope, x0 *Node) *Node {
 	return ReduceAllMean(tr.scoreError(scope, xt, t, sigma, target))
 }
 
-// reverseStepGraph takes one Euler–Maruyama step of the reverse VE SDE from time t to t-dt
-// with the network's score: see eulerStep.
-func (tr *Trainer) reverseStepGraph(scope *model.Scope, x, t, dt, last *Node) *Node {
-	return tr.eulerStep(scope, x, t, dt, last, tr.score(scope, x, BroadcastToDims(t, x.Shape().Dimensions[0]), gmath.ParallelChunks))
-}
-
-// mcReverseStepGraph is the reverse-SDE step with the K-sample Monte Carlo estimate of the
-// noised score (clipped) in place of the network: iDEM's way to fill the first buffer of a
-// GMM run without relying on an untrained network.
-func (tr *Trainer) mcReverseStepGraph(scope *model.Scope, x, t, dt, last *Node) *Node {
-	N, d := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-	sigma := BroadcastToDims(tr.sched.SigmaNode(t), N)
-	z := tr.normal(scope, shapes.Make(x.DType(), N, tr.Config.K, d), x.Graph())
-	score, _ := estimator.MonteCarlo(tr.Target, x, sigma, z, tr.Config.MaxScoreNorm)
-	return tr.eulerStep(scope, x, t, dt, last, score)
-}
-
-// eulerStep is x ← x + g(t)² s dt + diffusion_scale · g(t) √dt z, the noise omitted when
-// last != 0, projected onto the zero-centre-of-mass subspace for particle systems.
-func (tr *Trainer) eulerStep(scope *model.Scope, x, t, dt, last, score *Node) *Node {
-	g := x.Graph()
-	sigma := tr.sched.SigmaNode(t)
-	g2 := MulScalar(Square(sigma), 2*math.Log(tr.Config.SigmaMax/tr.Config.SigmaMin))
-	drift := Mul(score, Mul(g2, dt))
-	noise := Mul(tr.normal(scope, x.Shape(), g), MulScalar(Sqrt(Mul(g2, dt)), tr.Config.DiffusionScale))
-	noise = Mul(noise, OneMinus(last))
-	out := Add(Add(x, drift), noise)
-	if tr.Target.IsParticleSystem() {
-		out = gmath.RemoveMean(out, tr.Target.Particles, tr.Target.SpatialDim)
-	}
-	return out
-}
-
-// negativeTimeStepGraph is one of iDEM's LJ-55 "negative time" steps after the SDE:
-// x ← x + 10⁻⁴ clip(-∇E(x)) (the whole vector clipped to MaxScoreNorm), mean removed.
-func (tr *Trainer) negativeTimeStepGraph(x *Node) *Node {
-	e := tr.Target.Energy(x)
-	grad := Gradient(ReduceAllSum(Where(IsFinite(e), e, ZerosLike(e))), x)[0]
-	grad = Where(IsFinite(grad), grad, ZerosLike(grad))
-	out := Add(x, MulScalar(gmath.ClipByNorm(Neg(grad), tr.Config.MaxScoreNorm), 1e-4))
-	if tr.Target.IsParticleSystem() {
-		out = gmath.RemoveMean(out, tr.Target.Particles, tr.Target.SpatialDim)
-	}
-	return out
-}
-
-// prior returns n draws of the prior N(0, σ_max² I) (centre of mass removed for particle
-// systems) from the host RNG, flat [n·Dim].
-func (tr *Trainer) prior(n int) []float32 {
-	d := tr.Target.Dim
-	flat := make([]float32, n*d)
-	row := make([]float64, d)
-	for i := 0; i < n; i++ {
-		for j := range row {
-			row[j] = tr.Config.SigmaMax * tr.rng.NormFloat64()
-		}
-		if tr.Target.IsParticleSystem() {
-			target.RemoveCentreOfMass(row, tr.Target.Particles, tr.Target.SpatialDim)
-		}
-		for j, v := range row {
-			flat[i*d+j] = float32(v)
-		}
-	}
-	return flat
-}
-
-// Sample generates n samples with the reverse SDE from the prior N(0, σ_max² I) (followed
-// by NegativeTimeSteps gradient steps where configured), in the sampler's coordinates
-// (multiply by Target.Scale for the target's own).
+// Sample generates n samples with the reverse SDE from the prior N(0, σ_max² I) and the
+// network's score (followed by NegativeTimeSteps gradient steps where configured), in the
+// sampler's coordinates (multiply by Target.Scale for the target's own).
 func (tr *Trainer) Sample(n int) (rows [][]float64, err error) {
-	return tr.integrate(n, tr.sdeExec, tr.Config.NegativeTimeSteps)
+	return tr.sampling.Generate(n, tr.rng)
 }
 
 // initialSamples returns the first buffer's content: prior draws when InitFromPrior, else
 // reverse-SDE samples driven by the Monte Carlo score.
 func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
 	if tr.Config.InitFromPrior {
-		flat, d := tr.prior(n), tr.Target.Dim
+		flat, d := tr.sampler.Prior(tr.rng, n), tr.Target.Dim
 		rows := make([][]float64, n)
 		for i := range rows {
 			rows[i] = make([]float64, d)
@@ -336,52 +281,7 @@ func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
 		}
 		return rows, nil
 	}
-	return tr.integrate(n, tr.mcSDEExec, 0)
-}
-
-func (tr *Trainer) integrate(n int, step *model.Exec, negativeSteps int) (rows [][]float64, err error) {
-	if n <= 0 {
-		return nil, errors.Errorf("number of samples must be positive, got %d", n)
-	}
-	d := tr.Target.Dim
-	x := tensors.FromFlatDataAndDimensions(tr.prior(n), n, d)
-	steps := tr.Config.IntegrationSteps
-	dt := float32(1.0 / float64(steps))
-	for k := steps; k >= 1; k-- {
-		tNow := float32(float64(k) / float64(steps))
-		last := float32(0)
-		if k == 1 {
-			last = 1
-		}
-		out, err := step.Call1(x, tNow, dt, last)
-		if err != nil {
-			return nil, errors.WithMessage(err, "reverse-SDE step")
-		}
-		x.MustFinalizeAll()
-		x = out
-	}
-	for k := 0; k < negativeSteps; k++ {
-		out, err := tr.negExec.Call1(x)
-		if err != nil {
-			return nil, errors.WithMessage(err, "negative-time step")
-		}
-		x.MustFinalizeAll()
-		x = out
-	}
-	data := tensors.MustCopyFlatData[float32](x)
-	x.MustFinalizeAll()
-	rows = make([][]float64, n)
-	for i := range rows {
-		rows[i] = make([]float64, d)
-		for j := range rows[i] {
-			v := float64(data[i*d+j])
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, errors.Errorf("sampling produced a non-finite value (sample %d): the score network diverged", i)
-			}
-			rows[i][j] = v
-		}
-	}
-	return rows, nil
+	return tr.mcInit.Generate(n, tr.rng)
 }
 
 // addToBuffer appends rows, dropping the oldest beyond BufferSize.
@@ -397,11 +297,11 @@ func (tr *Trainer) addToBuffer(rows [][]float64) {
 	}
 }
 
-// loadValidation draws the validation samples (target.ValidationSamples) and keeps as many
+// loadValidation draws the validation samples (target.Target.Validation) and keeps as many
 // whole batches of BatchSize as fit, at least one (repeating samples if there are fewer), so
 // that the validation graph compiles once for the training batch shape.
 func (tr *Trainer) loadValidation() error {
-	rows, err := target.ValidationSamples(tr.Target, tr.Config.ValidationSamples, uint64(tr.Config.Seed))
+	rows, err := tr.Target.Validation(tr.Config.ValidationSamples, uint64(tr.Config.Seed))
 	if err != nil || len(rows) == 0 {
 		return err // none: the schedule monitors the training loss
 	}
@@ -437,9 +337,9 @@ func (tr *Trainer) ValidationLoss() (loss float64, ok bool, err error) {
 	return loss, true, nil
 }
 
-// validate runs at the end of every ValidateEvery-th epoch: it records the validation loss
-// (or, without validation samples, the mean training loss since the last check) and lets the
-// plateau schedule lower the learning rate.
+// validate runs at the end of every ValidateEvery-th epoch, whose entry is the last of
+// History: it records the validation loss there (or, without validation samples, the mean
+// training loss since the last check) and lets the plateau schedule lower the learning rate.
 func (tr *Trainer) validate(stats *EpochStats) error {
 	every := tr.Config.ValidateEvery
 	if every <= 0 || tr.EpochsDone%every != 0 {
@@ -450,7 +350,7 @@ func (tr *Trainer) validate(stats *EpochStats) error {
 		return err
 	}
 	if !ok {
-		recent := append(slices.Clone(tr.History[max(0, len(tr.History)-every+1):]), *stats)
+		recent := tr.History[max(0, len(tr.History)-every):]
 		for _, h := range recent {
 			v += h.Loss / float64(len(recent))
 		}
@@ -488,7 +388,7 @@ func (tr *Trainer) LevelSigmas() []float64 {
 	G := tr.Config.TimeGroups
 	out := make([]float64, G)
 	for g := range out {
-		out[g] = tr.sched.Sigma((float64(g) + 0.5) / float64(G))
+		out[g] = tr.sampler.Schedule.Sigma((float64(g) + 0.5) / float64(G))
 	}
 	return out
 }
@@ -497,7 +397,9 @@ func (tr *Trainer) LevelSigmas() []float64 {
 func (tr *Trainer) BufferLen() int { return len(tr.buffer) / tr.Target.Dim }
 
 // Epoch runs one outer round: refresh the buffer with new samples from the current model
-// (the first round fills it with InitialSamples), then StepsPerEpoch gradient steps.
+// (the first round fills it with InitialSamples), then StepsPerEpoch gradient steps, and
+// appends the epoch's statistics to History. Validation, the learning-rate schedule and
+// checkpoints are hooks that Run calls after it (see Hook).
 func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 	start := time.Now()
 	cfg := tr.Config
@@ -548,9 +450,6 @@ func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 	tr.EpochsDone++
 	stats.Epoch = tr.EpochsDone
 	stats.LearningRate = tr.learningRate
-	if err := tr.validate(&stats); err != nil {
-		return stats, err
-	}
 	stats.Seconds = time.Since(start).Seconds()
 	tr.History = append(tr.History, stats)
 	return stats, nil
@@ -611,37 +510,4 @@ func (tr *Trainer) step(bufT *tensors.Tensor) (StepStats, error) {
 	}
 	tr.LastStep = st
 	return st, nil
-}
-
-// Run trains until Config.Epochs epochs are done (continuing a resumed run), saving a
-// checkpoint to checkpointDir (if not empty) every CheckpointEvery epochs and at the end.
-func (tr *Trainer) Run(checkpointDir string) error {
-	var bar *progressbar.ProgressBar
-	if tr.Progress != nil {
-		bar = progressbar.NewOptions(tr.Config.Epochs,
-			progressbar.OptionSetWriter(tr.Progress),
-			progressbar.OptionSetDescription(fmt.Sprintf("%s %s", tr.Config.Method, tr.Target.Name)),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(500*time.Millisecond))
-		_ = bar.Set(tr.EpochsDone)
-	}
-	for tr.EpochsDone < tr.Config.Epochs {
-		st, err := tr.Epoch()
-		if err != nil {
-			return err
-		}
-		if bar != nil {
-			bar.Describe(fmt.Sprintf("%s %s loss %.4g ess %.2f", tr.Config.Method, tr.Target.Name, st.Loss, st.ESS))
-			_ = bar.Add(1)
-		}
-		if checkpointDir != "" && (tr.EpochsDone%tr.Config.CheckpointEvery == 0 || tr.EpochsDone == tr.Config.Epochs) {
-			if err := tr.Save(checkpointDir); err != nil {
-				return err
-			}
-		}
-	}
-	if bar != nil {
-		_ = bar.Finish()
-		fmt.Fprintln(tr.Progress)
-	}
-	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/mcmc"
+	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
@@ -93,7 +93,7 @@ func cmdEnergy(args []string) error {
 func cmdTrain(args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	name := fs.String("target", "", "target name")
-	method := fs.String("method", "iwsm", "iwsm or idem")
+	methodName := fs.String("method", "iwsm", "training method (see 'iwsm methods')")
 	budget := fs.String("budget", "smoke", "smoke, cpu or paper")
 	seed := fs.Int64("seed", 12345, "random seed")
 	out := fs.String("out", "", "results folder (resumes from its checkpoint if present)")
@@ -105,7 +105,10 @@ func cmdTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := train.DefaultConfig(t.Name, train.Method(*method), *budget)
+	if _, err := method.ByName(*methodName); err != nil {
+		return err
+	}
+	cfg, err := t.Config(*methodName, *budget)
 	if err != nil {
 		return err
 	}
@@ -180,7 +183,7 @@ func cmdBackend(args []string) error {
 func cmdConfig(args []string) error {
 	fs := flag.NewFlagSet("config", flag.ContinueOnError)
 	name := fs.String("target", "", "target name")
-	method := fs.String("method", "iwsm", "iwsm or idem")
+	methodName := fs.String("method", "iwsm", "training method (see 'iwsm methods')")
 	budget := fs.String("budget", "smoke", "smoke, cpu or paper")
 	if err := parse(fs, args, "target"); err != nil {
 		return err
@@ -189,7 +192,10 @@ func cmdConfig(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := train.ConfigFor(t, train.Method(*method), *budget)
+	if _, err := method.ByName(*methodName); err != nil {
+		return err
+	}
+	cfg, err := t.Config(*methodName, *budget)
 	if err != nil {
 		return err
 	}
@@ -268,44 +274,54 @@ func cmdEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := t.CheckRows(samples); err != nil {
+	// The generated samples are prepared as a reference would be: target coordinates to the
+	// sampler's, centre of mass removed for particle systems.
+	if samples, err = evaluate.ReferenceFromTarget(t, samples); err != nil {
 		return errors.WithMessage(err, *samplesPath)
 	}
-	samples = t.FromTargetCoords(samples)
 	var ref [][]float64
 	if *refPath != "" {
 		if ref, err = npyfile.Read(*refPath); err != nil {
 			return err
 		}
-		if err := t.CheckRows(ref); err != nil {
+		if ref, err = evaluate.ReferenceFromTarget(t, ref); err != nil {
 			return errors.WithMessage(err, *refPath)
 		}
-		ref = t.FromTargetCoords(ref)
-		if t.IsParticleSystem() {
-			for _, r := range ref {
-				target.RemoveCentreOfMass(r, t.Particles, t.SpatialDim)
-			}
-		}
-	} else if ref, err = evaluate.Reference(t, len(samples), rand.New(rand.NewPCG(uint64(*seed), 99))); err != nil {
+	} else if ref, err = evaluate.Reference(t, len(samples), *seed); err != nil {
 		return err
-	}
-	if t.IsParticleSystem() {
-		for _, r := range samples {
-			target.RemoveCentreOfMass(r, t.Particles, t.SpatialDim)
-		}
 	}
 	backend, err := xla.Backend()
 	if err != nil {
 		return err
 	}
-	m, err := evaluate.Evaluate(backend, t, samples, ref)
+	gen, err := evaluate.NewSampleSet(backend, t, samples)
+	if err != nil {
+		return errors.WithMessage(err, *samplesPath)
+	}
+	refSet, err := evaluate.NewSampleSet(backend, t, ref)
+	if err != nil {
+		return errors.WithMessage(err, "reference samples")
+	}
+	ev, err := evaluate.Evaluate(t, gen, refSet)
 	if err != nil {
 		return err
 	}
-	if err := experiment.WriteJSON(*out, m); err != nil {
+	if err := experiment.WriteJSON(*out, ev.Metrics); err != nil {
 		return err
 	}
-	fmt.Printf("%s: n %d  x-W2 %.4g  E-W2 %.4g -> %s\n", t.Name, m.N, m.XW2, m.EW2, *out)
+	fmt.Printf("%s: n %d  x-W2 %.4g  E-W2 %.4g -> %s\n", t.Name, ev.N(), ev.Metrics.Of(evaluate.XW2), ev.Metrics.Of(evaluate.EW2), *out)
+	return nil
+}
+
+// cmdMethods lists the registered training methods, one line each.
+func cmdMethods(args []string) error {
+	fs := flag.NewFlagSet("methods", flag.ContinueOnError)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	for _, m := range method.All() {
+		fmt.Printf("%-8s %s\n", m.Name, m.Description)
+	}
 	return nil
 }
 
@@ -319,7 +335,7 @@ func cmdTable(args []string) error {
 	if *out == "" || fs.NArg() == 0 {
 		return usageError{"table: usage: iwsm table -out DIR RESULTS_DIR..."}
 	}
-	var runs []report.Run
+	var runs []report.Record
 	for _, dir := range fs.Args() {
 		r, err := report.ReadRun(dir)
 		if err != nil {

@@ -85,9 +85,12 @@ func TestKilledTrainingResumesToSameResult(t *testing.T) {
 	if errA != nil || errB != nil {
 		t.Fatal(errA, errB)
 	}
-	for k, v := range ra.Metrics {
-		if rb.Metrics[k] != v {
-			t.Errorf("metric %s: %v uninterrupted, %v after kills", k, v, rb.Metrics[k])
+	if len(ra.Metrics) == 0 || len(ra.Metrics) != len(rb.Metrics) {
+		t.Errorf("metrics: %v uninterrupted, %v after kills", ra.Metrics, rb.Metrics)
+	}
+	for _, v := range ra.Metrics {
+		if got, _ := rb.Metrics.Get(v.Name); got != v.Value {
+			t.Errorf("metric %s: %v uninterrupted, %v after kills", v.Name, v.Value, got)
 		}
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(killed, "checkpoint", "model-*"))

@@ -3,6 +3,7 @@
 //
 //	iwsm targets
 //	iwsm energy -target dw4 -in X.npy -out E.npy
+//	iwsm methods
 //	iwsm train -target gmm40 -method iwsm -budget smoke -seed 1 -out results/gmm40-iwsm
 //	iwsm sample -checkpoint results/gmm40-iwsm/checkpoint -n 1000 -out S.npy
 //	iwsm eval -target dw4 -samples S.npy [-reference R.npy] -out M.json
@@ -28,6 +29,7 @@ func main() {
 		"targets":     cmdTargets,
 		"energy":      cmdEnergy,
 		"train":       cmdTrain,
+		"methods":     cmdMethods,
 		"config":      cmdConfig,
 		"backend":     cmdBackend,
 		"mcmc":        cmdMCMC,
@@ -69,6 +71,7 @@ commands:
   targets      list the built-in targets and their dimensions
   energy       energies of the rows of a .npy file
   train        train IWSM or iDEM and write samples, metrics, config and checkpoint
+  methods      list the training methods (iwsm, idem, ...)
   config       print the training configuration of a target at a budget (JSON)
   backend      print the compute backend IWSM_BACKEND selects on this machine
   mcmc         reference samples of a Lennard-Jones cluster by long Metropolis runs

@@ -1,7 +1,4 @@
-// Package sde holds the variance-exploding (VE) diffusion used by IWSM and iDEM: the
-// geometric noise schedule, the forward kernel x_t = x_0 + σ(t) z, and the reverse-time SDE
-// integrated with Euler–Maruyama to generate samples from a learned score.
-package sde
+package sampler
 
 import (
 	"math"
@@ -35,6 +32,11 @@ func (s Geometric) Sigma(t float64) float64 {
 func (s Geometric) G2(t float64) float64 {
 	sig := s.Sigma(t)
 	return 2 * sig * sig * math.Log(s.SigmaMax/s.SigmaMin)
+}
+
+// G2Node returns g(t)² = 2 σ(t)² log(σ_max/σ_min) for a node t of any shape.
+func (s Geometric) G2Node(t *Node) *Node {
+	return MulScalar(Square(s.SigmaNode(t)), 2*math.Log(s.SigmaMax/s.SigmaMin))
 }
 
 // SigmaNode returns σ(t) for a node t of any shape.

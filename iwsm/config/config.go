@@ -1,35 +1,32 @@
-// Package train runs IWSM and its baseline iDEM: a replay buffer of the sampler's own
-// samples, outer rounds that generate new samples with the reverse SDE, inner gradient
-// steps on the (importance-weighted) score-matching loss, checkpoints and resume.
-package train
+package config
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/pkg/errors"
 
 	"github.com/iwsm-go/iwsm/iwsm/net"
-	"github.com/iwsm-go/iwsm/iwsm/target"
-)
-
-// Method selects the loss.
-type Method string
-
-const (
-	// IWSM weights each point's score-matching error by the self-normalised importance
-	// weight p_t(x_t)/p_{B,t}(x_t) (arXiv 2505.19431).
-	IWSM Method = "iwsm"
-	// IDEM is iDEM (arXiv 2402.06121): the same loss with all weights equal.
-	IDEM Method = "idem"
 )
 
 // Budgets are the named run sizes: smoke (seconds, what CI runs), cpu (fits a laptop) and
 // paper (iDEM's published settings, meant for XLA on a GPU).
 var Budgets = []string{"smoke", "cpu", "paper"}
 
+// CheckBudget reports an unknown budget name with the list of valid ones.
+func CheckBudget(budget string) error {
+	if !slices.Contains(Budgets, budget) {
+		return errors.Errorf("unknown budget %q: use %s", budget, strings.Join(Budgets, ", "))
+	}
+	return nil
+}
+
 // Config is everything that determines a run; together with the seed it makes a run
 // reproducible. It is written as config.json next to the results.
 type Config struct {
 	Target string `json:"target"`
-	Method Method `json:"method"`
+	// Method names a training method of the method package ("iwsm", "idem", ...).
+	Method string `json:"method"`
 	Budget string `json:"budget"`
 	Seed   int64  `json:"seed"`
 
@@ -68,7 +65,7 @@ type Config struct {
 	// (iDEM's LJ-55 "negative time": 10).
 	NegativeTimeSteps int `json:"negative_time_steps"`
 	// ValidateEvery: every this many epochs the unweighted score-matching loss on noised
-	// validation samples (iDEM's val/loss; see target.ValidationSamples) is recorded in the
+	// validation samples (iDEM's val/loss; see target.Target.Validation) is recorded in the
 	// history and drives the learning-rate schedule (iDEM: check_val_every_n_epoch 10). 0
 	// disables validation; targets without validation samples monitor the mean training loss
 	// of the last ValidateEvery epochs instead.
@@ -89,32 +86,24 @@ type Config struct {
 	EGNN net.EGNN `json:"egnn"`
 }
 
-// DefaultConfig returns the configuration of a target at a named budget. The paper budget
-// uses iDEM's published settings (see ../shared/DESIGN.md); cpu and smoke shrink the number
-// of epochs, integration steps and K to fit 2 CPU cores.
-func DefaultConfig(targetName string, method Method, budget string) (Config, error) {
-	c := Config{Target: targetName, Method: method, Budget: budget, Seed: 12345,
+// Base returns iDEM's settings shared by every target at the paper budget (replay buffer of
+// 10,000, 1,024 initial samples, 1,000 new samples and 100 steps per epoch, batch 512, 1,000
+// SDE steps, Adam at 1e-3 with gradient clipping 0.5, K = 1000, score clip 20, validation
+// every 10 epochs with ReduceLROnPlateau); a target's defaults start from it and set the
+// schedule, the estimator and the network (see target.Target.Config).
+func Base(targetName, method string) Config {
+	return Config{Target: targetName, Method: method, Budget: "paper", Seed: 12345,
 		BufferSize: 10000, InitialSamples: 1024, SamplesPerEpoch: 1000, StepsPerEpoch: 100,
 		BatchSize: 512, TimeGroups: 16, IntegrationSteps: 1000, LearningRate: 1e-3, GradClip: 0.5, K: 1000,
 		MaxScoreNorm: 20, CheckpointEvery: 10, EvalSamples: 1000, Net: net.DefaultMLP(), Epochs: 1000,
 		DiffusionScale: 1, ValidateEvery: 10, ValidationSamples: 1024, LRFactor: 0.1, LRPatience: 10}
-	switch targetName {
-	case "gmm40", "gmm120":
-		c.SigmaMin, c.SigmaMax, c.K, c.MaxScoreNorm, c.LambdaH, c.LearningRate = 1e-5, 1, 500, 70, true, 5e-4
-	case "dw4":
-		c.SigmaMin, c.SigmaMax, c.InitFromPrior = 1e-5, 3, true
-		c.EGNN = net.EGNN{Particles: 4, SpatialDim: 2, Hidden: 128, Layers: 3}
-	case "lj13":
-		c.SigmaMin, c.SigmaMax, c.InitFromPrior, c.DiffusionScale = 0.01, 2, true, 0.9
-		c.EGNN = net.EGNN{Particles: 13, SpatialDim: 3, Hidden: 128, Layers: 5}
-	case "lj55":
-		c.SigmaMin, c.SigmaMax, c.K, c.BatchSize, c.SamplesPerEpoch, c.Epochs = 0.5, 4, 100, 128, 128, 2000
-		c.InitFromPrior, c.DiffusionScale, c.NegativeTimeSteps = true, 0.5, 10
-		c.EGNN = net.EGNN{Particles: 55, SpatialDim: 3, Hidden: 128, Layers: 5}
-	default:
-		return c, errors.Errorf("no training configuration for target %q: built-in configurations exist for "+
-			"gmm40, gmm120, dw4, lj13 and lj55", targetName)
-	}
+}
+
+// Shrink reduces a paper-budget configuration to the named budget: paper leaves it as it is;
+// cpu and smoke cut epochs, steps, integration steps, K and the batch to fit 2 CPU cores
+// (particle systems, whose epochs are dominated by EGNN sampling, further). It records the
+// budget in c.Budget.
+func (c *Config) Shrink(budget string) error {
 	switch budget {
 	case "paper":
 	case "cpu":
@@ -139,48 +128,16 @@ func DefaultConfig(targetName string, method Method, budget string) (Config, err
 			c.InitialSamples, c.SamplesPerEpoch, c.EvalSamples = 32, 32, 32
 		}
 	default:
-		return c, errors.Errorf("unknown budget %q: use smoke, cpu or paper", budget)
+		return CheckBudget(budget)
 	}
-	switch method {
-	case IWSM, IDEM:
-	default:
-		return c, errors.Errorf("unknown method %q: use iwsm or idem", method)
-	}
-	return c, nil
+	c.Budget = budget
+	return nil
 }
 
-// ConfigFor returns the configuration of target t at a named budget: the built-in one for
-// the paper's targets, and for a user-defined target iDEM's generic settings with σ from
-// 1e-3 to 3 and an MLP whose coordinate embedding suits |x| up to about 10 (fit for
-// densities whose modes lie within a few units of the origin: set SigmaMax to about the
-// target's diameter, as iDEM does, for wider ones) and, for particle systems, an EGNN sized
-// to the particles.
-func ConfigFor(t *target.Target, method Method, budget string) (Config, error) {
-	if t == nil {
-		return Config{}, errors.New("ConfigFor: target is nil")
-	}
-	if c, err := DefaultConfig(t.Name, method, budget); err == nil {
-		return c, nil
-	}
-	c, err := DefaultConfig("dw4", method, budget) // the generic settings, then adapted
-	if err != nil {
-		return c, err
-	}
-	c.Target, c.SigmaMin, c.SigmaMax = t.Name, 1e-3, 3
-	c.InitFromPrior, c.DiffusionScale, c.NegativeTimeSteps = t.IsParticleSystem(), 1, 0
-	// iDEM's coordinate embedding (scale 25) is tuned to GMM-40's x/50 coordinates (|x| < 1);
-	// for targets a few units wide a scale of 2.5 gives the same range of phases.
-	c.Net.CoordScale = 2.5
-	if t.IsParticleSystem() {
-		c.EGNN.Particles, c.EGNN.SpatialDim = t.Particles, t.SpatialDim
-	} else {
-		c.EGNN = net.EGNN{}
-	}
-	return c, nil
-}
-
-// Validate reports impossible settings with the name of the offending field.
-func (c Config) Validate(t *target.Target) error {
+// Validate reports impossible settings with the name of the offending field. What depends on
+// the target (the network's particle count) and on the method registry (the method's name)
+// is checked by the trainer, which knows both.
+func (c Config) Validate() error {
 	check := func(ok bool, format string, args ...any) error {
 		if ok {
 			return nil
@@ -188,7 +145,6 @@ func (c Config) Validate(t *target.Target) error {
 		return errors.Errorf("invalid training configuration: "+format, args...)
 	}
 	for _, err := range []error{
-		check(c.Method == IWSM || c.Method == IDEM, "method %q (use iwsm or idem)", c.Method),
 		check(c.SigmaMin > 0 && c.SigmaMax > c.SigmaMin, "need 0 < sigma_min < sigma_max, got %g, %g", c.SigmaMin, c.SigmaMax),
 		check(c.K > 0, "k (Monte Carlo samples) must be positive, got %d", c.K),
 		check(c.BatchSize > 0, "batch_size must be positive, got %d", c.BatchSize),
@@ -205,37 +161,13 @@ func (c Config) Validate(t *target.Target) error {
 		check(c.LRPatience >= 0, "lr_patience must not be negative, got %d", c.LRPatience),
 		check(c.LRPatience == 0 || (c.LRFactor > 0 && c.LRFactor < 1), "lr_factor must lie in (0, 1) when lr_patience is set, got %g", c.LRFactor),
 		check(c.LRPatience == 0 || c.ValidateEvery > 0, "lr_patience needs validate_every > 0 (the schedule acts on validation checks)"),
+		check(c.CheckpointEvery > 0, "checkpoint_every must be positive, got %d", c.CheckpointEvery),
 		check(c.EvalSamples > 0, "eval_samples must be positive, got %d", c.EvalSamples),
 		check(c.Net.Hidden > 0 && c.Net.Layers > 0 && c.Net.EmbedSize >= 2, "network sizes must be positive"),
-		check(t == nil || !t.IsParticleSystem() || (c.EGNN.Particles == t.Particles && c.EGNN.SpatialDim == t.SpatialDim &&
-			c.EGNN.Hidden > 0 && c.EGNN.Layers > 0), "particle target %s needs an EGNN for %d particles in %dD, got %+v",
-			nameOf(t), particlesOf(t), spatialOf(t), c.EGNN),
-		check(t == nil || t.Name == c.Target, "config is for target %q but trainer got %q", c.Target, nameOf(t)),
 	} {
 		if err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func nameOf(t *target.Target) string {
-	if t == nil {
-		return ""
-	}
-	return t.Name
-}
-
-func particlesOf(t *target.Target) int {
-	if t == nil {
-		return 0
-	}
-	return t.Particles
-}
-
-func spatialOf(t *target.Target) int {
-	if t == nil {
-		return 0
-	}
-	return t.SpatialDim
 }

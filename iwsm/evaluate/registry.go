@@ -1,0 +1,170 @@
+package evaluate
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+
+	"github.com/pkg/errors"
+
+	"github.com/iwsm-go/iwsm/iwsm/metrics"
+	"github.com/iwsm-go/iwsm/iwsm/target"
+)
+
+// Metric is a named measure of generated samples against reference samples, as GoMLX's
+// train/metric gives each metric a Name and a ShortName: Name is its key in metrics.json and
+// in tables, ShortName the column header a paper prints.
+type Metric struct {
+	Name, ShortName string
+	// Description says what is measured, in one line.
+	Description string
+	// Applies reports whether the metric is defined for a target (nil: always).
+	Applies func(t *target.Target) bool
+	// Compute evaluates the metric.
+	Compute func(e *Evaluation) (float64, error)
+}
+
+// MinModeShare: a mode counts as covered when it holds at least this fraction of its
+// expected share of the samples.
+const MinModeShare = 0.1
+
+func isMixture(t *target.Target) bool   { return t.Mixture != nil }
+func isParticles(t *target.Target) bool { return t.IsParticleSystem() }
+
+// The registered metrics, in the order metrics.json and default tables list them. Keys follow
+// iDEM's names.
+var (
+	// Count is the number of generated and of reference samples compared.
+	Count = Metric{Name: "n", ShortName: "n", Description: "number of generated and of reference samples compared",
+		Compute: func(e *Evaluation) (float64, error) { return float64(e.N()), nil }}
+	// XW2 is the exact 2-Wasserstein distance between generated and reference samples in the
+	// target's own coordinates (√ of the optimal mean squared-Euclidean cost, as iDEM).
+	XW2 = Metric{Name: "x_w2", ShortName: "x-W2", Description: "exact 2-Wasserstein distance of the samples (target coordinates)",
+		Compute: func(e *Evaluation) (float64, error) { return metrics.W2(e.Generated.Rows, e.Reference.Rows) }}
+	// EW2 is iDEM's energy W2: the squared 1-D W2 between the two sets of energies.
+	EW2 = Metric{Name: "e_w2", ShortName: "E-W2", Description: "squared 1-D 2-Wasserstein distance of the energies (iDEM's E-W2)",
+		Compute: func(e *Evaluation) (float64, error) {
+			return metrics.EnergyW2(e.Generated.Energies, e.Reference.Energies)
+		}}
+	// ModesCovered counts mixture components holding at least MinModeShare of the mass they
+	// should hold.
+	ModesCovered = Metric{Name: "modes_covered", ShortName: "modes", Description: "mixture components holding ≥ 10 % of their expected share of the samples",
+		Applies: isMixture, Compute: func(e *Evaluation) (float64, error) {
+			m, err := e.modeCoverage()
+			return float64(m.Covered), err
+		}}
+	// Modes is the number of mixture components.
+	Modes = Metric{Name: "modes", ShortName: "K", Description: "number of mixture components",
+		Applies: isMixture, Compute: func(e *Evaluation) (float64, error) { return float64(len(e.Target.Mixture.Means)), nil }}
+	// ModeTV is the total variation between per-mode mass (samples assigned to the most
+	// likely component) and the true weights.
+	ModeTV = Metric{Name: "mode_tv", ShortName: "mode TV", Description: "total variation between the modes' sample mass and the true weights",
+		Applies: isMixture, Compute: func(e *Evaluation) (float64, error) {
+			m, err := e.modeCoverage()
+			return m.TV, err
+		}}
+	// DistTVD is the total variation between interatomic-distance histograms (200 bins).
+	DistTVD = Metric{Name: "dist_tvd", ShortName: "D-TVD", Description: "total variation of the interatomic-distance histograms (200 bins)",
+		Applies: isParticles, Compute: func(e *Evaluation) (float64, error) {
+			return metrics.ReferenceHistogramTVD(e.Generated.Distances, e.Reference.Distances, metrics.TVDBins)
+		}}
+	// EnergyTVD is the total variation between energy histograms (200 bins).
+	EnergyTVD = Metric{Name: "energy_tvd", ShortName: "E-TVD", Description: "total variation of the energy histograms (200 bins)",
+		Compute: func(e *Evaluation) (float64, error) {
+			return metrics.EnergyTVD(e.Generated.Energies, e.Reference.Energies)
+		}}
+)
+
+var registry = []Metric{Count, XW2, EW2, ModesCovered, Modes, ModeTV, DistTVD, EnergyTVD}
+
+// Registered returns the registered metrics in order.
+func Registered() []Metric { return append([]Metric(nil), registry...) }
+
+// Register adds a metric, computed for every later evaluation of the targets it applies to.
+func Register(m Metric) error {
+	if m.Name == "" || m.Compute == nil {
+		return errors.New("a metric needs a Name and a Compute function")
+	}
+	for _, o := range registry {
+		if o.Name == m.Name {
+			return errors.Errorf("metric %q is already registered", m.Name)
+		}
+	}
+	registry = append(registry, m)
+	return nil
+}
+
+// Value is one metric's value.
+type Value struct {
+	Name  string
+	Value float64
+}
+
+// Metrics are the values of an evaluation in registry order. In JSON they are one object,
+// {"n": 1000, "x_w2": 4.9, ...}, in that order.
+type Metrics []Value
+
+// Get returns the value of the metric named name.
+func (m Metrics) Get(name string) (float64, bool) {
+	for _, v := range m {
+		if v.Name == name {
+			return v.Value, true
+		}
+	}
+	return 0, false
+}
+
+// Of returns the value of metric, NaN when it was not computed (it does not apply to the
+// target, or the results predate it).
+func (m Metrics) Of(metric Metric) float64 {
+	if v, ok := m.Get(metric.Name); ok {
+		return v
+	}
+	return math.NaN()
+}
+
+// MarshalJSON writes the values as one JSON object in order.
+func (m Metrics) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, v := range m {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(v.Name)
+		x, err := json.Marshal(v.Value)
+		if err != nil {
+			return nil, errors.Wrapf(err, "metric %s", v.Name)
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(x)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads a JSON object of numbers, keeping its order.
+func (m *Metrics) UnmarshalJSON(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return errors.New("metrics: want a JSON object of numbers")
+	}
+	*m = (*m)[:0]
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return errors.Wrap(err, "metrics")
+		}
+		name, _ := tok.(string)
+		var v float64
+		if err := dec.Decode(&v); err != nil {
+			return errors.Wrapf(err, "metric %q", name)
+		}
+		*m = append(*m, Value{Name: name, Value: v})
+	}
+	if _, err := dec.Token(); err != nil {
+		return errors.Wrap(err, "metrics")
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+// Package gmath holds the small graph-level numerical helpers that GoMLX does not provide
+// and that several IWSM packages need: a stable log-sum-exp, norm clipping, the
+// centre-of-mass projection used by particle systems, and InBatchChunks, which cuts a
+// row-wise computation into independent pieces that the Go backend runs in parallel.
+package gmath

@@ -1,0 +1,93 @@
+package method
+
+import (
+	"slices"
+	"strings"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/pkg/errors"
+
+	"github.com/iwsm-go/iwsm/iwsm/target"
+)
+
+// Batch is what a method sees of one training batch when it weighs the loss: the noised
+// points, their noise levels, the Monte Carlo estimate of the noised target's log-density,
+// and the replay buffer the points were drawn from.
+type Batch struct {
+	// Target is the density being learned.
+	Target *target.Target
+	// Xt [B, d] are the noised points x_t = x_0 + σ(t) z, in the sampler's coordinates.
+	Xt *Node
+	// Sigma [B] is each point's noise level σ(t).
+	Sigma *Node
+	// LogP [B] is the K-sample estimate of log p_t(x_t) + log Z (estimator.MonteCarlo).
+	LogP *Node
+	// Buffer [N, d] is the whole replay buffer: convolved with the forward kernel it is the
+	// proposal p_{B,t} the batch was drawn from.
+	Buffer *Node
+	// Groups is the number of noise levels: consecutive groups of B/Groups points share one.
+	Groups int
+}
+
+// Method is a training method: a name, a one-line description, and the weight of each
+// point's score-matching error. IWSM and iDEM are two values of this type; an ablation is a
+// third (for example weights tempered as w^β), added with one file and one Register call.
+// This follows BlackJAX's SMC, whose weighting is an argument (log_weight_fn).
+type Method struct {
+	// Name identifies the method on the command line, in config.json and in results folders.
+	Name string
+	// Description is the one line `iwsm methods` prints.
+	Description string
+	// Weights returns the loss weight of every point [B] (the loss is their mean times the
+	// squared errors; weights are treated as constants) and the normalised effective sample
+	// size (Σw)²/(n Σw²) of each noise level's weights [Groups], the weight diagnostics.
+	Weights func(b Batch) (weights, essByLevel *Node)
+}
+
+// registry holds the methods in the order they were registered (built-in ones first).
+var registry []Method
+
+func init() {
+	for _, m := range []Method{IWSM, IDEM} {
+		if err := Register(m); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// Register adds a method so that ByName, the command line and the notebooks find it. It
+// fails for an empty or taken name or a method without Weights.
+func Register(m Method) error {
+	switch {
+	case m.Name == "" || strings.ToLower(m.Name) != m.Name || strings.ContainsAny(m.Name, " \t/"):
+		return errors.Errorf("method name %q must be a non-empty lower-case word", m.Name)
+	case m.Weights == nil:
+		return errors.Errorf("method %q has no Weights function", m.Name)
+	case slices.ContainsFunc(registry, func(o Method) bool { return o.Name == m.Name }):
+		return errors.Errorf("method %q is already registered", m.Name)
+	}
+	registry = append(registry, m)
+	return nil
+}
+
+// ByName returns a registered method.
+func ByName(name string) (Method, error) {
+	for _, m := range registry {
+		if m.Name == name {
+			return m, nil
+		}
+	}
+	return Method{}, errors.Errorf("unknown method %q: use %s", name, strings.Join(Names(), ", "))
+}
+
+// All returns the registered methods in registration order (IWSM, iDEM, then any others).
+func All() []Method { return slices.Clone(registry) }
+
+// Names returns the registered methods' names in registration order.
+func Names() []string {
+	out := make([]string, len(registry))
+	for i, m := range registry {
+		out[i] = m.Name
+	}
+	return out
+}

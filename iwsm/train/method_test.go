@@ -1,0 +1,82 @@
+package train
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/iwsm-go/iwsm/iwsm/method"
+	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/xla"
+)
+
+// uniform is a third training method, written as a user adding an ablation would: one
+// value, one Register call. Its weights are all one, so it is iDEM under another name.
+var uniform = method.Method{
+	Name:        "uniform",
+	Description: "equal weights (a test method: iDEM under another name)",
+	Weights: func(b method.Batch) (weights, essByLevel *Node) {
+		return OnesLike(b.Sigma), Ones(b.Sigma.Graph(), shapes.Make(b.Sigma.DType(), b.Groups))
+	},
+}
+
+// A method added with one value and one registry line trains, appears in the registry's
+// list, and, having iDEM's weights, reproduces iDEM's run bit for bit with the same seed:
+// the method enters the step only through its weights.
+func TestThirdMethodRegistersAndTrains(t *testing.T) {
+	if err := method.Register(uniform); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(method.Names(), "uniform") {
+		t.Fatalf("registry %v lacks the new method", method.Names())
+	}
+	if err := method.Register(uniform); err == nil {
+		t.Error("registering a name twice gave no error")
+	}
+	backend, err := xla.NewGoBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gmm, _ := target.GMM40()
+	run := func(name string) ([][]float64, []EpochStats) {
+		cfg, err := gmm.Config(name, "smoke")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Epochs, cfg.StepsPerEpoch = 2, 5
+		tr, err := New(backend, gmm, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Run(DefaultHooks("", nil)...); err != nil {
+			t.Fatal(err)
+		}
+		s, err := tr.Sample(50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, tr.History
+	}
+	su, hu := run("uniform")
+	si, hi := run("idem")
+	for i := range si {
+		if !slices.Equal(su[i], si[i]) {
+			t.Fatalf("sample %d: uniform %v, idem %v", i, su[i], si[i])
+		}
+	}
+	for e := range hi {
+		if hu[e].Loss != hi[e].Loss || hu[e].ESS != 1 {
+			t.Errorf("epoch %d: loss %v vs iDEM %v, ESS %v", e+1, hu[e].Loss, hi[e].Loss, hu[e].ESS)
+		}
+	}
+	// IWSM, by contrast, weighs the loss: another loss from the first step on.
+	sw, hw := run("iwsm")
+	if hw[0].Loss == hi[0].Loss || slices.Equal(sw[0], si[0]) {
+		t.Error("IWSM's run equals iDEM's: the weights did not reach the loss")
+	}
+	if _, err := method.ByName("nope"); err == nil {
+		t.Error("unknown method: no error")
+	}
+}
