@@ -76,6 +76,16 @@ type Config struct {
 	// and 10 checks, PyTorch's relative threshold 1e-4); LRPatience 0 disables the schedule.
 	LRFactor   float64 `json:"lr_factor"`
 	LRPatience int     `json:"lr_patience"`
+	// AugmentFraction of every buffer refresh (the first fill included) is drawn from a flat
+	// distribution instead of the sampler: the replay-buffer augmentation the IWSM paper's
+	// reviewers describe (OpenReview hvT2vfxD84, reviewer 3, question 10), so that the
+	// proposal p_{B,t} covers regions the sampler has not reached. 0 (iDEM) disables it.
+	AugmentFraction float64 `json:"augment_fraction"`
+	// AugmentDistribution is the flat distribution, in the sampler's coordinates: "uniform"
+	// on the box [-AugmentScale, AugmentScale]^d (the mixtures' box), or "gaussian",
+	// N(0, AugmentScale² I) with the centre of mass removed for particle systems.
+	AugmentDistribution string  `json:"augment_distribution"`
+	AugmentScale        float64 `json:"augment_scale"`
 	// CheckpointEvery saves a checkpoint every this many epochs (and always at the end).
 	CheckpointEvery int `json:"checkpoint_every"`
 	// EvalSamples is the number of samples generated at the end for metrics.
@@ -85,6 +95,12 @@ type Config struct {
 	Net  net.MLP  `json:"net"`
 	EGNN net.EGNN `json:"egnn"`
 }
+
+// The flat distributions of the buffer augmentation (Config.AugmentDistribution).
+const (
+	AugmentUniform  = "uniform"
+	AugmentGaussian = "gaussian"
+)
 
 // Base returns iDEM's settings shared by every target at the paper budget (replay buffer of
 // 10,000, 1,024 initial samples, 1,000 new samples and 100 steps per epoch, batch 512, 1,000
@@ -162,6 +178,10 @@ func (c Config) Validate() error {
 		check(c.LRPatience == 0 || (c.LRFactor > 0 && c.LRFactor < 1), "lr_factor must lie in (0, 1) when lr_patience is set, got %g", c.LRFactor),
 		check(c.LRPatience == 0 || c.ValidateEvery > 0, "lr_patience needs validate_every > 0 (the schedule acts on validation checks)"),
 		check(c.CheckpointEvery > 0, "checkpoint_every must be positive, got %d", c.CheckpointEvery),
+		check(c.AugmentFraction >= 0 && c.AugmentFraction < 1, "augment_fraction must lie in [0, 1), got %g", c.AugmentFraction),
+		check(c.AugmentFraction == 0 || c.AugmentDistribution == AugmentUniform || c.AugmentDistribution == AugmentGaussian,
+			"augment_distribution must be %q or %q, got %q", AugmentUniform, AugmentGaussian, c.AugmentDistribution),
+		check(c.AugmentFraction == 0 || c.AugmentScale > 0, "augment_scale must be positive, got %g", c.AugmentScale),
 		check(c.EvalSamples > 0, "eval_samples must be positive, got %d", c.EvalSamples),
 		check(c.Net.Hidden > 0 && c.Net.Layers > 0 && c.Net.EmbedSize >= 2, "network sizes must be positive"),
 	} {

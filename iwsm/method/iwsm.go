@@ -15,6 +15,7 @@ import (
 var IWSM = Method{
 	Name:        "iwsm",
 	Description: "importance-weighted score matching: weights p_t/p_B,t self-normalised per noise level (arXiv 2505.19431)",
+	Times:       Levels,
 	Weights: func(b Batch) (weights, essByLevel *Node) {
 		logq := estimator.BufferLogDensity(b.Xt, b.Sigma, b.Buffer, estimator.EffectiveDim(b.Target))
 		logw := Sub(b.LogP, logq)

@@ -29,8 +29,30 @@ type Batch struct {
 	Groups int
 }
 
-// Method is a training method: a name, a one-line description, and the weight of each
-// point's score-matching error. IWSM and iDEM are two values of this type; an ablation is a
+// TimeSampling is how a method draws the noise levels t of a batch.
+type TimeSampling int
+
+const (
+	// Levels draws Config.TimeGroups stratified levels t_g = (g + u_g)/G, u_g ~ U[0, 1), each
+	// shared by B/G consecutive points of the batch (marginally still uniform on [0, 1]); a
+	// method's weights can then be normalised per level (IWSM).
+	Levels TimeSampling = iota
+	// PerPoint draws t ~ U[0, 1] independently for every point, as iDEM does
+	// (dem/models/dem_module.py); Batch.Groups then splits the batch into consecutive groups
+	// of independent times.
+	PerPoint
+)
+
+// String names the time sampling as config tables print it.
+func (s TimeSampling) String() string {
+	if s == PerPoint {
+		return "independent per point"
+	}
+	return "stratified levels"
+}
+
+// Method is a training method: a name, a one-line description, how it draws the noise levels,
+// and the weight of each point's score-matching error. IWSM and iDEM are two values of this type; an ablation is a
 // third (for example weights tempered as w^β), added with one file and one Register call.
 // This follows BlackJAX's SMC, whose weighting is an argument (log_weight_fn).
 type Method struct {
@@ -38,6 +60,8 @@ type Method struct {
 	Name string
 	// Description is the one line `iwsm methods` prints.
 	Description string
+	// Times is how the batch's noise levels are drawn.
+	Times TimeSampling
 	// Weights returns the loss weight of every point [B] (the loss is their mean times the
 	// squared errors; weights are treated as constants) and the normalised effective sample
 	// size (Σw)²/(n Σw²) of each noise level's weights [Groups], the weight diagnostics.
@@ -48,7 +72,7 @@ type Method struct {
 var registry []Method
 
 func init() {
-	for _, m := range []Method{IWSM, IDEM} {
+	for _, m := range []Method{IWSM, IDEM, IDEMLevels} {
 		if err := Register(m); err != nil {
 			panic(err)
 		}

@@ -42,6 +42,7 @@ func GenericDefaults(t *Target, method string) config.Config {
 	// iDEM's coordinate embedding (scale 25) is tuned to GMM-40's x/50 coordinates (|x| < 1);
 	// for targets a few units wide a scale of 2.5 gives the same range of phases.
 	c.Net.CoordScale = 2.5
+	c.AugmentDistribution, c.AugmentScale = config.AugmentGaussian, c.SigmaMax
 	if t.IsParticleSystem() {
 		c.InitFromPrior = true
 		c.EGNN = net.EGNN{Particles: t.Particles, SpatialDim: t.SpatialDim, Hidden: 128, Layers: 3}
@@ -51,9 +52,15 @@ func GenericDefaults(t *Target, method string) config.Config {
 
 // mixtureDefaults is iDEM's GMM-40 configuration (on x/50 coordinates): σ from 1e-5 to 1,
 // K = 500, score clip 70, λ(t) = σ² + 1e-3, learning rate 5e-4, iDEM's MLP.
+//
+// iDEM's GMM configuration has no learning-rate scheduler (`scheduler: null`), so the
+// plateau schedule is off (the validation loss is still recorded). The buffer augmentation,
+// when switched on, draws uniformly from the means' box [-40, 40]² (0.8 in x/50 coordinates).
 func mixtureDefaults(method string) config.Config {
 	c := config.Base("", method)
 	c.SigmaMin, c.SigmaMax, c.K, c.MaxScoreNorm, c.LambdaH, c.LearningRate = 1e-5, 1, 500, 70, true, 5e-4
+	c.LRPatience = 0
+	c.AugmentDistribution, c.AugmentScale = config.AugmentUniform, 0.8
 	return c
 }
 
@@ -63,6 +70,7 @@ func dw4Defaults(method string) config.Config {
 	c := config.Base("", method)
 	c.SigmaMin, c.SigmaMax, c.InitFromPrior = 1e-5, 3, true
 	c.EGNN = net.EGNN{Particles: 4, SpatialDim: 2, Hidden: 128, Layers: 3}
+	particleAugmentation(&c)
 	return c
 }
 
@@ -72,6 +80,7 @@ func lj13Defaults(method string) config.Config {
 	c := config.Base("", method)
 	c.SigmaMin, c.SigmaMax, c.InitFromPrior, c.DiffusionScale = 0.01, 2, true, 0.9
 	c.EGNN = net.EGNN{Particles: 13, SpatialDim: 3, Hidden: 128, Layers: 5}
+	particleAugmentation(&c)
 	return c
 }
 
@@ -83,7 +92,14 @@ func lj55Defaults(method string) config.Config {
 	c.SigmaMin, c.SigmaMax, c.K, c.BatchSize, c.SamplesPerEpoch, c.Epochs = 0.5, 4, 100, 128, 128, 2000
 	c.InitFromPrior, c.DiffusionScale, c.NegativeTimeSteps = true, 0.5, 10
 	c.EGNN = net.EGNN{Particles: 55, SpatialDim: 3, Hidden: 128, Layers: 5}
+	particleAugmentation(&c)
 	return c
+}
+
+// particleAugmentation sets the buffer augmentation of a particle system (off until a
+// fraction is set): a wide mean-free Gaussian, as wide as the prior N(0, σ_max² I).
+func particleAugmentation(c *config.Config) {
+	c.AugmentDistribution, c.AugmentScale = config.AugmentGaussian, c.SigmaMax
 }
 
 // DefaultConfig returns the configuration of the registered target of that name (built-in

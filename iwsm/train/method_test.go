@@ -13,18 +13,19 @@ import (
 )
 
 // uniform is a third training method, written as a user adding an ablation would: one
-// value, one Register call. Its weights are all one, so it is iDEM under another name.
+// value, one Register call. Its weights are all one and it keeps the default stratified
+// levels, so it is the idem-levels ablation under another name.
 var uniform = method.Method{
 	Name:        "uniform",
-	Description: "equal weights (a test method: iDEM under another name)",
+	Description: "equal weights on stratified levels (a test method: idem-levels under another name)",
 	Weights: func(b method.Batch) (weights, essByLevel *Node) {
 		return OnesLike(b.Sigma), Ones(b.Sigma.Graph(), shapes.Make(b.Sigma.DType(), b.Groups))
 	},
 }
 
 // A method added with one value and one registry line trains, appears in the registry's
-// list, and, having iDEM's weights, reproduces iDEM's run bit for bit with the same seed:
-// the method enters the step only through its weights.
+// list, and, having idem-levels' weights and time sampling, reproduces that run bit for bit
+// with the same seed: a method enters the step only through its weights and times.
 func TestThirdMethodRegistersAndTrains(t *testing.T) {
 	if err := method.Register(uniform); err != nil {
 		t.Fatal(err)
@@ -60,21 +61,21 @@ func TestThirdMethodRegistersAndTrains(t *testing.T) {
 		return s, tr.History
 	}
 	su, hu := run("uniform")
-	si, hi := run("idem")
+	si, hi := run("idem-levels")
 	for i := range si {
 		if !slices.Equal(su[i], si[i]) {
-			t.Fatalf("sample %d: uniform %v, idem %v", i, su[i], si[i])
+			t.Fatalf("sample %d: uniform %v, idem-levels %v", i, su[i], si[i])
 		}
 	}
 	for e := range hi {
 		if hu[e].Loss != hi[e].Loss || hu[e].ESS != 1 {
-			t.Errorf("epoch %d: loss %v vs iDEM %v, ESS %v", e+1, hu[e].Loss, hi[e].Loss, hu[e].ESS)
+			t.Errorf("epoch %d: loss %v vs idem-levels %v, ESS %v", e+1, hu[e].Loss, hi[e].Loss, hu[e].ESS)
 		}
 	}
 	// IWSM, by contrast, weighs the loss: another loss from the first step on.
 	sw, hw := run("iwsm")
 	if hw[0].Loss == hi[0].Loss || slices.Equal(sw[0], si[0]) {
-		t.Error("IWSM's run equals iDEM's: the weights did not reach the loss")
+		t.Error("IWSM's run equals idem-levels': the weights did not reach the loss")
 	}
 	if _, err := method.ByName("nope"); err == nil {
 		t.Error("unknown method: no error")

@@ -196,12 +196,19 @@ func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node 
 	g := x0.Graph()
 	cfg := tr.Config
 	B := x0.Shape().Dimensions[0]
-	// Stratified noise levels: TimeGroups levels t_g = (g + u_g)/G, each shared by B/G
-	// points (marginally still uniform on [0, 1]); importance weights are normalised per level.
 	G := cfg.TimeGroups
-	u := scope.RandomUniform(g, shapes.Make(x0.DType(), G))
-	tg := DivScalar(Add(Iota(g, shapes.Make(x0.DType(), G), 0), u), float64(G))
-	t := Reshape(BroadcastToDims(InsertAxes(tg, 1), G, B/G), B)
+	var t *Node
+	switch tr.Method.Times {
+	case method.PerPoint: // iDEM: t ~ U[0, 1] for every point
+		t = scope.RandomUniform(g, shapes.Make(x0.DType(), B))
+	default:
+		// Stratified noise levels: TimeGroups levels t_g = (g + u_g)/G, each shared by B/G
+		// points (marginally still uniform on [0, 1]); importance weights are normalised per
+		// level.
+		u := scope.RandomUniform(g, shapes.Make(x0.DType(), G))
+		tg := DivScalar(Add(Iota(g, shapes.Make(x0.DType(), G), 0), u), float64(G))
+		t = Reshape(BroadcastToDims(InsertAxes(tg, 1), G, B/G), B)
+	}
 	xt, sigma, target, logp := tr.noisedTarget(scope, x0, t)
 
 	weights, essLevels := tr.Method.Weights(method.Batch{Target: tr.Target, Xt: xt, Sigma: sigma, LogP: logp, Buffer: buffer, Groups: G})
@@ -265,36 +272,6 @@ func (tr *Trainer) validationGraph(scope *model.Scope, x0 *Node) *Node {
 // sampler's coordinates (multiply by Target.Scale for the target's own).
 func (tr *Trainer) Sample(n int) (rows [][]float64, err error) {
 	return tr.sampling.Generate(n, tr.rng)
-}
-
-// initialSamples returns the first buffer's content: prior draws when InitFromPrior, else
-// reverse-SDE samples driven by the Monte Carlo score.
-func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
-	if tr.Config.InitFromPrior {
-		flat, d := tr.sampler.Prior(tr.rng, n), tr.Target.Dim
-		rows := make([][]float64, n)
-		for i := range rows {
-			rows[i] = make([]float64, d)
-			for j := range rows[i] {
-				rows[i][j] = float64(flat[i*d+j])
-			}
-		}
-		return rows, nil
-	}
-	return tr.mcInit.Generate(n, tr.rng)
-}
-
-// addToBuffer appends rows, dropping the oldest beyond BufferSize.
-func (tr *Trainer) addToBuffer(rows [][]float64) {
-	for _, r := range rows {
-		for _, v := range r {
-			tr.buffer = append(tr.buffer, float32(v))
-		}
-	}
-	d := tr.Target.Dim
-	if extra := len(tr.buffer)/d - tr.Config.BufferSize; extra > 0 {
-		tr.buffer = append(tr.buffer[:0:0], tr.buffer[extra*d:]...)
-	}
 }
 
 // loadValidation draws the validation samples (target.Target.Validation) and keeps as many
@@ -403,16 +380,9 @@ func (tr *Trainer) BufferLen() int { return len(tr.buffer) / tr.Target.Dim }
 func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 	start := time.Now()
 	cfg := tr.Config
-	var rows [][]float64
-	if tr.BufferLen() == 0 {
-		rows, err = tr.initialSamples(cfg.InitialSamples)
-	} else {
-		rows, err = tr.Sample(cfg.SamplesPerEpoch)
-	}
-	if err != nil {
+	if err := tr.refreshBuffer(); err != nil {
 		return stats, err
 	}
-	tr.addToBuffer(rows)
 	bufT := tensors.FromFlatDataAndDimensions(tr.buffer, tr.BufferLen(), tr.Target.Dim)
 	defer bufT.MustFinalizeAll()
 	consecutiveBad := 0

@@ -1,0 +1,88 @@
+package train
+
+import (
+	"math"
+
+	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/target"
+)
+
+// refreshBuffer adds one epoch's new samples to the replay buffer: the first epoch fills it
+// with InitialSamples (prior draws or Monte Carlo-score SDE samples), later ones add
+// SamplesPerEpoch reverse-SDE samples of the current network; Config.AugmentFraction of them
+// are flat draws instead (see augmentation).
+func (tr *Trainer) refreshBuffer() error {
+	cfg := tr.Config
+	n := cfg.SamplesPerEpoch
+	if tr.BufferLen() == 0 {
+		n = cfg.InitialSamples
+	}
+	flat := int(math.Round(cfg.AugmentFraction * float64(n)))
+	var rows [][]float64
+	var err error
+	switch {
+	case n-flat <= 0:
+	case tr.BufferLen() == 0:
+		rows, err = tr.initialSamples(n - flat)
+	default:
+		rows, err = tr.Sample(n - flat)
+	}
+	if err != nil {
+		return err
+	}
+	tr.addToBuffer(append(rows, tr.augmentation(flat)...))
+	return nil
+}
+
+// augmentation draws n rows of the buffer augmentation from the host RNG, in the sampler's
+// coordinates: uniform on [-AugmentScale, AugmentScale]^d, or N(0, AugmentScale² I) with the
+// centre of mass removed for particle systems.
+func (tr *Trainer) augmentation(n int) [][]float64 {
+	cfg, t := tr.Config, tr.Target
+	rows := make([][]float64, n)
+	for i := range rows {
+		r := make([]float64, t.Dim)
+		for j := range r {
+			if cfg.AugmentDistribution == config.AugmentUniform {
+				r[j] = cfg.AugmentScale * (2*tr.rng.Float64() - 1)
+			} else {
+				r[j] = cfg.AugmentScale * tr.rng.NormFloat64()
+			}
+		}
+		if t.IsParticleSystem() {
+			target.RemoveCentreOfMass(r, t.Particles, t.SpatialDim)
+		}
+		rows[i] = r
+	}
+	return rows
+}
+
+// initialSamples returns the first buffer's content: prior draws when InitFromPrior, else
+// reverse-SDE samples driven by the Monte Carlo score.
+func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
+	if tr.Config.InitFromPrior {
+		flat, d := tr.sampler.Prior(tr.rng, n), tr.Target.Dim
+		rows := make([][]float64, n)
+		for i := range rows {
+			rows[i] = make([]float64, d)
+			for j := range rows[i] {
+				rows[i][j] = float64(flat[i*d+j])
+			}
+		}
+		return rows, nil
+	}
+	return tr.mcInit.Generate(n, tr.rng)
+}
+
+// addToBuffer appends rows, dropping the oldest beyond BufferSize.
+func (tr *Trainer) addToBuffer(rows [][]float64) {
+	for _, r := range rows {
+		for _, v := range r {
+			tr.buffer = append(tr.buffer, float32(v))
+		}
+	}
+	d := tr.Target.Dim
+	if extra := len(tr.buffer)/d - tr.Config.BufferSize; extra > 0 {
+		tr.buffer = append(tr.buffer[:0:0], tr.buffer[extra*d:]...)
+	}
+}
