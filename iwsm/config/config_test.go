@@ -43,3 +43,50 @@ func TestShrinkAndValidate(t *testing.T) {
 		}
 	}
 }
+
+// Overrides go through JSON names, nested keys with a dot; bad keys and values name
+// themselves; Diff lists exactly what changed; a resume may change only epochs (upwards),
+// checkpoint_every and eval_samples.
+func TestOverrides(t *testing.T) {
+	base := Base("gmm40", "iwsm")
+	base.SigmaMin, base.SigmaMax = 1e-5, 1
+	c := base
+	if err := c.Apply([]byte(`{"k": 250, "net": {"hidden": 32}}`), []string{"epochs=180", "lambda_h=true", "augment_distribution=uniform", "egnn.layers=4"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.K != 250 || c.Net.Hidden != 32 || c.Net.Layers != base.Net.Layers || c.Epochs != 180 || !c.LambdaH ||
+		c.AugmentDistribution != "uniform" || c.EGNN.Layers != 4 {
+		t.Errorf("after overrides: %+v", c)
+	}
+	want := []string{"k=250", "lambda_h=true", "epochs=180", "augment_distribution=uniform", "net.Hidden=32", "egnn.layers=4"}
+	if got := Diff(base, c); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Diff = %v, want %v", got, want)
+	}
+	for o, msg := range map[string]string{
+		"foo=1":        `unknown setting "foo"`,
+		"k=abc":        `"k" must be a int`,
+		"k":            "want key=value",
+		"target=dw4":   "use -target",
+		"net.widthx=3": `unknown setting "widthx"`,
+		"k=-1":         "k (Monte Carlo samples) must be positive",
+	} {
+		c := base
+		err := c.Apply(nil, []string{o})
+		if err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("override %q: error %v, want it to say %q", o, err, msg)
+		}
+	}
+	more := base
+	more.Epochs, more.EvalSamples = 2000, 50
+	if err := CheckResume(base, more, 1000); err != nil {
+		t.Errorf("more epochs: %v", err)
+	}
+	if err := CheckResume(base, base, 1001); err == nil {
+		t.Error("resuming to fewer epochs than done: no error")
+	}
+	other := base
+	other.K, other.Seed = 7, 3
+	if err := CheckResume(base, other, 0); err == nil || !strings.Contains(err.Error(), "k=7, seed=3") {
+		t.Errorf("another K and seed: %v", err)
+	}
+}

@@ -91,12 +91,14 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 		if err != nil {
 			return nil, err
 		}
-		if saved != cfg {
-			return nil, errors.Errorf("%s holds a checkpoint of a different run (%s %s %s seed %d): use another results folder or delete it",
-				opt.Out, saved.Target, saved.Method, saved.Budget, saved.Seed)
+		if err := config.CheckResume(saved, cfg, 0); err != nil {
+			return nil, errors.WithMessagef(err, "%s: use another results folder or delete it", opt.Out)
 		}
 		if res.Trainer, err = train.Resume(backend, t, ckptDir); err != nil {
 			return nil, err
+		}
+		if err := res.Trainer.Extend(cfg); err != nil { // more epochs continue the run
+			return nil, errors.WithMessage(err, opt.Out)
 		}
 		res.Resumed = res.Trainer.EpochsDone
 		if opt.Log != nil {
@@ -211,7 +213,7 @@ func (r *Result) write(backend string) error {
 		return err
 	}
 	rec := report.Record{Target: r.Target.Name, Method: r.Config.Method, Budget: r.Config.Budget, Seed: r.Config.Seed,
-		Metrics: r.Metrics, History: r.Trainer.History, LevelSigmas: r.Trainer.LevelSigmas(),
+		Overrides: r.Overrides(), Metrics: r.Metrics, History: r.Trainer.History, LevelSigmas: r.Trainer.LevelSigmas(),
 		TrainSeconds: r.TrainSeconds, ResumedFrom: r.Resumed, Backend: backend, Go: runtime.Version(),
 		Versions: Versions(), Coordinates: fmt.Sprintf("target coordinates (sampler coordinates × %g)", r.Target.Scale),
 		Files: map[string][]string{"figures": written}}
@@ -219,6 +221,16 @@ func (r *Result) write(backend string) error {
 		return err
 	}
 	return WriteJSON(filepath.Join(dir, "config.json"), r.Config)
+}
+
+// Overrides lists the run's settings that differ from its target's defaults for the method
+// at the budget (config.Diff), as "key=value": the label tables show next to the method.
+func (r *Result) Overrides() []string {
+	base, err := r.Target.Config(r.Config.Method, r.Config.Budget)
+	if err != nil {
+		return nil
+	}
+	return config.Diff(base, r.Config)
 }
 
 // Versions lists the versions of the compute libraries this binary was built with.

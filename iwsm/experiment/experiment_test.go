@@ -177,3 +177,44 @@ func TestRunUserTargetWithAndWithoutReference(t *testing.T) {
 		t.Error("a 3-D reference for a 2-D target gave no error")
 	}
 }
+
+// A finished run resumed with more epochs (`-set epochs=N`) trains on from its checkpoint and
+// ends exactly where an uninterrupted run of N epochs ends; the changed setting is the run's
+// label in metrics.json; any other change is refused naming the setting.
+func TestMoreEpochsContinueTheRun(t *testing.T) {
+	backend := testBackend(t)
+	tg, cfg := smoke(t, "gmm40", "iwsm")
+	short, long := cfg, cfg
+	short.Epochs, long.Epochs = 2, 4
+	dir, straight := t.TempDir(), t.TempDir()
+	if _, err := Run(backend, tg, short, Options{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(backend, tg, long, Options{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Resumed != 2 || res.Trainer.EpochsDone != 4 || len(res.Trainer.History) != 4 {
+		t.Fatalf("resumed from %d, %d epochs done, history %d", res.Resumed, res.Trainer.EpochsDone, len(res.Trainer.History))
+	}
+	if _, err := Run(backend, tg, long, Options{Out: straight}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "samples.npy"))
+	b, _ := os.ReadFile(filepath.Join(straight, "samples.npy"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Error("2 + 2 epochs differ from 4 epochs")
+	}
+	rec, err := report.ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rec.Overrides, []string{"epochs=4"}) {
+		t.Errorf("overrides %v, want [epochs=4]", rec.Overrides)
+	}
+	other := long
+	other.K = 7
+	if _, err := Run(backend, tg, other, Options{Out: dir}); err == nil || !strings.Contains(err.Error(), "k=7") {
+		t.Errorf("another K into the same folder: %v", err)
+	}
+}

@@ -22,6 +22,7 @@ var IDEMLevels = Method{
 	Name:        "idem-levels",
 	Description: "ablation: iDEM's equal weights with IWSM's stratified noise levels",
 	Times:       Levels,
+	Ablation:    true,
 	Weights:     equalWeights,
 }
 

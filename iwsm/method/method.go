@@ -62,6 +62,9 @@ type Method struct {
 	Description string
 	// Times is how the batch's noise levels are drawn.
 	Times TimeSampling
+	// Ablation marks a variant that isolates one part of a method: the command line lists and
+	// trains it, but the notebooks' default comparison (Compared) leaves it out.
+	Ablation bool
 	// Weights returns the loss weight of every point [B] (the loss is their mean times the
 	// squared errors; weights are treated as constants) and the normalised effective sample
 	// size (Σw)²/(n Σw²) of each noise level's weights [Groups], the weight diagnostics.
@@ -106,6 +109,18 @@ func ByName(name string) (Method, error) {
 
 // All returns the registered methods in registration order (IWSM, iDEM, then any others).
 func All() []Method { return slices.Clone(registry) }
+
+// Compared returns the names of the methods the notebooks compare by default: every
+// registered method that is not an Ablation (IWSM, iDEM, and any method a user registers).
+func Compared() []string {
+	var out []string
+	for _, m := range registry {
+		if !m.Ablation {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
 
 // Names returns the registered methods' names in registration order.
 func Names() []string {

@@ -24,6 +24,9 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("%s: registered", name)
 		}
 	}
+	if c := Compared(); !slices.Equal(c[:2], []string{"iwsm", "idem"}) || slices.Contains(c, IDEMLevels.Name) {
+		t.Errorf("compared methods %v: want iwsm and idem, without the ablation", c)
+	}
 	if slices.Contains(Names(), "noweights") {
 		t.Error("a refused method is in the registry")
 	}

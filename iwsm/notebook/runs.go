@@ -26,9 +26,10 @@ func Target(name string) *target.Target {
 	return Must1(target.ByName(name))
 }
 
-// Methods returns the names of the registered training methods (IWSM, iDEM, then any
-// registered later): the list every comparison in the notebooks runs over.
-func Methods() []string { return method.Names() }
+// Methods returns the names of the training methods the notebooks compare (method.Compared:
+// IWSM, iDEM and any method registered later, without the ablations): the list every
+// comparison in the notebooks runs over.
+func Methods() []string { return method.Compared() }
 
 // Config is the configuration of a run of the named method on t with seed at the notebook's
 // budget (target.Target.Config). Change its fields before Train to try other settings.

@@ -26,6 +26,9 @@ type Record struct {
 	Method string `json:"method"`
 	Budget string `json:"budget"`
 	Seed   int64  `json:"seed"`
+	// Overrides are the settings that differ from the target's defaults at the budget
+	// ("epochs=180"): part of the run's label in tables.
+	Overrides []string `json:"overrides,omitempty"`
 	// Metrics is absent when the target has no reference samples.
 	Metrics evaluate.Metrics `json:"metrics,omitempty"`
 	// History has one entry per epoch (loss, ESS, ESS per noise level, validation loss, ...).
@@ -63,6 +66,8 @@ func ReadRun(dir string) (Record, error) {
 // Row is one line of a table: a method on a target, with per-metric statistics.
 type Row struct {
 	Target, Method, Budget string
+	// Overrides are the runs' settings changed from the budget's defaults ("epochs=180, k=500").
+	Overrides string
 	// Seeds is the number of runs averaged (0 for quoted rows).
 	Seeds int
 	// Mean and Std per metric key (Std is the sample standard deviation; 0 for one seed).
@@ -80,12 +85,12 @@ type Table struct {
 // Collect groups runs by (target, method, budget) and averages each metric over seeds.
 // metrics selects and orders the columns; nil means every metric found, sorted.
 func Collect(runs []Record, metrics []string) Table {
-	type key struct{ t, m, b string }
+	type key struct{ t, m, b, o string }
 	groups := map[key][]Record{}
 	var keys []key
 	seen := map[string]bool{}
 	for _, r := range runs {
-		k := key{r.Target, r.Method, r.Budget}
+		k := key{r.Target, r.Method, r.Budget, strings.Join(r.Overrides, ", ")}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -107,12 +112,15 @@ func Collect(runs []Record, metrics []string) Table {
 		if keys[i].m != keys[j].m {
 			return keys[i].m < keys[j].m
 		}
-		return keys[i].b < keys[j].b
+		if keys[i].b != keys[j].b {
+			return keys[i].b < keys[j].b
+		}
+		return keys[i].o < keys[j].o
 	})
 	tab := Table{Metrics: metrics}
 	for _, k := range keys {
 		rs := groups[k]
-		row := Row{Target: k.t, Method: k.m, Budget: k.b, Seeds: len(rs), Mean: map[string]float64{}, Std: map[string]float64{}}
+		row := Row{Target: k.t, Method: k.m, Budget: k.b, Overrides: k.o, Seeds: len(rs), Mean: map[string]float64{}, Std: map[string]float64{}}
 		for _, m := range metrics {
 			var vals []float64
 			for _, r := range rs {
@@ -154,7 +162,11 @@ func (r Row) label() string {
 	if r.Quoted != "" {
 		return fmt.Sprintf("%s (quoted: %s)", r.Method, r.Quoted)
 	}
-	return fmt.Sprintf("%s (%s, %d seed%s)", r.Method, r.Budget, r.Seeds, plural(r.Seeds))
+	budget := r.Budget
+	if r.Overrides != "" {
+		budget += ", " + r.Overrides
+	}
+	return fmt.Sprintf("%s (%s, %d seed%s)", r.Method, budget, r.Seeds, plural(r.Seeds))
 }
 
 func plural(n int) string {
@@ -193,13 +205,13 @@ func (t Table) Markdown() string {
 // CSV renders one line per row with mean and std columns per metric.
 func (t Table) CSV() string {
 	var b strings.Builder
-	b.WriteString("target,method,budget,seeds,quoted")
+	b.WriteString("target,method,budget,overrides,seeds,quoted")
 	for _, m := range t.Metrics {
 		b.WriteString("," + m + "," + m + "_std")
 	}
 	b.WriteString("\n")
 	for _, r := range t.Rows {
-		fmt.Fprintf(&b, "%s,%s,%s,%d,%q", r.Target, r.Method, r.Budget, r.Seeds, r.Quoted)
+		fmt.Fprintf(&b, "%s,%s,%s,%q,%d,%q", r.Target, r.Method, r.Budget, r.Overrides, r.Seeds, r.Quoted)
 		for _, m := range t.Metrics {
 			if v, ok := r.Mean[m]; ok {
 				fmt.Fprintf(&b, ",%g,%g", v, r.Std[m])

@@ -23,8 +23,9 @@ func TestCollectAveragesSeeds(t *testing.T) {
 	writeRun(t, filepath.Join(root, "a"), `{"target":"gmm40","method":"iwsm","budget":"cpu","seed":1,"metrics":{"x_w2":2,"e_w2":10}}`)
 	writeRun(t, filepath.Join(root, "b"), `{"target":"gmm40","method":"iwsm","budget":"cpu","seed":2,"metrics":{"x_w2":4,"e_w2":20}}`)
 	writeRun(t, filepath.Join(root, "c"), `{"target":"gmm40","method":"idem","budget":"cpu","seed":1,"metrics":{"x_w2":7}}`)
+	writeRun(t, filepath.Join(root, "d"), `{"target":"gmm40","method":"idem","budget":"cpu","seed":1,"overrides":["epochs=180","k=500"],"metrics":{"x_w2":5}}`)
 	var runs []Record
-	for _, d := range []string{"a", "b", "c"} {
+	for _, d := range []string{"a", "b", "c", "d"} {
 		r, err := ReadRun(filepath.Join(root, d))
 		if err != nil {
 			t.Fatal(err)
@@ -32,21 +33,21 @@ func TestCollectAveragesSeeds(t *testing.T) {
 		runs = append(runs, r)
 	}
 	tab := Collect(runs, []string{"x_w2", "e_w2"})
-	if len(tab.Rows) != 2 || tab.Rows[1].Method != "iwsm" || tab.Rows[1].Seeds != 2 {
+	if len(tab.Rows) != 3 || tab.Rows[2].Method != "iwsm" || tab.Rows[2].Seeds != 2 || tab.Rows[1].Overrides != "epochs=180, k=500" {
 		t.Fatalf("rows %+v", tab.Rows)
 	}
-	iw := tab.Rows[1]
+	iw := tab.Rows[2]
 	if iw.Mean["x_w2"] != 3 || math.Abs(iw.Std["x_w2"]-math.Sqrt2) > 1e-12 {
 		t.Errorf("x_w2 mean %v std %v, want 3 and √2", iw.Mean["x_w2"], iw.Std["x_w2"])
 	}
 	tab.AddQuoted("gmm40", "iDEM", "iDEM paper, Table 1", map[string]float64{"x_w2": 7.4}, map[string]float64{"x_w2": 0.3})
 	md := tab.Markdown()
-	for _, want := range []string{"| gmm40 | iwsm (cpu, 2 seeds) | 3 ± 1.4 | 15 ± 7.1 |", "| gmm40 | idem (cpu, 1 seed) | 7 | – |", "iDEM (quoted: iDEM paper, Table 1) | 7.4 ± 0.3"} {
+	for _, want := range []string{"| gmm40 | iwsm (cpu, 2 seeds) | 3 ± 1.4 | 15 ± 7.1 |", "| gmm40 | idem (cpu, 1 seed) | 7 | – |", "| gmm40 | idem (cpu, epochs=180, k=500, 1 seed) | 5 | – |", "iDEM (quoted: iDEM paper, Table 1) | 7.4 ± 0.3"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
 		}
 	}
-	if csv := tab.CSV(); !strings.Contains(csv, "gmm40,iwsm,cpu,2,\"\",3,1.4142135623730951,15,") {
+	if csv := tab.CSV(); !strings.Contains(csv, "gmm40,iwsm,cpu,\"\",2,\"\",3,1.4142135623730951,15,") {
 		t.Errorf("CSV:\n%s", csv)
 	}
 	tex := tab.LaTeX("GMM-40 at the cpu budget")

@@ -121,6 +121,17 @@ func removeOtherGenerations(dir string, keep int) error {
 	return nil
 }
 
+// Extend lets a resumed run continue with cfg, which may differ from the run's configuration
+// only in epochs (not below EpochsDone), checkpoint_every and eval_samples
+// (config.CheckResume): `iwsm train -set epochs=180` on a finished 60-epoch run trains on.
+func (tr *Trainer) Extend(cfg config.Config) error {
+	if err := config.CheckResume(tr.Config, cfg, tr.EpochsDone); err != nil {
+		return err
+	}
+	tr.Config.Epochs, tr.Config.CheckpointEvery, tr.Config.EvalSamples = cfg.Epochs, cfg.CheckpointEvery, cfg.EvalSamples
+	return nil
+}
+
 // ReadConfig reads the Config saved in a checkpoint directory.
 func ReadConfig(dir string) (config.Config, error) {
 	var c config.Config

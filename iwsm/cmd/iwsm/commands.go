@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/go-xla/installer"
 	"github.com/pkg/errors"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/mcmc"
@@ -35,6 +36,38 @@ func parse(fs *flag.FlagSet, args []string, required ...string) error {
 		if fs.Lookup(name).Value.String() == "" {
 			return usageError{fmt.Sprintf("%s: flag -%s is required", fs.Name(), name)}
 		}
+	}
+	return nil
+}
+
+// settings are the -config FILE and repeated -set key=value flags of train and config: a
+// full or partial configuration over the budget's defaults, then single overrides, as iDEM's
+// Hydra users write them.
+type settings struct {
+	file string
+	sets []string
+}
+
+func (s *settings) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.file, "config", "", "JSON file with a full or partial configuration (as 'iwsm config' prints it) over the budget's defaults")
+	fs.Func("set", "override one setting, key=value (repeatable; e.g. -set epochs=180 -set k=500; nested keys: net.Hidden, egnn.layers)",
+		func(v string) error { s.sets = append(s.sets, v); return nil })
+}
+
+// apply applies the file and the overrides to cfg and validates it.
+func (s *settings) apply(cfg *config.Config) error {
+	var raw []byte
+	if s.file != "" {
+		var err error
+		if raw, err = os.ReadFile(s.file); err != nil {
+			return errors.Wrapf(err, "reading -config %s", s.file)
+		}
+	}
+	if err := cfg.Apply(raw, s.sets); err != nil {
+		if s.file != "" {
+			return errors.WithMessagef(err, "-config %s", s.file)
+		}
+		return err
 	}
 	return nil
 }
@@ -96,8 +129,10 @@ func cmdTrain(args []string) error {
 	methodName := fs.String("method", "iwsm", "training method (see 'iwsm methods')")
 	budget := fs.String("budget", "smoke", "smoke, cpu or paper")
 	seed := fs.Int64("seed", 12345, "random seed")
-	out := fs.String("out", "", "results folder (resumes from its checkpoint if present)")
+	out := fs.String("out", "", "results folder (resumes from its checkpoint if present; more -set epochs continue a finished run)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	var set settings
+	set.register(fs)
 	if err := parse(fs, args, "target", "out"); err != nil {
 		return err
 	}
@@ -113,6 +148,9 @@ func cmdTrain(args []string) error {
 		return err
 	}
 	cfg.Seed = *seed
+	if err := set.apply(&cfg); err != nil {
+		return err
+	}
 	backend, err := xla.Backend()
 	if err != nil {
 		return err
@@ -185,6 +223,8 @@ func cmdConfig(args []string) error {
 	name := fs.String("target", "", "target name")
 	methodName := fs.String("method", "iwsm", "training method (see 'iwsm methods')")
 	budget := fs.String("budget", "smoke", "smoke, cpu or paper")
+	var set settings
+	set.register(fs)
 	if err := parse(fs, args, "target"); err != nil {
 		return err
 	}
@@ -197,6 +237,9 @@ func cmdConfig(args []string) error {
 	}
 	cfg, err := t.Config(*methodName, *budget)
 	if err != nil {
+		return err
+	}
+	if err := set.apply(&cfg); err != nil {
 		return err
 	}
 	raw, err := json.MarshalIndent(cfg, "", "  ")
@@ -320,7 +363,7 @@ func cmdMethods(args []string) error {
 		return err
 	}
 	for _, m := range method.All() {
-		fmt.Printf("%-8s %s\n", m.Name, m.Description)
+		fmt.Printf("%-12s %s\n", m.Name, m.Description)
 	}
 	return nil
 }
