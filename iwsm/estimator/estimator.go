@@ -44,15 +44,34 @@ func MonteCarlo(t *target.Target, xt, sigma, z *Node, maxNorm float64) (score, l
 	return out[0], out[1]
 }
 
+// MonteCarloLogDensity returns MonteCarlo's estimate of log p_t(x_t) + log Z alone, shape
+// [B], from the same draws z [B, K, d]: for diagnostics (LogWeights, the `iwsm weights`
+// command) that need no score, it skips the energy's gradient.
+func MonteCarloLogDensity(t *target.Target, xt, sigma, z *Node) *Node {
+	K := z.Shape().Dimensions[1]
+	return gmath.InBatchChunks(gmath.ParallelChunks, []*Node{xt, sigma, z}, func(_ int, in []*Node) []*Node {
+		_, _, _, _, lse := monteCarloTerms(t, in[0], in[1], in[2])
+		return []*Node{StopGradient(AddScalar(lse, -math.Log(float64(K))))}
+	})[0]
+}
+
+// monteCarloTerms evaluates the energy at y = x_t + σ z_k ([B, K, d]) and returns y, the
+// energies [B, K], their finiteness mask, the log terms -E(y) (-Inf where not finite) and
+// their log-sum-exp over k [B].
+func monteCarloTerms(t *target.Target, xt, sigma, z *Node) (y, energy, finite, logw, lse *Node) {
+	base := StopGradient(xt)
+	y = Add(InsertAxes(base, 1), Mul(Reshape(StopGradient(sigma), -1, 1, 1), z)) // [B,K,d]
+	energy = t.Energy(y)                                                         // [B,K]
+	finite = IsFinite(energy)
+	logw = Where(finite, Neg(energy), Infinity(xt.Graph(), energy.DType(), -1))
+	lse = gmath.LogSumExp(logw, 1)
+	return y, energy, finite, logw, lse
+}
+
 // monteCarlo is MonteCarlo on one piece of the batch.
 func monteCarlo(t *target.Target, xt, sigma, z *Node, maxNorm float64) (score, logp *Node) {
 	K := z.Shape().Dimensions[1]
-	base := StopGradient(xt)
-	y := Add(InsertAxes(base, 1), Mul(Reshape(StopGradient(sigma), -1, 1, 1), z)) // [B,K,d]
-	energy := t.Energy(y)                                                         // [B,K]
-	finite := IsFinite(energy)
-	logw := Where(finite, Neg(energy), Infinity(xt.Graph(), energy.DType(), -1))
-	lse := gmath.LogSumExp(logw, 1)
+	y, energy, finite, logw, lse := monteCarloTerms(t, xt, sigma, z)
 	logp = AddScalar(lse, -math.Log(float64(K)))
 
 	gradE := Gradient(ReduceAllSum(Where(finite, energy, ZerosLike(energy))), y)[0] // [B,K,d]
