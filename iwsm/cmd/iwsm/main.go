@@ -36,6 +36,7 @@ func main() {
 		"sample":      cmdSample,
 		"eval":        cmdEval,
 		"table":       cmdTable,
+		"weights":     cmdWeights,
 		"install-xla": cmdInstallXLA,
 	}
 	cmd, ok := cmds[os.Args[1]]
