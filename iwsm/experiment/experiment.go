@@ -120,7 +120,7 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 	if res.Samples, err = evaluate.NewSampleSet(backend, t, gen); err != nil {
 		return nil, errors.WithMessage(err, "generated samples")
 	}
-	if err := res.evaluate(reference); err != nil {
+	if err := res.compare(reference); err != nil {
 		return nil, err
 	}
 	if opt.Out != "" {
@@ -131,9 +131,9 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 	return res, nil
 }
 
-// evaluate fills Evaluation and Metrics against reference (sampler coordinates), or against
+// compare fills Evaluation and Metrics against reference (sampler coordinates), or against
 // the target's own reference samples when reference is nil.
-func (r *Result) evaluate(reference [][]float64) error {
+func (r *Result) compare(reference [][]float64) error {
 	t := r.Target
 	if reference == nil {
 		if !t.HasReference() {

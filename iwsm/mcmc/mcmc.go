@@ -16,48 +16,13 @@ type LJ struct {
 	N, Dim int
 }
 
-// pair is the pair energy of iDEM's LJ for squared distance r2, both orderings counted.
-func pair(r2 float64) float64 {
-	inv6 := 1 / (r2 * r2 * r2)
-	return 2 * (inv6*inv6 - 2*inv6)
-}
+// pair is the pair energy of iDEM's LJ (ε = r_m = 1) for squared distance r2, both
+// orderings counted (target.LennardJonesPair).
+func pair(r2 float64) float64 { return target.LennardJonesPair(r2, 1, 1) }
 
-// Energy returns E(x) for a flat configuration x [N·Dim].
-func (c LJ) Energy(x []float64) float64 {
-	e := 0.0
-	for i := 0; i < c.N; i++ {
-		for j := i + 1; j < c.N; j++ {
-			e += pair(c.dist2(x, i, j))
-		}
-	}
-	return e + 0.5*c.spread(x)
-}
-
-func (c LJ) dist2(x []float64, i, j int) float64 {
-	s := 0.0
-	for k := 0; k < c.Dim; k++ {
-		d := x[i*c.Dim+k] - x[j*c.Dim+k]
-		s += d * d
-	}
-	return s
-}
-
-// spread is Σ_i ||x_i − x̄||².
-func (c LJ) spread(x []float64) float64 {
-	s := 0.0
-	for k := 0; k < c.Dim; k++ {
-		m := 0.0
-		for i := 0; i < c.N; i++ {
-			m += x[i*c.Dim+k]
-		}
-		m /= float64(c.N)
-		for i := 0; i < c.N; i++ {
-			d := x[i*c.Dim+k] - m
-			s += d * d
-		}
-	}
-	return s
-}
+// Energy returns E(x) for a flat configuration x [N·Dim]: target.LennardJonesHost with iDEM's
+// constants (ε = r_m = 1, harmonic scale 1), the float64 twin of target.LJ's graph energy.
+func (c LJ) Energy(x []float64) float64 { return target.LennardJonesHost(c.N, c.Dim, 1, 1, 1)(x) }
 
 // Options control a Metropolis run.
 type Options struct {

@@ -88,3 +88,43 @@ func LJ(n int) *Target {
 	}
 	return t
 }
+
+// LennardJonesPair is the Lennard-Jones energy of one pair of particles at squared distance
+// r2, counted for both orderings as LennardJonesEnergy (and iDEM) counts it:
+// 2ε[(r_m²/r2)⁶ − 2(r_m²/r2)³]. Host code (package mcmc) uses it for single-particle moves.
+func LennardJonesPair(r2, eps, rm float64) float64 {
+	rm2 := rm * rm
+	inv6 := rm2 * rm2 * rm2 / (r2 * r2 * r2) // for r_m = 1 exactly 1/r2³, as the shipped LJ-55 reference was drawn
+	return 2 * eps * (inv6*inv6 - 2*inv6)
+}
+
+// LennardJonesHost is LennardJonesEnergy in float64 host code, for one configuration x of n
+// particles in spatial dimensions: the pair sum of LennardJonesPair plus (c/2) Σ_i ||x_i − x̄||².
+func LennardJonesHost(n, spatial int, eps, rm, oscillator float64) func(x []float64) float64 {
+	return func(x []float64) float64 {
+		e := 0.0
+		for i := 0; i < n; i++ {
+			for j := i + 1; j < n; j++ {
+				r2 := 0.0
+				for k := 0; k < spatial; k++ {
+					d := x[i*spatial+k] - x[j*spatial+k]
+					r2 += d * d
+				}
+				e += LennardJonesPair(r2, eps, rm)
+			}
+		}
+		spread := 0.0
+		for k := 0; k < spatial; k++ {
+			m := 0.0
+			for i := 0; i < n; i++ {
+				m += x[i*spatial+k]
+			}
+			m /= float64(n)
+			for i := 0; i < n; i++ {
+				d := x[i*spatial+k] - m
+				spread += d * d
+			}
+		}
+		return e + 0.5*oscillator*spread
+	}
+}
