@@ -195,7 +195,7 @@ func FindPlugins() (plugins []Plugin, problems []PluginProblem) {
 				for _, vp := range venvPlugins {
 					path := filepath.Join(sp, vp.rel)
 					if _, err := os.Lstat(path); err == nil {
-						add(vp.name, path, vp.pkg+" in "+venv)
+						add(vp.name, path, wheelVersion(sp, vp.pkg)+" in "+venv)
 					}
 				}
 			}
@@ -213,6 +213,18 @@ func FindPlugins() (plugins []Plugin, problems []PluginProblem) {
 		}
 	}
 	return plugins, problems
+}
+
+// wheelVersion returns "pkg VERSION" for a package installed in site-packages sp, read from
+// its .dist-info folder name, or just pkg if that is not found.
+func wheelVersion(sp, pkg string) string {
+	dist := strings.ReplaceAll(pkg, "-", "_")
+	matches, _ := filepath.Glob(filepath.Join(sp, dist+"-*.dist-info"))
+	if len(matches) == 1 {
+		v := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(matches[0]), dist+"-"), ".dist-info")
+		return pkg + " " + v
+	}
+	return pkg
 }
 
 func isCUDA(name string) bool {

@@ -172,3 +172,17 @@ func TestPluginThatReturnsNoAPI(t *testing.T) {
 		t.Fatalf("strict: error %v, want one naming %s (%+v %v)", err, so, c2, b2)
 	}
 }
+
+// TestInspectGoBackend: the Go backend's Info has no plugin lines and one device.
+func TestInspectGoBackend(t *testing.T) {
+	b, err := NewGoBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	info := Inspect(b, Choice{Requested: "go", Config: GoBackendName, Reason: "test"})
+	lines := info.Lines()
+	if len(lines) != 2 || lines[0] != "backend: go (test)" || lines[1] != "devices: 1" {
+		t.Fatalf("Lines() = %q", lines)
+	}
+}

@@ -22,7 +22,8 @@
 // fallback (or the error, when strict); such a file is never handed to the dynamic loader.
 //
 // Nothing here ever downloads: GoMLX's auto-installer is not linked in and auto-install is
-// disabled. Plugins are installed explicitly on a connected machine with
+// disabled. Plugins are installed explicitly: `make install` pip-installs the hash-pinned CPU
+// plugin into the checkout's .venv; on a connected machine go-xla's installer also works,
 // `go run ./iwsm/cmd/iwsm install-xla -plugin cpu` (see the README).
 package xla
 
@@ -171,13 +172,13 @@ func Resolve(requested string, plugins []string, strict bool, fileExists func(st
 			return choice, nil
 		}
 		if strict {
-			return choice, errors.Errorf("%s; install it on a connected machine with "+
-				"`go run github.com/iwsm-go/iwsm/iwsm/cmd/iwsm install-xla -plugin %s` "+
+			return choice, errors.Errorf("%s; install it with `make install` (the pinned CPU plugin, into the checkout's .venv), "+
+				"on a connected machine with `go run github.com/iwsm-go/iwsm/iwsm/cmd/iwsm install-xla -plugin %s`, "+
 				"or point %s at a plugin file", missing, pluginName, EnvBackend)
 		}
 		choice.Config = GoBackendName
 		choice.FellBack = true
-		choice.Reason = missing + "; falling back to the pure-Go backend (install: `iwsm install-xla -plugin " +
+		choice.Reason = missing + "; falling back to the pure-Go backend (install: `make install`, or `iwsm install-xla -plugin " +
 			pluginName + "` on a connected machine)"
 		return choice, nil
 	default:
