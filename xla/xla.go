@@ -14,8 +14,16 @@
 // Append "!" (e.g. "xla:cuda!") or set IWSM_BACKEND_STRICT=1 to make a missing plugin an
 // error instead of a fallback. GOMLX_BACKEND is honoured when IWSM_BACKEND is unset.
 //
+// Plugins are looked for (FindPlugins) first in the checkout's .venv, where `make install`
+// puts the CPU plugin pinned in kernel/requirements-xla.txt, then where go-xla looks
+// (~/.local/lib/go-xla, /usr/local/lib/go-xla, LD_LIBRARY_PATH); PJRT_PLUGIN_LIBRARY_PATH
+// replaces all of these. A plugin file that is missing, damaged, truncated, for another
+// architecture or not a PJRT plugin gets one line naming the file and the reason, and then the
+// fallback (or the error, when strict); such a file is never handed to the dynamic loader.
+//
 // Nothing here ever downloads: GoMLX's auto-installer is not linked in and auto-install is
-// disabled. Plugins are installed explicitly on a connected machine with
+// disabled. Plugins are installed explicitly: `make install` pip-installs the hash-pinned CPU
+// plugin into the checkout's .venv; on a connected machine go-xla's installer also works,
 // `go run ./iwsm/cmd/iwsm install-xla -plugin cpu` (see the README).
 package xla
 
@@ -53,6 +61,9 @@ type Choice struct {
 	Reason string
 	// FellBack is true when XLA was asked for but the Go backend is used instead.
 	FellBack bool
+	// Plugin is the PJRT plugin file behind an XLA Config ("" for the Go backend), and
+	// PluginSource where it was found (e.g. "fastatomstruct-xla-cpu in /repo/.venv").
+	Plugin, PluginSource string
 }
 
 // String returns the one-line description printed by notebooks and the command line.
@@ -66,13 +77,26 @@ func init() {
 	goxla.EnableAutoInstall(false)
 }
 
-// InstalledPlugins lists the PJRT plugins found on this machine (e.g. "cpu", "cuda"),
-// searching PJRT_PLUGIN_LIBRARY_PATH, /usr/local/lib/go-xla, ~/.local/lib/go-xla and the
-// system library path. It never downloads anything.
+// InstalledPlugins lists the names of the PJRT plugins found on this machine (e.g. "cpu",
+// "cuda"), searching as FindPlugins does. It never downloads or loads anything.
 func InstalledPlugins() []string {
-	plugins := slices.Clone(goxla.GetAvailablePlugins())
-	slices.Sort(plugins)
-	return plugins
+	found, _ := FindPlugins()
+	var names []string
+	for _, p := range found {
+		names = append(names, p.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// pluginFor returns the first plugin called name (or a versioned "name_vX.Y.Z").
+func pluginFor(plugins []Plugin, name string) (Plugin, bool) {
+	for _, p := range plugins {
+		if p.Name == name || strings.HasPrefix(p.Name, name+"_v") {
+			return p, true
+		}
+	}
+	return Plugin{}, false
 }
 
 // hasPlugin reports whether name (or a versioned "name_vX.Y.Z") is among plugins.
@@ -138,14 +162,23 @@ func Resolve(requested string, plugins []string, strict bool, fileExists func(st
 		}
 		missing := fmt.Sprintf("%s was requested but PJRT plugin %q is not installed (found: %s)",
 			req, pluginName, pluginList(plugins))
+		if filepath.IsAbs(pluginName) {
+			missing = fmt.Sprintf("%s was requested but that PJRT plugin file cannot be used", req)
+			if strict {
+				return choice, errors.New(missing)
+			}
+			choice.Config, choice.FellBack = GoBackendName, true
+			choice.Reason = missing + "; falling back to the pure-Go backend"
+			return choice, nil
+		}
 		if strict {
-			return choice, errors.Errorf("%s; install it on a connected machine with "+
-				"`go run github.com/iwsm-go/iwsm/iwsm/cmd/iwsm install-xla -plugin %s` "+
+			return choice, errors.Errorf("%s; install it with `make install` (the pinned CPU plugin, into the checkout's .venv), "+
+				"on a connected machine with `go run github.com/iwsm-go/iwsm/iwsm/cmd/iwsm install-xla -plugin %s`, "+
 				"or point %s at a plugin file", missing, pluginName, EnvBackend)
 		}
 		choice.Config = GoBackendName
 		choice.FellBack = true
-		choice.Reason = missing + "; falling back to the pure-Go backend (install: `iwsm install-xla -plugin " +
+		choice.Reason = missing + "; falling back to the pure-Go backend (install: `make install`, or `iwsm install-xla -plugin " +
 			pluginName + "` on a connected machine)"
 		return choice, nil
 	default:
@@ -178,31 +211,70 @@ func RequestedFromEnv() (requested string, strict bool) {
 	return requested, strict
 }
 
-// New creates the backend for the given request ("auto", "go", "xla:cpu", ...), printing the
-// fallback line to w when XLA was requested but is not installed. Unlike GoMLX's own
-// constructor it never downloads and never panics.
+// New creates the backend for the given request ("auto", "go", "xla:cpu", ...), printing to
+// w one line per unusable plugin file (naming it and the reason) and the fallback line when
+// XLA was requested but cannot be used. Unlike GoMLX's own constructor it never downloads
+// and never panics.
 func New(requested string, strict bool, w io.Writer) (backend compute.Backend, choice Choice, err error) {
-	var plugins []string
-	if !strings.HasPrefix(strings.TrimSpace(requested), GoBackendName) {
-		plugins = InstalledPlugins()
+	var (
+		found    []Plugin
+		problems []PluginProblem
+		names    []string
+	)
+	if strings.HasSuffix(strings.TrimSpace(requested), "!") {
+		strict = true // for the start-up failure below; Resolve reads the suffix itself
 	}
-	choice, err = Resolve(requested, plugins, strict, func(p string) bool {
-		st, err := os.Stat(p)
-		return err == nil && !st.IsDir()
+	if !strings.HasPrefix(strings.TrimSpace(requested), GoBackendName) {
+		found, problems = FindPlugins()
+		for _, p := range found {
+			names = append(names, p.Name)
+		}
+	}
+	choice, err = Resolve(requested, names, strict, func(p string) bool {
+		if err := CheckPluginFile(p); err != nil {
+			if !slices.ContainsFunc(problems, func(q PluginProblem) bool { return q.Path == p }) {
+				problems = append(problems, PluginProblem{Path: p, Err: err})
+			}
+			return false
+		}
+		return true
 	})
+	if w != nil {
+		for _, p := range problems {
+			fmt.Fprintln(w, "iwsm: "+p.String())
+		}
+	}
 	if err != nil {
+		for _, p := range problems {
+			err = errors.WithMessage(err, p.String())
+		}
 		return nil, choice, err
 	}
 	if choice.FellBack && w != nil {
 		fmt.Fprintln(w, "iwsm: "+choice.Reason)
 	}
-	backend, err = construct(choice.Config)
+	config := choice.Config
+	if name, opts, ok := strings.Cut(strings.TrimPrefix(config, "xla:"), ","); strings.HasPrefix(config, "xla:") {
+		if filepath.IsAbs(name) {
+			choice.Plugin, choice.PluginSource = name, "as requested"
+		} else if p, found := pluginFor(found, name); found {
+			choice.Plugin, choice.PluginSource = p.Path, p.Source
+			// Always by path: go-xla's own search dlopens files unchecked (see plugin.go).
+			config = "xla:" + p.Path
+			if ok {
+				config += "," + opts
+			}
+		}
+	}
+	backend, err = construct(config)
 	if err != nil && choice.Config != GoBackendName {
 		if strict {
-			return nil, choice, errors.WithMessagef(err, "creating backend %s", choice.Config)
+			return nil, choice, errors.WithMessagef(err, "creating backend %s from PJRT plugin %s", choice.Config, choice.Plugin)
 		}
-		choice.Reason = fmt.Sprintf("%s failed to start (%v); falling back to the pure-Go backend", choice.Config, err)
+		choice.Reason = fmt.Sprintf("%s (PJRT plugin %s) failed to start (%v); falling back to the pure-Go backend",
+			choice.Config, choice.Plugin, err)
 		choice.Config, choice.FellBack = GoBackendName, true
+		choice.Plugin, choice.PluginSource = "", ""
 		if w != nil {
 			fmt.Fprintln(w, "iwsm: "+choice.Reason)
 		}

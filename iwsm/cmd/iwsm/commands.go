@@ -209,15 +209,6 @@ func roundAll(v []float64) []float64 {
 	return out
 }
 
-func cmdBackend(args []string) error {
-	fs := flag.NewFlagSet("backend", flag.ContinueOnError)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	fmt.Println(xla.Describe())
-	return nil
-}
-
 func cmdConfig(args []string) error {
 	fs := flag.NewFlagSet("config", flag.ContinueOnError)
 	name := fs.String("target", "", "target name")
