@@ -17,10 +17,15 @@ var IWSM = Method{
 	Description: "importance-weighted score matching: weights p_t/p_B,t self-normalised per noise level (arXiv 2505.19431)",
 	Times:       Levels,
 	Weights: func(b Batch) (weights, essByLevel *Node) {
-		logq := estimator.BufferLogDensity(b.Xt, b.Sigma, b.Buffer, estimator.EffectiveDim(b.Target))
-		logw := Sub(b.LogP, logq)
-		// Points whose density estimate failed get zero weight instead of NaN.
-		logw = Where(IsFinite(logw), logw, Infinity(logw.Graph(), logw.DType(), -1))
+		logw := iwsmLogWeights(b)
 		return estimator.GroupedSelfNormalisedWeights(logw, b.Groups), estimator.ESSPerGroup(logw, b.Groups)
 	},
+}
+
+// iwsmLogWeights are IWSM's log importance weights log p̂_t(x_t) − log p_{B,t}(x_t) [B];
+// points whose density estimate failed get −Inf (weight zero) instead of NaN.
+func iwsmLogWeights(b Batch) *Node {
+	logq := estimator.BufferLogDensity(b.Xt, b.Sigma, b.Buffer, estimator.EffectiveDim(b.Target))
+	logw := Sub(b.LogP, logq)
+	return Where(IsFinite(logw), logw, Infinity(logw.Graph(), logw.DType(), -1))
 }

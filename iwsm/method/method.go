@@ -75,7 +75,7 @@ type Method struct {
 var registry []Method
 
 func init() {
-	for _, m := range []Method{IWSM, IDEM, IDEMLevels} {
+	for _, m := range []Method{IWSM, IDEM, IDEMLevels, Tempered(0.5), Defensive(0.1)} {
 		if err := Register(m); err != nil {
 			panic(err)
 		}
@@ -86,7 +86,7 @@ func init() {
 // fails for an empty or taken name or a method without Weights.
 func Register(m Method) error {
 	switch {
-	case m.Name == "" || strings.ToLower(m.Name) != m.Name || strings.ContainsAny(m.Name, " \t/"):
+	case m.Name == "" || strings.ToLower(m.Name) != m.Name || strings.ContainsAny(m.Name, " \t/="):
 		return errors.Errorf("method name %q must be a non-empty lower-case word", m.Name)
 	case m.Weights == nil:
 		return errors.Errorf("method %q has no Weights function", m.Name)
