@@ -179,9 +179,20 @@ func (gen *Generator) Generate(n int, rng *rand.Rand) ([][]float64, error) {
 	if n <= 0 {
 		return nil, errors.Errorf("number of samples must be positive, got %d", n)
 	}
+	return gen.GenerateFrom(gen.sampler.Prior(rng, n))
+}
+
+// GenerateFrom integrates from the given prior draws (flat [n·d], sampler coordinates, as
+// Prior returns them): Generate with the starting points known, to see where a sample
+// came from.
+func (gen *Generator) GenerateFrom(prior []float32) ([][]float64, error) {
 	s := gen.sampler
 	d := s.Target.Dim
-	x := tensors.FromFlatDataAndDimensions(s.Prior(rng, n), n, d)
+	n := len(prior) / d
+	if n == 0 || len(prior)%d != 0 {
+		return nil, errors.Errorf("prior draws: %d values do not make rows of dimension %d", len(prior), d)
+	}
+	x := tensors.FromFlatDataAndDimensions(prior, n, d)
 	steps := s.Steps
 	dt := float32(1.0 / float64(steps))
 	for k := steps; k >= 1; k-- {

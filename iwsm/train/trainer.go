@@ -56,10 +56,11 @@ type Trainer struct {
 	store   *model.Store
 	sampler *sampler.Sampler
 
-	stepExec *model.Exec
-	valExec  *model.Exec        // validation loss (no update)
-	sampling *sampler.Generator // reverse SDE with the network's score
-	mcInit   *sampler.Generator // reverse SDE with the Monte Carlo score (first buffer, unless InitFromPrior)
+	stepExec  *model.Exec
+	valExec   *model.Exec        // validation loss (no update)
+	sampling  *sampler.Generator // reverse SDE with the network's score
+	scoreExec *model.Exec        // the network's score alone (Score), built on first use
+	mcInit    *sampler.Generator // reverse SDE with the Monte Carlo score (first buffer, unless InitFromPrior)
 
 	generation int // of the last checkpoint saved or resumed (see Save)
 
