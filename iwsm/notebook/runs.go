@@ -54,9 +54,18 @@ func Configs(t *target.Target, seed int64) []config.Config {
 // interrupted, or when the notebook is run again) with a progress bar, and prints a one-line
 // summary. reference, when not nil, replaces the built-in reference samples.
 func Train(t *target.Target, cfg config.Config, reference [][]float64) *experiment.Result {
+	return TrainIn(RunDir(t.Name, cfg.Method, cfg.Seed), t, cfg, reference)
+}
+
+// TrainIn is Train into the results folder dir instead of RunDir: for a run that must not
+// join the tables of its target (the quickstart's shortened run, a try with changed
+// settings), since Table, FinishedTargets and CollectFigures read only RunDir's layout, and
+// a run in RunDir with other settings than the notebooks' would stop their Train with "holds
+// a checkpoint of a different run". Read it back with LoadFrom.
+func TrainIn(dir string, t *target.Target, cfg config.Config, reference [][]float64) *experiment.Result {
 	choice, _ := xla.Selected()
 	res, err := experiment.Run(Backend(), t, cfg, experiment.Options{
-		Out: RunDir(t.Name, cfg.Method, cfg.Seed), Progress: os.Stdout, Log: os.Stdout, Reference: reference, Backend: choice.Config})
+		Out: dir, Progress: os.Stdout, Log: os.Stdout, Reference: reference, Backend: choice.Config})
 	Must(err)
 	fmt.Println(res.Summary())
 	return res
@@ -80,7 +89,13 @@ func TrainAll(t *target.Target, reference [][]float64) []*experiment.Result {
 // Load reads the results folder of a finished run of the named method on t with seed (see
 // Train).
 func Load(t *target.Target, methodName string, seed int64) *experiment.Result {
-	return Must1(experiment.Load(Backend(), t, RunDir(t.Name, methodName, seed)))
+	return LoadFrom(RunDir(t.Name, methodName, seed), t)
+}
+
+// LoadFrom reads the finished run of t in the results folder dir (see TrainIn), or stops the
+// cell with one line saying why it cannot.
+func LoadFrom(dir string, t *target.Target) *experiment.Result {
+	return Must1(experiment.Load(Backend(), t, dir))
 }
 
 // LoadAll reads the finished runs of every registered method on t with seed, in Methods order.
