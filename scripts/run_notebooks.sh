@@ -4,8 +4,10 @@
 #   IWSM_BUDGET=smoke scripts/run_notebooks.sh                 # all of notebooks/*.ipynb
 #   scripts/run_notebooks.sh notebooks/gmm40.ipynb             # just these
 #
-# For each notebook N it runs `jupyter nbconvert --to notebook --execute` with the "go-iwsm"
-# kernel (kernel/install.sh registers it), with, in the environment of every cell:
+# First it checks that notebooks/*.ipynb are what scripts/make_notebooks.py makes from
+# notebooks/src/ (they are generated; edit the sources). For each notebook N it runs
+# `jupyter nbconvert --to notebook --execute` with the "go-iwsm" kernel (kernel/install.sh
+# registers it), with, in the environment of every cell:
 #   IWSM_BUDGET   smoke | cpu | paper   (default cpu; `make test` and CI use smoke)
 #   IWSM_RESULTS  <repo>/results unless set (runs go to TARGET/BUDGET/METHOD-seedS/ under it;
 #                 smoke runs there are deleted first, so that each test run trains afresh)
@@ -37,6 +39,11 @@ TIMEOUT="${IWSM_CELL_TIMEOUT:-$default_timeout}"
 JUPYTER_CMD="$(iwsm_find_jupyter)" || iwsm_die "no Jupyter with nbconvert found: run 'make install' (kernel/install.sh)"
 iwsm_check_kernel_registered "$JUPYTER_CMD" "$ROOT" || exit 1
 PY="$(iwsm_jupyter_python "$JUPYTER_CMD")"
+
+# The notebooks are generated from notebooks/src/: running stale ones would test old code.
+# shellcheck disable=SC2086  # $PY may be "/usr/bin/env python3"
+$PY "$ROOT/scripts/make_notebooks.py" --check >/dev/null ||
+  { $PY "$ROOT/scripts/make_notebooks.py" --check; iwsm_die "notebooks/*.ipynb are not what notebooks/src/ makes (above)"; }
 
 if (($# > 0)); then
   notebooks=("$@")

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gomlx/compute"
 	"github.com/janpfeifer/gonb/gonbui"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
@@ -63,6 +64,13 @@ func ResultsDir(parts ...string) string {
 // RunDir is the results folder of one run: ResultsDir(target, budget, "METHOD-seedS").
 func RunDir(target string, method string, seed int64) string {
 	return ResultsDir(target, Budget(), fmt.Sprintf("%s-seed%d", method, seed))
+}
+
+// Backend returns the compute backend every cell runs its graphs on (the one Setup
+// describes), or stops the cell with one line saying why there is none. For the library's
+// functions that take a backend, e.g. target.CheckEnergy(notebook.Backend(), t).
+func Backend() compute.Backend {
+	return Must1(xla.Backend())
 }
 
 // Setup prints the backend the graphs run on and the budget, the first output of every

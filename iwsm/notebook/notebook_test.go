@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 )
 
 func TestSettingsFromEnvironment(t *testing.T) {
@@ -47,5 +49,36 @@ func TestBadBudgetStopsWithOneLine(t *testing.T) {
 	want := "error: IWSM_BUDGET=\"huge\": use one of smoke, cpu, paper\n"
 	if string(out) != want {
 		t.Errorf("output %q, want %q", out, want)
+	}
+}
+
+// Table columns come from the typed metrics, in order.
+func TestColumns(t *testing.T) {
+	if got := Columns(evaluate.XW2, evaluate.ModesCovered); !slices.Equal(got, []string{"x_w2", "modes_covered"}) {
+		t.Errorf("Columns = %v", got)
+	}
+}
+
+// FinishedTargets finds TARGET/BUDGET/RUN/metrics.json only: not other budgets, not the
+// exported figures and tables, not a run kept apart with TrainIn (quickstart/BUDGET/).
+func TestFinishedTargets(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv("IWSM_RESULTS", root)
+	t.Setenv("IWSM_BUDGET", "smoke")
+	for _, f := range []string{
+		"lj13/smoke/iwsm-seed1/metrics.json", "gmm40/smoke/idem-seed1/metrics.json", "gmm40/smoke/iwsm-seed1/metrics.json",
+		"dw4/cpu/iwsm-seed1/metrics.json", "figures/smoke/gmm40_iwsm-seed1_loss.png", "tables/smoke/table.md",
+		"quickstart/smoke/metrics.json", "ring/smoke/iwsm-seed1/config.json",
+	} {
+		path := filepath.Join(root, f)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := FinishedTargets(); !slices.Equal(got, []string{"gmm40", "lj13"}) {
+		t.Errorf("FinishedTargets = %v, want [gmm40 lj13]", got)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/pkg/errors"
@@ -53,10 +55,18 @@ func Configs(t *target.Target, seed int64) []config.Config {
 // interrupted, or when the notebook is run again) with a progress bar, and prints a one-line
 // summary. reference, when not nil, replaces the built-in reference samples.
 func Train(t *target.Target, cfg config.Config, reference [][]float64) *experiment.Result {
-	backend := Must1(xla.Backend())
+	return TrainIn(RunDir(t.Name, cfg.Method, cfg.Seed), t, cfg, reference)
+}
+
+// TrainIn is Train into the results folder dir instead of RunDir: for a run that must not
+// join the tables of its target (the quickstart's shortened run, a try with changed
+// settings), since Table, FinishedTargets and CollectFigures read only RunDir's layout, and
+// a run in RunDir with other settings than the notebooks' would stop their Train with "holds
+// a checkpoint of a different run". Read it back with LoadFrom.
+func TrainIn(dir string, t *target.Target, cfg config.Config, reference [][]float64) *experiment.Result {
 	choice, _ := xla.Selected()
-	res, err := experiment.Run(backend, t, cfg, experiment.Options{
-		Out: RunDir(t.Name, cfg.Method, cfg.Seed), Progress: os.Stdout, Log: os.Stdout, Reference: reference, Backend: choice.Config})
+	res, err := experiment.Run(Backend(), t, cfg, experiment.Options{
+		Out: dir, Progress: os.Stdout, Log: os.Stdout, Reference: reference, Backend: choice.Config})
 	Must(err)
 	fmt.Println(res.Summary())
 	return res
@@ -80,7 +90,13 @@ func TrainAll(t *target.Target, reference [][]float64) []*experiment.Result {
 // Load reads the results folder of a finished run of the named method on t with seed (see
 // Train).
 func Load(t *target.Target, methodName string, seed int64) *experiment.Result {
-	return Must1(experiment.Load(Must1(xla.Backend()), t, RunDir(t.Name, methodName, seed)))
+	return LoadFrom(RunDir(t.Name, methodName, seed), t)
+}
+
+// LoadFrom reads the finished run of t in the results folder dir (see TrainIn), or stops the
+// cell with one line saying why it cannot.
+func LoadFrom(dir string, t *target.Target) *experiment.Result {
+	return Must1(experiment.Load(Backend(), t, dir))
 }
 
 // LoadAll reads the finished runs of every registered method on t with seed, in Methods order.
@@ -123,7 +139,7 @@ func ShowTarget(t *target.Target) {
 	if half <= 0 {
 		half = 1.2 * t.Scale
 	}
-	Must(plot.Show(Must1(plot.Energy2D(Must1(xla.Backend()), t, -half, half, 150))))
+	Must(plot.Show(Must1(plot.Energy2D(Backend(), t, -half, half, 150))))
 }
 
 // Metric returns a metric of a run (NaN when it does not apply or was not computed).
@@ -134,7 +150,8 @@ func Metric(res *experiment.Result, m evaluate.Metric) float64 {
 // ShowSamples shows the samples of 2-D runs in one interactive Plotly view (zoom into a
 // cluster of modes, hover for coordinates, click a legend entry to hide a method), one series
 // per run labelled with its method, plus the mixture's means when the target is a mixture.
-// Particle systems have no 2-D view: use Figure(res, "distance_hist") for them.
+// Particle systems have no 2-D view: use ShowFigure(experiment.FigDistanceHist, runs...) for
+// them.
 func ShowSamples(rs ...*experiment.Result) {
 	if len(rs) == 0 {
 		Fail(errors.New("ShowSamples needs at least one run"))
@@ -162,7 +179,8 @@ func ShowSamples(rs ...*experiment.Result) {
 }
 
 // Table collects the finished runs of the given targets at the notebook's budget into a
-// methods × metrics table (mean ± std over seeds).
+// methods × metrics table (mean ± std over seeds). metrics are the columns' keys, in order:
+// Columns(evaluate.XW2, ...) gives them from the typed metrics.
 func Table(metrics []string, targets ...string) report.Table {
 	var runs []report.Record
 	for _, name := range targets {
@@ -178,6 +196,33 @@ func Table(metrics []string, targets ...string) report.Table {
 			strings.Join(targets, ", "), ResultsDir()))
 	}
 	return report.Collect(runs, metrics)
+}
+
+// Columns returns the names of metrics, in order, for Table: the columns of a table are
+// chosen with the typed metric values (evaluate.XW2, ...) rather than their keys written out,
+// so a misspelt metric is a compile error instead of an empty column.
+func Columns(metrics ...evaluate.Metric) []string {
+	names := make([]string, len(metrics))
+	for i, m := range metrics {
+		names[i] = m.Name
+	}
+	return names
+}
+
+// FinishedTargets returns the names of the targets with at least one finished run (a
+// metrics.json) at the notebook's budget under ResultsDir, sorted: the built-in targets and
+// any a notebook defined itself (06_your_target's ring), for a table of everything that ran.
+func FinishedTargets() []string {
+	files, _ := filepath.Glob(filepath.Join(ResultsDir(), "*", Budget(), "*", "metrics.json"))
+	var names []string
+	for _, f := range files {
+		name := filepath.Base(filepath.Dir(filepath.Dir(filepath.Dir(f))))
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Export writes tab as table.md, table.csv and table.tex (booktabs) into dir and prints
