@@ -3,13 +3,13 @@
 #   make run     install what is missing, then execute notebooks/*.ipynb (IWSM_BUDGET, default cpu)
 #   make test    install what is missing, then go vet, go test, the kernel and install checks,
 #                the notebooks at IWSM_BUDGET=smoke and the browser test (what .ci/run runs)
-#   make install     kernel/install.sh: Jupyter (Debian packages), go mod download, gonb, goimports,
-#                    gopls, the "Go (IWSM)" kernel, and a warm build cache (go build ./...)
+#   make install     kernel/install.sh: .venv/ with JupyterLab 4, Notebook 7, nbconvert (kernel/requirements*.txt),
+#                    go modules, gonb, goimports, gopls, the "Go (IWSM)" kernel in .venv, a warm build cache
 #   make bench       IWSM step, estimator and SDE step per target, ours next to PyTorch (python3-torch),
 #                    with ratios (results/bench.md); make bench-scaling: cost against K, batch and
 #                    particle count; make bench-go: all Go benchmarks
 #   make clean       remove results/
-#   make uninstall   remove the go-iwsm Jupyter kernel (and its gonb/goimports/gopls)
+#   make uninstall   remove .venv/ (Jupyter, the go-iwsm kernel and its gonb/goimports/gopls)
 #
 # Without make, the same steps are: bash kernel/install.sh; bash scripts/run_notebooks.sh
 # (run), or go vet ./... && go test ./... && bash kernel/check.sh && bash kernel/test_install.sh &&
@@ -81,9 +81,8 @@ clean:
 	rm -rf results
 
 uninstall:
-	@source kernel/lib.sh; j="$$(iwsm_find_jupyter || true)"; \
-	if [[ -n "$$j" ]] && "$$j" kernelspec list >/dev/null 2>&1; then \
-	  "$$j" kernelspec remove -f "$$IWSM_KERNEL_NAME" || true; \
-	fi; \
-	d="$$( { [[ -n "$$j" ]] && iwsm_kernel_dir "$$j"; } || echo "$${JUPYTER_DATA_DIR:-$$HOME/.local/share/jupyter}/kernels/$$IWSM_KERNEL_NAME")"; \
-	rm -rf "$$d"; echo "removed kernel $$IWSM_KERNEL_NAME ($$d)"
+	@source kernel/lib.sh; v="$$(iwsm_venv)"; \
+	if [[ -e "$$v" && ! -f "$$v/pyvenv.cfg" ]]; then echo "$$v is not a virtual environment: left alone" >&2; exit 1; fi; \
+	rm -rf "$$v"; echo "removed $$v (Jupyter and the $$IWSM_KERNEL_NAME kernel)"; \
+	u="$$(iwsm_user_kernel_dir)"; \
+	if grep -qsF "\"IWSM_MODULE_ROOT\": \"$$(iwsm_root)\"" "$$u/kernel.json"; then rm -rf "$$u"; echo "removed $$u (an older install's kernel)"; fi

@@ -6,9 +6,7 @@ set -euo pipefail
 # shellcheck source=kernel/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROOT="$(iwsm_root)"
-JUPYTER_CMD="$(iwsm_find_jupyter)" || iwsm_die "no Jupyter with nbconvert found: run 'make install' (kernel/install.sh)"
-iwsm_check_kernel_registered "$JUPYTER_CMD" "$ROOT" || exit 1
-PY="$(iwsm_jupyter_python "$JUPYTER_CMD")"
+iwsm_use_venv  # JUPYTER_CMD, PY: the .venv's (kernel/install.sh makes it)
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/iwsm-kernel-check.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
@@ -21,11 +19,9 @@ if ! (cd "$tmp" && "$JUPYTER_CMD" nbconvert --to notebook --execute \
   grep -v '^[IWE][0-9]\{4\} ' "$tmp/nbconvert.log" | tail -n 30 >&2
   iwsm_die "kernel check: executing import_check.ipynb failed (nbconvert log above)"
 fi
-# shellcheck disable=SC2086  # $PY may be "/usr/bin/env python3"
-if ! $PY "$ROOT/scripts/check_notebook.py" "$tmp/executed.ipynb" \
+if ! "$PY" "$ROOT/scripts/check_notebook.py" "$tmp/executed.ipynb" \
     --label kernel/testdata/import_check.ipynb --expect "iwsm import check: ok"; then
   iwsm_die "kernel check: the library could not be imported from a notebook outside the checkout"
 fi
-# shellcheck disable=SC2086
-$PY -c 'import json,sys; nb=json.load(open(sys.argv[1])); print("".join("".join(o.get("text","")) for c in nb["cells"] for o in c.get("outputs",[])), end="")' "$tmp/executed.ipynb" | sed 's/^/    /'
+"$PY" -c 'import json,sys; nb=json.load(open(sys.argv[1])); print("".join("".join(o.get("text","")) for c in nb["cells"] for o in c.get("outputs",[])), end="")' "$tmp/executed.ipynb" | sed 's/^/    /'
 echo "kernel check: ok ($((SECONDS - start)) s, notebook run from $tmp)"

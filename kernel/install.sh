@@ -6,25 +6,30 @@
 # Idempotent: every step checks first and only does what is missing, so a second run takes
 # seconds and a run that stopped half-way is finished by the next one. What it does:
 #   1. checks Go (>= the go line of go.mod);
-#   2. Jupyter: on Debian installs jupyter-notebook jupyter-nbconvert python3-nbclient
-#      python3-ipykernel jupyter-client with apt-get when missing (apt-get update only when the
-#      package lists lack them); elsewhere uses the `jupyter` on PATH (e.g. conda, see
-#      environment.yml);
+#   2. Python: a virtual environment at .venv/ in the checkout (git-ignored), made with python3
+#      (>= 3.11), with JupyterLab 4, Notebook 7, nbconvert 7 and nbclient from PyPI, installed
+#      with `pip install --require-hashes -r kernel/requirements.txt` plus every other
+#      kernel/requirements-*.txt (e.g. requirements-xla.txt). pip runs only when those files
+#      changed since the last install that finished (.venv/.iwsm-requirements holds their hash)
+#      or when kernel/venv_check.py finds a package an interrupted pip left half-installed;
+#      a half-made .venv is made again, a missing pip restored with ensurepip;
 #   3. `go mod download` for this module;
 #   4. builds gonb (version from go.mod's tool directive), goimports (pinned) and, optionally,
 #      gopls (pinned) into the kernelspec's own bin/ (never over your ~/go/bin tools);
-#   5. registers the kernel "go-iwsm" ("Go (IWSM)") in Jupyter's user data directory: kernel.json
-#      runs launch.sh, which starts gonb with --go_work=<this checkout> (see kernel/README.md);
+#   5. registers the kernel "go-iwsm" ("Go (IWSM)") in the venv,
+#      .venv/share/jupyter/kernels/go-iwsm/: kernel.json runs launch.sh, which starts gonb with
+#      --go_work=<this checkout> (see kernel/README.md); `.venv/bin/jupyter lab` lists it;
 #   6. pre-warms the Go build cache (`go build ./...`) so the first notebook cell is fast.
 # When something cannot be installed it says exactly what and how, and exits 1.
 #
 # Environment knobs:
-#   IWSM_SKIP_APT=1     never call apt-get (just report missing Debian packages)
+#   IWSM_VENV=/path     the virtual environment to make and use (default <checkout>/.venv)
+#   IWSM_PYTHON=/path   the Python to make it with (default python3 on PATH, then /usr/bin/python3)
 #   IWSM_GOPLS=0|1      build gopls (autocompletion in interactive notebooks); default 1,
 #                       and 0 when CI=true (headless runs don't use it)
 #   IWSM_SKIP_PREWARM=1 skip step 6
-#   JUPYTER=/path/to/jupyter, GO=/path/to/go   use these instead of searching
-#   JUPYTER_DATA_DIR    where Jupyter keeps user kernelspecs (Jupyter's own variable)
+#   GO=/path/to/go      use this go instead of searching
+#   PIP_INDEX_URL       a PyPI mirror (pip's own variable)
 set -euo pipefail
 
 # shellcheck source=kernel/lib.sh
@@ -39,7 +44,6 @@ warn() { printf 'WARNING: %s\n' "$*" >&2; WARNINGS+=("$*"); }
 missing() { printf 'MISSING: %s\n' "$*" >&2; MISSING+=("$*"); }
 version_lt() { [[ "$1" != "$2" && "$(printf '%s\n%s\n' "$1" "$2" | sort -V | sed -n 1p)" == "$1" ]]; }
 # (grep reads captured output, never a pipe: with pipefail, `cmd | grep -q` fails on SIGPIPE.)
-deb_installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]; }
 json_str() { local s="${1//\\/\\\\}"; s="${s//\"/\\\"}"; printf '"%s"' "$s"; }
 
 # ---------------------------------------------------------------- 1. Go
@@ -61,82 +65,112 @@ fi
 # The tools below are built for this module, not for a workspace the caller may have set.
 export GOWORK=off
 
-# ---------------------------------------------------------------- 2. Jupyter
-step "Jupyter"
-if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
-  apt_missing=()
-  for p in "${DEBIAN_JUPYTER_PACKAGES[@]}"; do
-    deb_installed "$p" || apt_missing+=("$p")
+# ---------------------------------------------------------------- 2. Python: .venv with Jupyter
+VENV="$(iwsm_venv)"
+step "Python environment $VENV (JupyterLab, Notebook, nbconvert from kernel/requirements*.txt)"
+shopt -s nullglob
+REQ_FILES=("$ROOT"/kernel/requirements.txt "$ROOT"/kernel/requirements-*.txt)
+shopt -u nullglob
+VENV_MARK="$VENV/.iwsm-venv"          # written once `python -m venv` and pip both worked
+VENV_STAMP="$VENV/.iwsm-requirements" # the hash of the requirement files pip last installed
+VENV_OK=0
+# find_python: $IWSM_PYTHON, else python3 on PATH, else /usr/bin/python3; >= IWSM_PYTHON_MIN,
+# with the venv and ensurepip modules (Debian: package python3-venv).
+find_python() {
+  local p v
+  for p in "${IWSM_PYTHON:-}" "$(command -v python3 2>/dev/null || true)" /usr/bin/python3; do
+    [[ -n "$p" && -x "$p" ]] || continue
+    v="$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" || continue
+    version_lt "$v" "$IWSM_PYTHON_MIN" && continue
+    "$p" -c 'import venv, ensurepip' 2>/dev/null || continue
+    printf '%s\n' "$p"
+    return 0
   done
-  if ((${#apt_missing[@]} == 0)); then
-    echo "    Debian packages present: ${DEBIAN_JUPYTER_PACKAGES[*]}"
+  return 1
+}
+# looks_like_venv DIR: DIR holds a (maybe half-made) virtual environment and nothing else, so
+# removing it loses nothing of the user's.
+looks_like_venv() {
+  local e
+  [[ -f "$1/pyvenv.cfg" ]] && return 0
+  for e in "$1"/* "$1"/.[!.]*; do
+    [[ -e "$e" ]] || continue
+    case "$(basename "$e")" in bin | include | lib | lib64 | share | .iwsm-*) ;; *) return 1 ;; esac
+  done
+  return 0
+}
+if ((${#REQ_FILES[@]} == 0)) || [[ ! -f "$ROOT/kernel/requirements.txt" ]]; then
+  missing "kernel/requirements.txt: not in this checkout (it pins the Python packages of .venv)"
+elif ! PYTHON_CMD="$(find_python)"; then
+  missing "Python >= $IWSM_PYTHON_MIN with the venv module (tried \$IWSM_PYTHON, python3 on PATH, /usr/bin/python3): on Debian 'sudo apt-get install python3 python3-venv', or set IWSM_PYTHON=/path/to/python3.11"
+else
+  # 2a. The venv itself: (re)made when absent, half-made (no marker) or broken (python gone).
+  if [[ -f "$VENV_MARK" ]] && "$VENV/bin/python" -c '' 2>/dev/null; then
+    echo "    venv: present ($("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])'))"
   else
-    echo "    Debian packages missing: ${apt_missing[*]}"
-    APT_CMD="apt-get install -y --no-install-recommends ${apt_missing[*]}"
-    SUDO=()
-    can_apt=1
-    if [[ "${IWSM_SKIP_APT:-0}" == 1 ]]; then
-      can_apt=0
-    elif ((EUID != 0)); then
-      if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=(sudo -n); else can_apt=0; fi
+    if [[ -e "$VENV" ]]; then
+      if ! looks_like_venv "$VENV"; then
+        iwsm_die "$VENV exists but is not a virtual environment made by kernel/install.sh: move it away (or set IWSM_VENV=/another/path) and run this again"
+      fi
+      echo "    venv: incomplete or broken (an interrupted install?): making it again"
+      rm -rf "$VENV"
     fi
-    if ((can_apt == 0)); then
-      if iwsm_find_jupyter >/dev/null; then
-        warn "not installing Debian packages ${apt_missing[*]} (no root/sudo, or IWSM_SKIP_APT=1); using $(iwsm_find_jupyter)"
-      else
-        missing "Jupyter (Debian packages ${apt_missing[*]}): run 'sudo $APT_CMD' (or use conda: environment.yml), then run this again"
-      fi
+    echo "    venv: creating with $PYTHON_CMD ($("$PYTHON_CMD" -c 'import sys; print(sys.version.split()[0])'))"
+    if "$PYTHON_CMD" -m venv "$VENV" && "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+      "$VENV/bin/python" -c 'import sys; print(sys.version)' >"$VENV_MARK"
     else
-      export DEBIAN_FRONTEND=noninteractive
-      apt_get=("${SUDO[@]}" apt-get -q -o DPkg::Lock::Timeout=600)
-      # An earlier run interrupted inside dpkg leaves half-configured packages: finish them.
-      if [[ -n "$("${SUDO[@]}" dpkg --audit 2>/dev/null)" ]]; then
-        echo "    finishing an interrupted dpkg run (dpkg --configure -a)"
-        "${SUDO[@]}" dpkg --configure -a || true
-      fi
-      # apt-get update only when the package lists don't know a package we need.
-      need_update=0
-      for p in "${apt_missing[@]}"; do
-        grep -q 'Candidate: [^(]' <<<"$(apt-cache policy "$p" 2>/dev/null)" || need_update=1
-      done
-      if ((need_update)); then "${apt_get[@]}" update || true; fi
-      if ! "${apt_get[@]}" install -y --no-install-recommends "${apt_missing[@]}"; then
-        if ((need_update == 0)); then  # stale lists (404s): refresh once and retry
-          "${apt_get[@]}" update || true
-          "${apt_get[@]}" install -y --no-install-recommends "${apt_missing[@]}" || true
-        fi
-      fi
-      still=()
-      for p in "${apt_missing[@]}"; do
-        deb_installed "$p" || still+=("$p")
-      done
-      if ((${#still[@]})); then
-        msg="Debian packages ${still[*]} did not install (see apt-get's messages above); try 'sudo apt-get update && sudo apt-get install -y --no-install-recommends ${still[*]}'"
-        if iwsm_find_jupyter >/dev/null; then warn "$msg; using $(iwsm_find_jupyter) meanwhile"; else missing "$msg"; fi
+      missing "a virtual environment at $VENV: '$PYTHON_CMD -m venv $VENV' failed (see above; Debian: 'sudo apt-get install python3-venv')"
+    fi
+  fi
+  if [[ -f "$VENV_MARK" ]]; then
+    # 2b. Packages an interrupted pip left half-installed: forget them, so pip installs them again.
+    set +e
+    "$VENV/bin/python" "$ROOT/kernel/venv_check.py" --repair
+    vc=$?
+    set -e
+    # 2c. pip itself (removed by 2b when its files were incomplete): the venv's bundled copy.
+    if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+      echo "    pip: missing or broken in the venv: reinstalling it (python -m ensurepip, offline)"
+      "$VENV/bin/python" -m ensurepip --upgrade --default-pip >/dev/null || true
+    fi
+    # 2d. The packages: pip only when the requirement files changed since the last install that
+    #     finished, or when 2b found something to repair.
+    want_stamp="$("$VENV/bin/python" -c 'import hashlib, os, sys
+h = hashlib.sha256(sys.version.encode())
+for f in sys.argv[1:]:
+    h.update(os.path.basename(f).encode() + b"\0" + open(f, "rb").read())
+print(h.hexdigest())' "${REQ_FILES[@]}")"
+    req_names="$(for f in "${REQ_FILES[@]}"; do printf '%s ' "kernel/$(basename "$f")"; done)"
+    if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+      missing "pip in $VENV: ensurepip could not restore it; remove $VENV and run this again"
+    elif ((vc == 0)) && [[ "$(cat "$VENV_STAMP" 2>/dev/null)" == "$want_stamp" ]]; then
+      echo "    packages of ${req_names% }: present"
+      VENV_OK=1
+    else
+      echo "    packages: pip install --require-hashes -r ${req_names% }"
+      rm -f "$VENV_STAMP"
+      pip_args=()
+      for f in "${REQ_FILES[@]}"; do pip_args+=(-r "$f"); done
+      if PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install --require-hashes --no-input \
+          --progress-bar off -q "${pip_args[@]}" && "$VENV/bin/python" "$ROOT/kernel/venv_check.py" &&
+          "$VENV/bin/python" -m pip check >/dev/null; then
+        echo "$want_stamp" >"$VENV_STAMP"
+        VENV_OK=1
+      else
+        missing "Python packages of ${req_names% }: pip install into $VENV failed (see above; PyPI must be reachable once, or PIP_INDEX_URL set to a mirror)"
       fi
     fi
   fi
 fi
 JUPYTER_CMD=""
-if JUPYTER_CMD="$(iwsm_find_jupyter)"; then
-  echo "    jupyter: $JUPYTER_CMD (nbconvert $("$JUPYTER_CMD" nbconvert --version 2>/dev/null))"
-else
-  JUPYTER_CMD=""
-  if ((${#MISSING[@]} == 0)); then
-    missing "a Jupyter with nbconvert and nbclient: none found (tried \$JUPYTER, 'jupyter' on PATH, /usr/bin/jupyter). On Debian: 'sudo apt-get install ${DEBIAN_JUPYTER_PACKAGES[*]}'; elsewhere: 'conda env create -f environment.yml' or 'pip install notebook nbconvert nbclient'"
-  fi
+if ((VENV_OK)) && iwsm_jupyter_ok "$VENV/bin/jupyter"; then
+  JUPYTER_CMD="$VENV/bin/jupyter"
+  echo "    $("$VENV/bin/python" -c 'import importlib.metadata as m; print(", ".join("%s %s" % (p, m.version(p)) for p in ("jupyterlab", "notebook", "nbconvert", "nbclient")))')"
+elif ((VENV_OK)); then
+  missing "jupyter nbconvert in $VENV: installed but does not run ('$VENV/bin/jupyter nbconvert --version')"
 fi
 
-# Where the kernelspec goes: Jupyter's user data dir (what `jupyter --data-dir` prints).
-if [[ -n "$JUPYTER_CMD" ]] && KDIR="$(iwsm_kernel_dir "$JUPYTER_CMD")"; then
-  :
-elif [[ -n "${JUPYTER_DATA_DIR:-}" ]]; then
-  KDIR="$JUPYTER_DATA_DIR/kernels/$IWSM_KERNEL_NAME"
-elif [[ "$(uname -s)" == Darwin ]]; then
-  KDIR="$HOME/Library/Jupyter/kernels/$IWSM_KERNEL_NAME"
-else
-  KDIR="${XDG_DATA_HOME:-$HOME/.local/share}/jupyter/kernels/$IWSM_KERNEL_NAME"
-fi
+KDIR="$(iwsm_kernel_dir)"
 BIN="$KDIR/bin"
 mkdir -p "$BIN"
 
@@ -224,6 +258,7 @@ BASH_CMD="$(command -v bash)"
   printf '  "env": {\n'
   printf '    "IWSM_MODULE_ROOT": %s,\n' "$(json_str "$ROOT")"
   printf '    "IWSM_GO_BIN": %s,\n' "$(json_str "$GO_BIN_DIR")"
+  printf '    "IWSM_VENV": %s,\n' "$(json_str "$VENV")"
   printf '    "IWSM_PLOTLY_JS": %s\n' "$(json_str "$PLOTLY_JS")"
   printf '  },\n'
   printf '  "metadata": {"installed_by": "kernel/install.sh", "gonb": %s}\n' "$(json_str "${GONB_VERSION:-unknown}")"
@@ -231,10 +266,20 @@ BASH_CMD="$(command -v bash)"
 } >"$KDIR/kernel.json.tmp"
 mv -f "$KDIR/kernel.json.tmp" "$KDIR/kernel.json"
 echo "    kernel.json -> gonb --go_work=$ROOT"
-if [[ -n "$JUPYTER_CMD" ]] && "$JUPYTER_CMD" kernelspec list >/dev/null 2>&1; then
-  if ! grep -q "^ *$IWSM_KERNEL_NAME " <<<"$("$JUPYTER_CMD" kernelspec list 2>/dev/null)"; then
-    warn "'$JUPYTER_CMD kernelspec list' does not show $IWSM_KERNEL_NAME (is JUPYTER_DATA_DIR or JUPYTER_PATH set differently for Jupyter?)"
-  fi
+# An install from before .venv registered the kernel in Jupyter's user data directory
+# (~/.local/share/jupyter/kernels/go-iwsm). If that one is this checkout's, it is superseded by
+# the venv's: remove it. One of another checkout is left alone (its checkout may still use it).
+USER_KDIR="$(iwsm_user_kernel_dir)"
+if [[ -f "$USER_KDIR/kernel.json" && "$USER_KDIR" != "$KDIR" ]] &&
+  grep -qF '"installed_by": "kernel/install.sh"' "$USER_KDIR/kernel.json" &&
+  grep -qF "\"IWSM_MODULE_ROOT\": $(json_str "$ROOT")" "$USER_KDIR/kernel.json"; then
+  rm -rf "$USER_KDIR"
+  echo "    removed $USER_KDIR (an earlier install's kernelspec for this checkout; the kernel now lives in $VENV)"
+fi
+# Which kernelspec a plain `.venv/bin/jupyter lab` picks for the name. (The scripts put the
+# venv's kernel directory first on JUPYTER_PATH, so they get this one in any case.)
+if [[ -n "$JUPYTER_CMD" ]] && ! (unset JUPYTER_PATH; iwsm_check_kernel_registered "$JUPYTER_CMD" "$ROOT" 2>/dev/null); then
+  warn "'$JUPYTER_CMD lab' would start another '$IWSM_KERNEL_NAME' kernel than $KDIR ($(unset JUPYTER_PATH; iwsm_check_kernel_registered "$JUPYTER_CMD" "$ROOT" 2>&1 | tail -n1)); remove that one ('jupyter kernelspec remove $IWSM_KERNEL_NAME' with the Jupyter that installed it) or start Jupyter with JUPYTER_PATH=$VENV/share/jupyter"
 fi
 
 # ---------------------------------------------------------------- 6. pre-warm
@@ -262,4 +307,5 @@ if ((${#MISSING[@]})); then
   exit 1
 fi
 echo "kernel/install.sh: OK. Kernel '$IWSM_KERNEL_NAME' (\"$IWSM_KERNEL_DISPLAY\") uses $ROOT"
-echo "  open notebooks with: $JUPYTER_CMD notebook notebooks/"
+rel_venv="${VENV#"$ROOT"/}"
+echo "  open the notebooks with: $rel_venv/bin/jupyter lab notebooks/   (or: $rel_venv/bin/jupyter notebook notebooks/)"

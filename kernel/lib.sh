@@ -16,9 +16,9 @@ GOPLS_MODULE="golang.org/x/tools/gopls"
 GOPLS_VERSION="v0.23.0"      # v0.24.0 needs Go 1.27
 GONB_MODULE="github.com/janpfeifer/gonb"  # version: go.mod's (tool directive)
 
-# Debian packages that bring Jupyter with /usr/bin/python3. jupyter-client adds the
-# `jupyter kernelspec` command (list/remove kernels); the rest are what the notebooks need.
-DEBIAN_JUPYTER_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client)
+# The Python that .venv is made from must be at least this version: kernel/requirements.txt is
+# compiled (pip-compile) for Python 3.11, and older Pythons need back-ports it does not pin.
+IWSM_PYTHON_MIN="3.11"
 
 iwsm_log() { printf '%s\n' "$*" >&2; }
 iwsm_die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
@@ -42,64 +42,79 @@ iwsm_find_go() {
   return 1
 }
 
-# iwsm_jupyter_ok JUPYTER: whether that jupyter can run `nbconvert --execute` (nbconvert >= 6
-# depends on nbclient, so a working nbconvert implies nbclient).
-iwsm_jupyter_ok() {
-  local j="$1"
-  [[ -n "$j" && -x "$j" ]] || return 1
-  "$j" nbconvert --version >/dev/null 2>&1 || return 1
-  # nbclient must import in the same Python as this jupyter. Beware: the python3 first on PATH
-  # may be another one (pyenv), so use the interpreter named in jupyter's own #! line.
-  local py
-  py="$(head -n1 "$j" 2>/dev/null | sed -n 's/^#![[:space:]]*//p')"
-  if [[ -n "$py" ]]; then
-    # shellcheck disable=SC2086  # "/usr/bin/env python3" must split into words
-    $py -c 'import nbclient' >/dev/null 2>&1 || return 1
-  fi
-  return 0
+# iwsm_venv prints the virtual environment kernel/install.sh makes and the scripts use:
+# $IWSM_VENV if set (the install test uses a throw-away one), else <checkout>/.venv.
+iwsm_venv() {
+  local v="${IWSM_VENV:-$(iwsm_root)/.venv}"
+  case "$v" in /*) ;; *) v="$PWD/$v" ;; esac
+  printf '%s\n' "$v"
 }
 
-# iwsm_find_jupyter prints the jupyter command to use: $JUPYTER, then `jupyter` on PATH
-# (a conda environment), then Debian's /usr/bin/jupyter.
-iwsm_find_jupyter() {
-  local j
-  for j in "${JUPYTER:-}" "$(command -v jupyter 2>/dev/null || true)" /usr/bin/jupyter; do
-    if iwsm_jupyter_ok "$j"; then
-      printf '%s\n' "$j"
-      return 0
-    fi
-  done
-  return 1
-}
-
-# iwsm_kernel_dir JUPYTER prints where the kernelspec lives (user data dir, honours JUPYTER_DATA_DIR).
+# iwsm_kernel_dir prints where install.sh registers the kernel: inside the venv (Jupyter's
+# sys-prefix kernel directory, .venv/share/jupyter/kernels/go-iwsm).
 iwsm_kernel_dir() {
-  local d
-  d="$("$1" --data-dir 2>/dev/null)" || return 1
-  [[ -n "$d" ]] || return 1
+  printf '%s/share/jupyter/kernels/%s\n' "$(iwsm_venv)" "$IWSM_KERNEL_NAME"
+}
+
+# iwsm_user_kernel_dir prints where the kernel of earlier installs (before .venv) was: Jupyter's
+# user data directory. A kernelspec of the same name there shadows the venv's for a plain
+# `.venv/bin/jupyter lab` (user kernels come before sys-prefix ones).
+iwsm_user_kernel_dir() {
+  local d="${JUPYTER_DATA_DIR:-}"
+  if [[ -z "$d" ]]; then
+    if [[ "$(uname -s)" == Darwin ]]; then d="$HOME/Library/Jupyter"; else d="${XDG_DATA_HOME:-$HOME/.local/share}/jupyter"; fi
+  fi
   printf '%s/kernels/%s\n' "$d" "$IWSM_KERNEL_NAME"
 }
 
-# iwsm_jupyter_python JUPYTER prints the Python interpreter that runs that jupyter (from its #!
-# line), falling back to /usr/bin/python3 then python3. Not simply `python3`: on this kind of
-# machine another python3 (pyenv) may come first on PATH without Jupyter's modules.
-iwsm_jupyter_python() {
-  local py
-  py="$(head -n1 "$1" 2>/dev/null | sed -n 's/^#![[:space:]]*//p')"
-  if [[ -n "$py" ]]; then printf '%s\n' "$py"; return 0; fi
-  if [[ -x /usr/bin/python3 ]]; then echo /usr/bin/python3; else echo python3; fi
+# iwsm_jupyter_ok JUPYTER: whether that (venv's) jupyter has the commands the scripts run
+# (nbconvert, lab, notebook, trust) and nbclient next to it. Cheap: nothing is imported
+# (`jupyter nbconvert --version` takes seconds); install.sh checks the packages themselves.
+iwsm_jupyter_ok() {
+  local j="$1" d c
+  [[ -n "$j" && -x "$j" ]] || return 1
+  d="$(dirname "$j")"
+  for c in jupyter-nbconvert jupyter-lab jupyter-notebook jupyter-trust jupyter-kernelspec; do
+    [[ -x "$d/$c" ]] || return 1
+  done
+  "$d/python" -c 'import importlib.util as u, sys
+sys.exit(0 if all(u.find_spec(m) for m in ("nbclient", "nbconvert", "jupyterlab", "notebook")) else 1)' >/dev/null 2>&1
 }
 
-# iwsm_check_kernel_registered JUPYTER ROOT: the go-iwsm kernelspec exists and points at ROOT.
+# iwsm_use_venv: for the scripts that run notebooks. Sets JUPYTER_CMD (the venv's jupyter) and
+# PY (the venv's python), puts the venv's kernel directory first on JUPYTER_PATH (so it wins over
+# a user-level kernelspec of the same name, e.g. one an older install left in
+# ~/.local/share/jupyter), and checks that the kernel is registered for this checkout.
+# Exits with one line naming what is missing.
+iwsm_use_venv() {
+  local venv root
+  venv="$(iwsm_venv)"
+  root="$(iwsm_root)"
+  JUPYTER_CMD="$venv/bin/jupyter"
+  PY="$venv/bin/python"
+  iwsm_jupyter_ok "$JUPYTER_CMD" || iwsm_die "no Jupyter in $venv (nbconvert/nbclient missing): run 'make install' (kernel/install.sh)"
+  export JUPYTER_PATH="$venv/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
+  iwsm_check_kernel_registered "$JUPYTER_CMD" "$root" || exit 1
+}
+
+# iwsm_check_kernel_registered JUPYTER ROOT: the go-iwsm kernelspec is in the venv, points at
+# ROOT, and is the one JUPYTER resolves the name to (with the JUPYTER_PATH of this shell).
 iwsm_check_kernel_registered() {
-  local kdir
-  kdir="$(iwsm_kernel_dir "$1")" || { iwsm_log "cannot ask '$1 --data-dir' where kernels live"; return 1; }
+  local kdir found
+  kdir="$(iwsm_kernel_dir)"
   if [[ ! -f "$kdir/kernel.json" ]]; then
     iwsm_log "kernel '$IWSM_KERNEL_NAME' is not registered ($kdir/kernel.json missing): run 'make install' (kernel/install.sh)"
     return 1
   fi
   if ! grep -qF "\"IWSM_MODULE_ROOT\": \"$2\"" "$kdir/kernel.json"; then
     iwsm_log "kernel '$IWSM_KERNEL_NAME' ($kdir) belongs to another checkout, not $2: run 'make install' here to re-register it"
+    return 1
+  fi
+  found="$("$(dirname "$1")/python" -c 'import sys
+from jupyter_client.kernelspec import KernelSpecManager
+print(KernelSpecManager().get_kernel_spec(sys.argv[1]).resource_dir)' "$IWSM_KERNEL_NAME" 2>/dev/null)" || found=""
+  if [[ "$(cd "$found" 2>/dev/null && pwd -P)" != "$(cd "$kdir" && pwd -P)" ]]; then
+    iwsm_log "'$1' resolves kernel '$IWSM_KERNEL_NAME' to '${found:-nothing}', not $kdir (JUPYTER_PATH=${JUPYTER_PATH:-})"
     return 1
   fi
 }

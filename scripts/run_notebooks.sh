@@ -36,9 +36,7 @@ case "$BUDGET" in
 esac
 TIMEOUT="${IWSM_CELL_TIMEOUT:-$default_timeout}"
 
-JUPYTER_CMD="$(iwsm_find_jupyter)" || iwsm_die "no Jupyter with nbconvert found: run 'make install' (kernel/install.sh)"
-iwsm_check_kernel_registered "$JUPYTER_CMD" "$ROOT" || exit 1
-PY="$(iwsm_jupyter_python "$JUPYTER_CMD")"
+iwsm_use_venv  # JUPYTER_CMD, PY: the .venv's (kernel/install.sh makes it)
 
 # The notebooks are generated from notebooks/src/: running stale ones would test old code.
 # shellcheck disable=SC2086  # $PY may be "/usr/bin/env python3"
@@ -96,8 +94,7 @@ for nb in "${notebooks[@]}"; do
             for (i = from; i <= NR; i++) print "    " line[i] }'
   fi
   if [[ -f "$OUT/$name.ipynb" ]]; then
-    # shellcheck disable=SC2086  # $PY may be "/usr/bin/env python3"
-    $PY "$ROOT/scripts/check_notebook.py" "$OUT/$name.ipynb" --label "$nb" || ok=0
+    "$PY" "$ROOT/scripts/check_notebook.py" "$OUT/$name.ipynb" --label "$nb" || ok=0
   fi
   if ((ok)); then
     passed=$((passed + 1))
