@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # kernel/check.sh: does the registered "Go (IWSM)" kernel import the library with no set-up cell?
 # Executes kernel/testdata/import_check.ipynb from a copy in a fresh temporary directory (so
-# nothing depends on the notebook sitting inside the checkout) and checks its output.
+# nothing depends on the notebook sitting inside the checkout) and checks its output. First,
+# kernel/check_pins.py: environment.yml's pip pins agree with kernel/requirements.{in,txt}.
 set -euo pipefail
 # shellcheck source=kernel/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROOT="$(iwsm_root)"
+python3 "$ROOT/kernel/check_pins.py" "$ROOT" || iwsm_die "kernel check: environment.yml and kernel/requirements*.txt pin different packages (above)"
 iwsm_use_venv  # JUPYTER_CMD, PY: the .venv's (kernel/install.sh makes it)
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/iwsm-kernel-check.XXXXXX")"

@@ -5,9 +5,9 @@
 #   scripts/run_notebooks.sh notebooks/gmm40.ipynb             # just these
 #
 # First it checks that notebooks/*.ipynb are what scripts/make_notebooks.py makes from
-# notebooks/src/ (they are generated; edit the sources). For each notebook N it runs
-# `jupyter nbconvert --to notebook --execute` with the "go-iwsm" kernel (kernel/install.sh
-# registers it), with, in the environment of every cell:
+# notebooks/src/ (they are generated; edit the sources). For each notebook N it runs .venv's
+# `jupyter nbconvert --to notebook --execute` with the "go-iwsm" kernel (kernel/install.sh makes
+# .venv and registers the kernel there), with, in the environment of every cell:
 #   IWSM_BUDGET   smoke | cpu | paper   (default cpu; `make test` and CI use smoke)
 #   IWSM_RESULTS  <repo>/results unless set (runs go to TARGET/BUDGET/METHOD-seedS/ under it;
 #                 smoke runs there are deleted first, so that each test run trains afresh)
@@ -15,7 +15,9 @@
 # results/notebooks/N.log. All cells run (--allow-errors) so the executed notebook shows every
 # failure; then scripts/check_notebook.py fails the notebook on any error output or any output
 # text with "panic:", "exit status N" or a goroutine dump (GoNB reports some run-time failures
-# only as text), printing the notebook and cell.
+# only as text), printing the notebook and cell. The executed copy is then signed with
+# `jupyter trust` (in your Jupyter data directory's signature database), so that JupyterLab and
+# Notebook 7 show its interactive Plotly views when you open it.
 #
 # Per-cell timeout: IWSM_CELL_TIMEOUT seconds, default by budget: smoke 900, cpu 7200,
 # paper none. A cell that times out fails its notebook.
@@ -39,9 +41,8 @@ TIMEOUT="${IWSM_CELL_TIMEOUT:-$default_timeout}"
 iwsm_use_venv  # JUPYTER_CMD, PY: the .venv's (kernel/install.sh makes it)
 
 # The notebooks are generated from notebooks/src/: running stale ones would test old code.
-# shellcheck disable=SC2086  # $PY may be "/usr/bin/env python3"
-$PY "$ROOT/scripts/make_notebooks.py" --check >/dev/null ||
-  { $PY "$ROOT/scripts/make_notebooks.py" --check; iwsm_die "notebooks/*.ipynb are not what notebooks/src/ makes (above)"; }
+"$PY" "$ROOT/scripts/make_notebooks.py" --check >/dev/null ||
+  { "$PY" "$ROOT/scripts/make_notebooks.py" --check; iwsm_die "notebooks/*.ipynb are not what notebooks/src/ makes (above)"; }
 
 if (($# > 0)); then
   notebooks=("$@")
@@ -95,6 +96,9 @@ for nb in "${notebooks[@]}"; do
   fi
   if [[ -f "$OUT/$name.ipynb" ]]; then
     "$PY" "$ROOT/scripts/check_notebook.py" "$OUT/$name.ipynb" --label "$nb" || ok=0
+    # Trust the executed copy (its outputs are this run's): JupyterLab and Notebook 7 run the
+    # interactive views' scripts only in a trusted notebook.
+    "$JUPYTER_CMD" trust "$OUT/$name.ipynb" >/dev/null 2>&1 || echo "warning: '$JUPYTER_CMD trust $OUT/$name.ipynb' failed: its interactive views show only once it is trusted"
   fi
   if ((ok)); then
     passed=$((passed + 1))
