@@ -37,12 +37,15 @@ legacy_kernel() {
   printf '{"argv": ["bash", "launch.sh", "{connection_file}"], "display_name": "Go (IWSM)", "language": "go",\n "env": {"IWSM_MODULE_ROOT": "%s"},\n "metadata": {"installed_by": "kernel/install.sh"}}\n' "$1" >"$USER_KDIR/kernel.json"
 }
 
-# 1. A first install into an empty place: makes the venv, installs the packages, registers the
-#    kernel in the venv, and removes this checkout's kernelspec an older install left behind.
+# 1. A first install, over a half-made venv (as `python -m venv` leaves it when interrupted:
+#    pyvenv.cfg and bin/python, no site-packages, no marker): makes the venv again, installs the
+#    packages, registers the kernel in the venv, and removes this checkout's kernelspec an older
+#    install left in the user data directory. (Case 5 makes a venv where there was none.)
 legacy_kernel "$ROOT"
+mkdir -p "$IWSM_VENV/bin" && echo "home = /usr/bin" >"$IWSM_VENV/pyvenv.cfg" && ln -s "$(command -v python3)" "$IWSM_VENV/bin/python"
 if timed bash kernel/install.sh >"$TMP/first.log" 2>&1 && kernel_json_valid && [[ -x "$KDIR/bin/gonb" ]] && venv_works &&
-  grep -q "venv: creating" "$TMP/first.log" && [[ ! -e "$USER_KDIR" ]]; then
-  ok "first install makes the venv and registers the kernel there ($(cat "$TMP/seconds") s)"
+  grep -q "venv: incomplete or broken" "$TMP/first.log" && grep -q "venv: creating" "$TMP/first.log" && [[ ! -e "$USER_KDIR" ]]; then
+  ok "first install over a half-made venv makes it again and registers the kernel there ($(cat "$TMP/seconds") s)"
 else
   fail "first install (log below)"; tail -20 "$TMP/first.log"
 fi
@@ -79,41 +82,31 @@ else
   fail "repairing a half-finished install (log below)"; tail -20 "$TMP/third.log"
 fi
 
-# 4. A half-made venv (interrupted inside `python -m venv`: no site-packages, no marker): made
-#    again from scratch; the packages come from pip's cache.
-rm -rf "$IWSM_VENV/lib" "$IWSM_VENV/.iwsm-venv"
-if timed bash kernel/install.sh >"$TMP/fourth.log" 2>&1 && grep -q "venv: incomplete or broken" "$TMP/fourth.log" &&
-  kernel_json_valid && [[ -x "$KDIR/bin/gonb" ]] && venv_works; then
-  ok "a half-made venv is made again ($(cat "$TMP/seconds") s)"
-else
-  fail "a half-made venv (log below)"; tail -20 "$TMP/fourth.log"
-fi
-
-# 5. A directory in the venv's place that is not a venv: left alone, one clear line, exit 1.
+# 4. A directory in the venv's place that is not a venv: left alone, one clear line, exit 1.
 mkdir -p "$TMP/notavenv" && echo "my notes" >"$TMP/notavenv/notes.txt"
 set +e
-IWSM_VENV="$TMP/notavenv" bash kernel/install.sh >"$TMP/fifth.log" 2>&1
+IWSM_VENV="$TMP/notavenv" bash kernel/install.sh >"$TMP/fourth.log" 2>&1
 rc=$?
 set -e
-if ((rc == 1)) && grep -q "^ERROR: $TMP/notavenv exists but is not a virtual environment" "$TMP/fifth.log" && [[ -f "$TMP/notavenv/notes.txt" ]]; then
+if ((rc == 1)) && grep -q "^ERROR: $TMP/notavenv exists but is not a virtual environment" "$TMP/fourth.log" && [[ -f "$TMP/notavenv/notes.txt" ]]; then
   ok "a directory that is not a venv is left alone"
 else
-  fail "not-a-venv: exit $rc (log below)"; tail -20 "$TMP/fifth.log"
+  fail "not-a-venv: exit $rc (log below)"; tail -20 "$TMP/fourth.log"
 fi
 
-# 6. Something cannot be installed (no PyPI, no module proxy, empty module cache): exit 1 and
+# 5. Something cannot be installed (no PyPI, no module proxy, empty module cache): exit 1 and
 #    a MISSING line naming each missing piece and what to do.
 set +e
 IWSM_VENV="$TMP/venv-offline" PIP_INDEX_URL=http://127.0.0.1:9/simple PIP_FIND_LINKS= PIP_RETRIES=0 PIP_TIMEOUT=2 \
-  GOMODCACHE="$TMP/empty-modcache" GOPROXY=off GOFLAGS=-mod=mod bash kernel/install.sh >"$TMP/sixth.log" 2>&1
+  GOMODCACHE="$TMP/empty-modcache" GOPROXY=off GOFLAGS=-mod=mod bash kernel/install.sh >"$TMP/fifth.log" 2>&1
 rc=$?
 set -e
-if ((rc == 1)) && grep -q "^MISSING: Python packages of kernel/requirements" "$TMP/sixth.log" &&
-  grep -q "^MISSING: Go modules of go.mod" "$TMP/sixth.log" && grep -q "^MISSING: gonb" "$TMP/sixth.log" &&
-  grep -q "NOT complete. Missing:" "$TMP/sixth.log"; then
-  ok "an impossible install exits 1 and lists what is missing"
+if ((rc == 1)) && grep -q "venv: creating" "$TMP/fifth.log" && grep -q "^MISSING: Python packages of kernel/requirements" "$TMP/fifth.log" &&
+  grep -q "^MISSING: Go modules of go.mod" "$TMP/fifth.log" && grep -q "^MISSING: gonb" "$TMP/fifth.log" &&
+  grep -q "NOT complete. Missing:" "$TMP/fifth.log"; then
+  ok "an impossible install (a new venv, no PyPI, no module proxy) exits 1 and lists what is missing"
 else
-  fail "impossible install: exit $rc (log below)"; tail -20 "$TMP/sixth.log"
+  fail "impossible install: exit $rc (log below)"; tail -20 "$TMP/fifth.log"
 fi
 
 echo "test_install: $passed passed, $fails failed"
