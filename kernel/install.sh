@@ -12,7 +12,8 @@
 #      kernel/requirements-*.txt (e.g. requirements-xla.txt). pip runs only when those files
 #      changed since the last install that finished (.venv/.iwsm-requirements holds their hash)
 #      or when kernel/venv_check.py finds a package an interrupted pip left half-installed;
-#      a half-made .venv is made again, a missing pip restored with ensurepip;
+#      a half-made .venv is made again, a missing pip restored with ensurepip; a working venv
+#      that install.sh did not make (yours) is installed into, never removed;
 #   3. `go mod download` for this module;
 #   4. builds gonb (version from go.mod's tool directive), goimports (pinned) and, optionally,
 #      gopls (pinned) into the kernelspec's own bin/ (never over your ~/go/bin tools);
@@ -71,7 +72,7 @@ step "Python environment $VENV (JupyterLab, Notebook, nbconvert from kernel/requ
 shopt -s nullglob
 REQ_FILES=("$ROOT"/kernel/requirements.txt "$ROOT"/kernel/requirements-*.txt)
 shopt -u nullglob
-VENV_MARK="$VENV/.iwsm-venv"          # written once `python -m venv` and pip both worked
+VENV_MARK="$VENV/.iwsm-venv"          # written once the venv is known to work (made here, or found)
 VENV_STAMP="$VENV/.iwsm-requirements" # the hash of the requirement files pip last installed
 VENV_OK=0
 # find_python: $IWSM_PYTHON, else python3 on PATH, else /usr/bin/python3; >= IWSM_PYTHON_MIN,
@@ -88,29 +89,37 @@ find_python() {
   done
   return 1
 }
-# looks_like_venv DIR: DIR holds a (maybe half-made) virtual environment and nothing else, so
-# removing it loses nothing of the user's.
-looks_like_venv() {
+# venv_layout_only DIR: DIR holds nothing but what `python -m venv` makes (maybe half of it), so
+# removing it loses nothing of yours.
+venv_layout_only() {
   local e
-  [[ -f "$1/pyvenv.cfg" ]] && return 0
   for e in "$1"/* "$1"/.[!.]*; do
     [[ -e "$e" ]] || continue
-    case "$(basename "$e")" in bin | include | lib | lib64 | share | .iwsm-*) ;; *) return 1 ;; esac
+    case "$(basename "$e")" in bin | include | lib | lib64 | share | pyvenv.cfg | .iwsm-*) ;; *) return 1 ;; esac
   done
   return 0
+}
+# venv_usable DIR: a virtual environment whose python runs and has its site-packages.
+venv_usable() {
+  [[ -f "$1/pyvenv.cfg" ]] && "$1/bin/python" -c 'import os, sys, sysconfig
+sys.exit(0 if sys.prefix != sys.base_prefix and os.path.isdir(sysconfig.get_paths()["purelib"]) else 1)' 2>/dev/null
 }
 if ((${#REQ_FILES[@]} == 0)) || [[ ! -f "$ROOT/kernel/requirements.txt" ]]; then
   missing "kernel/requirements.txt: not in this checkout (it pins the Python packages of .venv)"
 elif ! PYTHON_CMD="$(find_python)"; then
   missing "Python >= $IWSM_PYTHON_MIN with the venv module (tried \$IWSM_PYTHON, python3 on PATH, /usr/bin/python3): on Debian 'sudo apt-get install python3 python3-venv', or set IWSM_PYTHON=/path/to/python3.11"
 else
-  # 2a. The venv itself: (re)made when absent, half-made (no marker) or broken (python gone).
+  # 2a. The venv itself: made when absent; one made elsewhere (yours) is used as it is; a
+  #     half-made or broken one (no site-packages, python gone) is made again.
   if [[ -f "$VENV_MARK" ]] && "$VENV/bin/python" -c '' 2>/dev/null; then
     echo "    venv: present ($("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])'))"
+  elif [[ -e "$VENV" ]] && venv_usable "$VENV"; then
+    echo "    venv: $VENV was not made by kernel/install.sh (or its making was interrupted): installing into it"
+    "$VENV/bin/python" -c 'import sys; print(sys.version)' >"$VENV_MARK"
   else
     if [[ -e "$VENV" ]]; then
-      if ! looks_like_venv "$VENV"; then
-        iwsm_die "$VENV exists but is not a virtual environment made by kernel/install.sh: move it away (or set IWSM_VENV=/another/path) and run this again"
+      if ! venv_layout_only "$VENV"; then
+        iwsm_die "$VENV exists but is neither a working virtual environment nor a half-made one: move it away (or set IWSM_VENV=/another/path) and run this again"
       fi
       echo "    venv: incomplete or broken (an interrupted install?): making it again"
       rm -rf "$VENV"

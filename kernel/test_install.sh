@@ -82,16 +82,24 @@ else
   fail "repairing a half-finished install (log below)"; tail -20 "$TMP/third.log"
 fi
 
-# 4. A directory in the venv's place that is not a venv: left alone, one clear line, exit 1.
+# 4. In the venv's place, a directory that is not a venv, and a venv install.sh did not make
+#    (yours, with a file of yours in it): the first is left alone (one clear line, exit 1), the
+#    second is installed into, not removed (offline here, so the pip step fails: exit 1).
 mkdir -p "$TMP/notavenv" && echo "my notes" >"$TMP/notavenv/notes.txt"
+python3 -m venv --without-pip "$TMP/uservenv" && echo "mine" >"$TMP/uservenv/mine.txt"
 set +e
 IWSM_VENV="$TMP/notavenv" bash kernel/install.sh >"$TMP/fourth.log" 2>&1
 rc=$?
+IWSM_VENV="$TMP/uservenv" PIP_INDEX_URL=http://127.0.0.1:9/simple PIP_FIND_LINKS= PIP_RETRIES=0 PIP_TIMEOUT=2 \
+  bash kernel/install.sh >"$TMP/fourth-user.log" 2>&1
+rc_user=$?
 set -e
-if ((rc == 1)) && grep -q "^ERROR: $TMP/notavenv exists but is not a virtual environment" "$TMP/fourth.log" && [[ -f "$TMP/notavenv/notes.txt" ]]; then
-  ok "a directory that is not a venv is left alone"
+if ((rc == 1)) && grep -q "^ERROR: $TMP/notavenv exists but is neither a working virtual environment" "$TMP/fourth.log" && [[ -f "$TMP/notavenv/notes.txt" ]] &&
+  ((rc_user == 1)) && grep -q "was not made by kernel/install.sh" "$TMP/fourth-user.log" && grep -q "pip: missing" "$TMP/fourth-user.log" &&
+  [[ -f "$TMP/uservenv/mine.txt" ]] && "$TMP/uservenv/bin/python" -m pip --version >/dev/null 2>&1; then
+  ok "a directory that is not a venv is left alone; a venv of yours is installed into, not removed"
 else
-  fail "not-a-venv: exit $rc (log below)"; tail -20 "$TMP/fourth.log"
+  fail "not-a-venv: exit $rc, your venv: exit $rc_user (logs below)"; tail -20 "$TMP/fourth.log" "$TMP/fourth-user.log"
 fi
 
 # 5. Something cannot be installed (no PyPI, no module proxy, empty module cache): exit 1 and
