@@ -81,7 +81,8 @@ for ui in $UIS; do
   server=$!
   up=0
   for _ in $(seq 120); do
-    if curl -sf "http://127.0.0.1:$port/api/status?token=$token" >/dev/null 2>&1; then up=1; break; fi
+    if "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+        "http://127.0.0.1:$port/api/status?token=$token" >/dev/null 2>&1; then up=1; break; fi
     kill -0 "$server" 2>/dev/null || break
     sleep 0.5
   done
