@@ -39,44 +39,13 @@ func (g grid) Y(r int) float64    { return g.ys[r] }
 // target's own coordinates, i.e. sampler coordinates × Scale) on an n×n grid. -E is floored
 // at max(-E) - 50 so that the contours show the modes rather than the far tails.
 func Energy2D(backend compute.Backend, t *target.Target, lo, hi float64, n int) (*gplot.Plot, error) {
-	if t.Dim != 2 {
-		return nil, errors.Errorf("Energy2D needs a 2-D target, %s has dimension %d", t.Name, t.Dim)
-	}
-	if n < 2 || !(hi > lo) {
-		return nil, errors.Errorf("Energy2D: need n >= 2 and hi > lo, got n=%d [%g, %g]", n, lo, hi)
-	}
-	g := grid{xs: make([]float64, n), ys: make([]float64, n)}
-	for i := range g.xs {
-		g.xs[i] = lo + (hi-lo)*float64(i)/float64(n-1)
-		g.ys[i] = g.xs[i]
-	}
-	rows := make([][]float64, 0, n*n)
-	for _, y := range g.ys {
-		for _, x := range g.xs {
-			rows = append(rows, []float64{x / t.Scale, y / t.Scale})
-		}
-	}
-	e, err := target.Energies(backend, t, rows)
+	c, err := EnergyContours(backend, t, lo, hi, n, moreland.SmoothBlueRed().Palette(contourLevels))
 	if err != nil {
 		return nil, err
-	}
-	g.z = make([]float64, len(e))
-	top := math.Inf(-1)
-	for i, v := range e {
-		g.z[i] = -v
-		top = math.Max(top, -v)
-	}
-	for i := range g.z {
-		g.z[i] = math.Max(g.z[i], top-50)
 	}
 	p := gplot.New()
 	p.Title.Text = t.Name + ": log density"
 	p.X.Label.Text, p.Y.Label.Text = "x₁", "x₂"
-	levels := make([]float64, 12)
-	for i := range levels {
-		levels[i] = top - 50 + 50*float64(i+1)/13
-	}
-	c := plotter.NewContour(g, levels, moreland.SmoothBlueRed().Palette(len(levels)))
 	p.Add(c)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo, hi
 	return p, nil

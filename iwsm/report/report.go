@@ -224,38 +224,11 @@ func (t Table) CSV() string {
 	return b.String()
 }
 
-var latexEscaper = strings.NewReplacer("_", `\_`, "%", `\%`, "&", `\&`, "#", `\#`)
-
-// LaTeX renders a booktabs table (needs \usepackage{booktabs}); quoted rows are set in
-// italics and follow a rule.
+// LaTeX renders a booktabs table (needs \usepackage{booktabs}) with the metric keys as
+// headers; quoted rows are set in italics and follow a rule. LaTeXTable has the options
+// (label, short names) a paper's table needs.
 func (t Table) LaTeX(caption string) string {
-	var b strings.Builder
-	b.WriteString("\\begin{table}[t]\n\\centering\n\\caption{" + latexEscaper.Replace(caption) + "}\n")
-	b.WriteString("\\begin{tabular}{ll" + strings.Repeat("r", len(t.Metrics)) + "}\n\\toprule\n")
-	b.WriteString("Target & Method")
-	for _, m := range t.Metrics {
-		b.WriteString(" & " + latexEscaper.Replace(m))
-	}
-	b.WriteString(" \\\\\n\\midrule\n")
-	quotedStarted := false
-	for _, r := range t.Rows {
-		if r.Quoted != "" && !quotedStarted {
-			b.WriteString("\\midrule\n")
-			quotedStarted = true
-		}
-		label := latexEscaper.Replace(r.label())
-		if r.Quoted != "" {
-			label = "\\textit{" + label + "}"
-		}
-		b.WriteString(latexEscaper.Replace(r.Target) + " & " + label)
-		for _, m := range t.Metrics {
-			cell := strings.ReplaceAll(r.cell(m), "±", "$\\pm$")
-			b.WriteString(" & " + strings.ReplaceAll(cell, "–", "--"))
-		}
-		b.WriteString(" \\\\\n")
-	}
-	b.WriteString("\\bottomrule\n\\end{tabular}\n\\end{table}\n")
-	return b.String()
+	return t.LaTeXTable(LaTeXOptions{Caption: caption})
 }
 
 // WriteFiles writes the table into dir as table.md, table.csv and table.tex (with the

@@ -51,7 +51,7 @@ func TestCollectAveragesSeeds(t *testing.T) {
 		t.Errorf("CSV:\n%s", csv)
 	}
 	tex := tab.LaTeX("GMM-40 at the cpu budget")
-	for _, want := range []string{`\toprule`, `x\_w2`, `3 $\pm$ 1.4`, `\textit{iDEM (quoted: iDEM paper, Table 1)}`, `\bottomrule`} {
+	for _, want := range []string{`\toprule`, `x\_w2`, `$3 \pm 1.4$`, `\textit{iDEM (quoted: iDEM paper, Table 1)}`, `\bottomrule`} {
 		if !strings.Contains(tex, want) {
 			t.Errorf("LaTeX lacks %q:\n%s", want, tex)
 		}

@@ -8,6 +8,8 @@
 //	iwsm sample -checkpoint results/gmm40-iwsm/checkpoint -n 1000 -out S.npy
 //	iwsm eval -target dw4 -samples S.npy [-reference R.npy] -out M.json
 //	iwsm table -out results/tables results/gmm40-*
+//	iwsm export -out paper/ results/gmm40/cpu
+//	iwsm index results          (writes results/index.html)
 //	iwsm install-xla -plugin cpu      (on a connected machine; the only command that downloads)
 //
 // Errors print one line and exit with status 1 (2 for usage errors).
@@ -37,6 +39,8 @@ func main() {
 		"eval":        cmdEval,
 		"table":       cmdTable,
 		"weights":     cmdWeights,
+		"export":      cmdExport,
+		"index":       cmdIndex,
 		"install-xla": cmdInstallXLA,
 	}
 	cmd, ok := cmds[os.Args[1]]
@@ -79,6 +83,8 @@ commands:
   sample       draw samples from a trained checkpoint
   eval         metrics of samples against a reference (built-in or given)
   table        collect results folders into Markdown, CSV and LaTeX tables
+  export       a paper's figure (PDF/SVG, one and two columns) and LaTeX table for one target's runs
+  index        one self-contained HTML page of every finished run under a results folder
   install-xla  download a PJRT plugin (connected machines only) so that XLA can be used
 
 Run 'iwsm <command> -h' for the flags of a command.
