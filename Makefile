@@ -1,6 +1,8 @@
 # IWSM for Go notebooks.
 #
-#   make run     install what is missing, then execute notebooks/*.ipynb (IWSM_BUDGET, default cpu)
+#   make run     install what is missing, print the plan, then execute the quickstart and the GMM-40
+#                comparison (IWSM_BUDGET, default cpu: ~24 min on 2 cores) and write results/index.html
+#   make reproduce   every notebook at IWSM_BUDGET=cpu|paper, resumable, with progress and time left
 #   make test    install what is missing, then go vet, go test, the kernel and install checks,
 #                the notebooks at IWSM_BUDGET=smoke and the browser test (what .ci/run runs)
 #   make install     kernel/install.sh: .venv/ with JupyterLab 4, Notebook 7, nbconvert (kernel/requirements*.txt),
@@ -11,7 +13,7 @@
 #   make clean       remove results/
 #   make uninstall   remove .venv/ (Jupyter, the go-iwsm kernel and its gonb/goimports/gopls)
 #
-# Without make, the same steps are: bash kernel/install.sh; bash scripts/run_notebooks.sh
+# Without make, the same steps are: bash kernel/install.sh; bash scripts/run_plan.sh NOTEBOOK...
 # (run), or go vet ./... && go test ./... && bash kernel/check.sh && bash kernel/test_install.sh &&
 # IWSM_BUDGET=smoke bash scripts/run_notebooks.sh && IWSM_BUDGET=smoke bash scripts/browser_test.sh (test).
 
@@ -30,16 +32,20 @@ $(foreach kv,$(shell bash kernel/goenv.sh --print),$(eval export $(kv)))
 
 IWSM_BUDGET ?= cpu
 
-.PHONY: help install run test vet gotest kernel-check notebooks notebooks-smoke bench bench-go bench-scaling clean uninstall
+.PHONY: help install run reproduce test vet gotest kernel-check notebooks notebooks-smoke bench bench-go bench-scaling clean uninstall
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
 
 install:
 	bash kernel/install.sh
 
+# The plan and its time estimates come from scripts/notebook_costs.tsv (scripts/run_plan.sh).
 run: install
-	IWSM_BUDGET=$(IWSM_BUDGET) bash scripts/run_notebooks.sh
+	IWSM_BUDGET=$(IWSM_BUDGET) bash scripts/run_plan.sh notebooks/00_quickstart.ipynb notebooks/01_gmm40.ipynb
+
+reproduce: install
+	IWSM_BUDGET=$(IWSM_BUDGET) bash scripts/run_plan.sh --resume
 
 # One recipe, so the steps run in this order even under make -j.
 test: install
