@@ -57,7 +57,8 @@ fi
 # cost NAME: the table's seconds for the notebook at the budget ("-" when unknown).
 cost() { awk -F'\t' -v n="$1" -v c="$col" '!/^#/ && $1 == n { print $c; found = 1 } END { if (!found) print "-" }' "$COSTS"; }
 targets_of() { awk -F'\t' -v n="$1" '!/^#/ && $1 == n { print $5 }' "$COSTS"; }
-minutes() { awk -v s="$1" 'BEGIN { m = s / 60; if (m < 1) print "<1 min"; else if (m < 100) printf "%.0f min\n", m; else printf "%.1f h\n", m / 60 }'; }
+# minutes SECONDS: "~24 min", "~3.6 h" or "<1 min".
+minutes() { awk -v s="$1" 'BEGIN { m = s / 60; if (m < 1) print "<1 min"; else if (m < 100) printf "~%.0f min\n", m; else printf "~%.1f h\n", m / 60 }'; }
 
 # finished NAME: the notebook passed at this budget since it was last changed, and its
 # target has no unfinished run.
@@ -96,14 +97,14 @@ for nb in "${todo[@]}"; do
   i=$((i + 1))
   name="$(basename "$nb" .ipynb)"
   c="$(cost "$name")"
-  if [[ "$c" == - ]]; then est="unknown (not measured)"; else est="~$(minutes "$c")"; fi
+  if [[ "$c" == - ]]; then est="unknown (not measured)"; else est="$(minutes "$c")"; fi
   printf '  %d. %-16s %s\n' "$i" "$name" "$est"
 done
 for name in "${skipped[@]}"; do printf '     %-16s skipped: finished at %s (results/notebooks/%s.ipynb)\n' "$name" "$BUDGET" "$name"; done
 if ((unknown == ${#todo[@]} && unknown > 0)); then
   msg="expected total unknown: no measured cost at $BUDGET"
 else
-  msg="expected total ~$(minutes "$total")"
+  msg="expected total $(minutes "$total")"
   ((unknown == 0)) || msg+=" plus $unknown notebook(s) of unknown cost"
 fi
 echo "  $msg (scripts/notebook_costs.tsv: measured on an idle 2-core machine where it says so, else on shared cores)"
@@ -132,7 +133,7 @@ progress() { # K NAME RUNNING_FOR
   local l
   l="$(left "$1" "$3")"
   printf 'progress: notebook %d of %d (%s), elapsed %s, estimated %s left\n' "$1" "${#todo[@]}" "$2" \
-    "$(minutes $((SECONDS - start)))" "$(minutes "$l")"
+    "$(minutes $((SECONDS - start)) | tr -d '~')" "$(minutes "$l" | tr -d '~')"
 }
 
 # The ticker prints the progress line every minute from the state the reader writes.
@@ -182,7 +183,7 @@ if ((${#todo[@]})); then
   )
 fi
 kill "$ticker" 2>/dev/null || true
-echo "run_plan: ${#todo[@]} notebook(s) run, ${#skipped[@]} skipped, $(minutes $((SECONDS - start))) in all"
+echo "run_plan: ${#todo[@]} notebook(s) run, ${#skipped[@]} skipped, $(minutes $((SECONDS - start)) | tr -d '~') in all"
 
 # The results page, whatever passed (it shows every finished run).
 GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"

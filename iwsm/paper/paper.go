@@ -379,8 +379,12 @@ func (e *Export) Caption() string {
 	if v, ok := e.Runs[0].Record.Metrics.Get(evaluate.Count.Name); ok {
 		n = int(v)
 	}
-	s := fmt.Sprintf("%s: %s at the %s budget, mean ± standard deviation over %s (%d generated against %d reference samples per run).",
-		e.Target.Name, e.methodsText(), e.Budget, e.seedsText(), n, n)
+	over := "mean ± standard deviation over " + e.seedsText()
+	if e.seedsText() == "1 seed" {
+		over = "one seed per method (no standard deviation)"
+	}
+	s := fmt.Sprintf("%s: %s at the %s budget, %s (%d generated against %d reference samples per run).",
+		e.Target.Name, e.methodsText(), e.Budget, over, n, n)
 	for _, m := range evaluate.Registered() {
 		if slices.Contains(e.Table.Metrics, m.Name) {
 			desc := m.Description

@@ -253,6 +253,7 @@ func PaperStyle(p *gplot.Plot, size vg.Length) {
 	p.Legend.TextStyle.Font.Size = size - 2
 	p.Legend.ThumbnailWidth = vg.Points(12)
 	p.Legend.Padding = vg.Points(0.5)
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(4), -vg.Points(1) // inside the axes' frame
 }
 
 // Panels is a multi-panel figure: rows of plots, each row as high as its Height (a fraction
