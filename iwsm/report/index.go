@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -155,7 +156,11 @@ func htmlTable(t Table) string {
 	for _, r := range t.Rows {
 		fmt.Fprintf(&b, "<tr><td>%s</td>", html.EscapeString(r.label()))
 		for _, m := range t.Metrics {
-			fmt.Fprintf(&b, "<td>%s</td>", html.EscapeString(r.cell(m)))
+			cell := r.cell(m)
+			if v, ok := r.Mean[m]; ok && r.Std[m] == 0 && v == math.Trunc(v) && math.Abs(v) < 1e9 {
+				cell = fmt.Sprintf("%.0f", v) // counts: 1000, not 1e+03
+			}
+			fmt.Fprintf(&b, "<td>%s</td>", html.EscapeString(cell))
 		}
 		b.WriteString("</tr>\n")
 	}
