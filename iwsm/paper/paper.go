@@ -90,7 +90,7 @@ func Prepare(backend compute.Backend, paths []string, opt Options) (*Export, err
 	}
 	targets := distinct(runs, func(r report.Record) string { return r.Target })
 	if len(targets) > 1 {
-		return nil, errors.Errorf("the results folders hold runs of several targets (%s): export one target at a time", strings.Join(targets, ", "))
+		return nil, errors.Errorf("the results folders hold runs of several targets (%s): export one target at a time (give its folder, e.g. results/%s)", strings.Join(targets, ", "), targets[0])
 	}
 	t := opt.Target
 	if t == nil {
