@@ -162,6 +162,7 @@ if ((${#todo[@]})); then
     case "$line" in
       "--- "*)
         k=$((k + 1)) since=$SECONDS name="$(basename "${line#--- }" .ipynb)"
+        rm -f "$OUT/$name.done" # an interrupted run leaves no stamp
         echo "$k $name $since $done_actual $done_table" >"$state"
         progress "$k" "$name" 0
         ;;
