@@ -80,6 +80,13 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 			return nil, err
 		}
 	}
+	if opt.Out != "" { // one run per results folder, for the whole run
+		lock, err := LockFolder(opt.Out, opt.Log)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Release()
+	}
 	res := &Result{Target: t, Config: cfg, Dir: opt.Out, backend: backend}
 	ckptDir := ""
 	if opt.Out != "" {

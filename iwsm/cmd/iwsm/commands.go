@@ -98,8 +98,14 @@ func cmdTrain(args []string) error {
 	seed := fs.Int64("seed", 12345, "random seed")
 	out := fs.String("out", "", "results folder (resumes from its checkpoint if present)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	restart := fs.Bool("restart", false, "delete the checkpoint in -out first and train from the first epoch")
 	if err := parse(fs, args, "target", "out"); err != nil {
 		return err
+	}
+	if *restart {
+		if err := experiment.RemoveCheckpoint(*out, os.Stderr); err != nil {
+			return err
+		}
 	}
 	t, err := target.ByName(*name)
 	if err != nil {
