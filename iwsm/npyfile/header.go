@@ -238,7 +238,7 @@ func elementType(descr string) (binary.ByteOrder, int, error) {
 			return bo, int(descr[2] - '0'), nil
 		}
 	}
-	return nil, 0, errors.Errorf("unsupported .npy dtype %s: want float32 or float64", descr)
+	return nil, 0, errors.Errorf("unsupported .npy dtype %q: want float32 or float64", descr)
 }
 
 // readData reads the n elements of esize bytes that follow the header, allocating only
