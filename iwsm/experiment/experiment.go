@@ -102,7 +102,7 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 			return nil, errors.Errorf("%s holds a checkpoint of a different run (%s %s %s seed %d): use another results folder or delete it",
 				opt.Out, saved.Target, saved.Method, saved.Budget, saved.Seed)
 		}
-		if res.Trainer, err = train.Resume(backend, t, ckptDir); err != nil {
+		if res.Trainer, err = train.ResumeLog(backend, t, ckptDir, opt.Log); err != nil {
 			return nil, err
 		}
 		res.Resumed = res.Trainer.EpochsDone

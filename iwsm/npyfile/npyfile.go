@@ -121,6 +121,12 @@ func WriteVector(path string, values []float64) error {
 	return WriteFileAtomic(path, buf.Bytes())
 }
 
+// FailWrite, when not nil, is called by WriteFileAtomic with each path it is about to
+// write, and an error it returns is taken as the write's own failure (as from a full disk
+// or a read-only folder). It is a seam for tests that check how a failed write ends a run
+// (root ignores file permissions, so they cannot use a read-only folder); nil otherwise.
+var FailWrite func(path string) error
+
 // WriteFileAtomic writes data to path through a temporary file in the same directory and
 // a rename, so readers see either the old or the new file, never a partial one.
 func WriteFileAtomic(path string, data []byte) error {
@@ -131,6 +137,13 @@ func WriteFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return errors.Wrapf(err, "writing %s", path)
+	}
+	if FailWrite != nil {
+		if err := FailWrite(path); err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			return errors.Wrapf(err, "writing %s", path)
+		}
 	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()

@@ -236,7 +236,7 @@ func cmdSample(args []string) error {
 	if err != nil {
 		return err
 	}
-	tr, err := train.Resume(backend, t, *dir)
+	tr, err := train.ResumeLog(backend, t, *dir, os.Stderr)
 	if err != nil {
 		return err
 	}
