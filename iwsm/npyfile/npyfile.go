@@ -145,6 +145,11 @@ func WriteFileAtomic(path string, data []byte) error {
 			return errors.Wrapf(err, "writing %s", path)
 		}
 	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp's 0600 would hide results from other users
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return errors.Wrapf(err, "writing %s", path)
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
