@@ -105,8 +105,10 @@ func decodeState(raw []byte) (trainerState, error) {
 		return st, errors.Wrap(err, "not valid JSON")
 	}
 	switch {
-	case st.Generation <= 0:
-		return st, errors.Errorf("generation %d is not positive", st.Generation)
+	case st.Generation == 0:
+		return st, errors.New("it names no generation (checkpoints written before 2026-11-29 cannot be resumed by this version)")
+	case st.Generation < 0:
+		return st, errors.Errorf("generation %d is negative", st.Generation)
 	case st.EpochsDone < 0:
 		return st, errors.Errorf("epochs_done %d is negative", st.EpochsDone)
 	case math.IsNaN(st.LearningRate) || st.LearningRate < 0:
@@ -162,6 +164,9 @@ func checkModel(dir string) error {
 	var meta struct{ Variables []checkpointVar }
 	if err := json.Unmarshal(raw, &meta); err != nil {
 		return errors.Wrapf(err, "decoding %s", jsons[0])
+	}
+	if len(meta.Variables) == 0 {
+		return errors.Errorf("%s lists no variables", jsons[0])
 	}
 	total, err := checkVariables(meta.Variables)
 	if err != nil {
