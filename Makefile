@@ -10,6 +10,8 @@
 #   make bench       IWSM step, estimator and SDE step per target, ours next to PyTorch (python3-torch),
 #                    with ratios (results/bench.md); make bench-scaling: cost against K, batch and
 #                    particle count; make bench-go: all Go benchmarks
+#   make fuzz        each fuzz target (readers of user input) for FUZZTIME (default 1m), one after
+#                    another on one core (FUZZPARALLEL=1); not part of make test or CI
 #   make clean       remove results/
 #   make uninstall   remove .venv/ (Jupyter, the go-iwsm kernel and its gonb/goimports/gopls)
 #
@@ -32,10 +34,10 @@ $(foreach kv,$(shell bash kernel/goenv.sh --print),$(eval export $(kv)))
 
 IWSM_BUDGET ?= cpu
 
-.PHONY: help install run reproduce test vet gotest kernel-check notebooks notebooks-smoke bench bench-go bench-scaling clean uninstall
+.PHONY: help install run reproduce test vet gotest kernel-check notebooks notebooks-smoke bench bench-go bench-scaling fuzz clean uninstall
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
 
 install:
 	bash kernel/install.sh
@@ -82,6 +84,20 @@ bench-scaling:
 bench-go:
 	mkdir -p results
 	$(GO) test -run '^$$' -bench . ./iwsm/... | tee results/bench.txt
+
+# Go's native fuzzer on every reader of user input (issue 18): .npy files, the command line's
+# row checks, config.json, state.json, model checkpoints, metrics.json and user energies.
+# A crasher is written to the package's testdata/fuzz/NAME/ and from then on runs in go test.
+FUZZTIME ?= 1m
+FUZZPARALLEL ?= 1
+FUZZ_TARGETS := ./iwsm/npyfile:FuzzDecode ./iwsm/cmd/iwsm:FuzzRowChecks ./iwsm/train:FuzzReadConfig \
+	./iwsm/train:FuzzDecodeState ./iwsm/train:FuzzCheckModel ./iwsm/report:FuzzReadRun ./iwsm/target:FuzzCheckEnergy
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg="$${t%%:*}"; name="$${t##*:}"; echo "== $$name ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test "$$pkg" -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) || exit 1; \
+	done
 
 clean:
 	rm -rf results

@@ -80,6 +80,13 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 			return nil, err
 		}
 	}
+	if opt.Out != "" { // one run per results folder, for the whole run
+		lock, err := LockFolder(opt.Out, opt.Log)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Release()
+	}
 	res := &Result{Target: t, Config: cfg, Dir: opt.Out, backend: backend}
 	ckptDir := ""
 	if opt.Out != "" {
@@ -94,7 +101,7 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 		if err := config.CheckResume(saved, cfg, 0); err != nil {
 			return nil, errors.WithMessagef(err, "%s: use another results folder or delete it", opt.Out)
 		}
-		if res.Trainer, err = train.Resume(backend, t, ckptDir); err != nil {
+		if res.Trainer, err = train.ResumeLog(backend, t, ckptDir, opt.Log); err != nil {
 			return nil, err
 		}
 		if err := res.Trainer.Extend(cfg); err != nil { // more epochs continue the run

@@ -5,9 +5,9 @@ package npyfile
 import (
 	"bytes"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
 	"github.com/pkg/errors"
@@ -15,46 +15,38 @@ import (
 )
 
 // Decode reads a 1-D or 2-D float32/float64 array from r and returns it as rows of float64
-// (a 1-D array of length n becomes n rows of one value).
+// (a 1-D array of length n becomes n rows of one value). A truncated or corrupt file is an
+// error, never a panic, and nothing is allocated beyond what r actually holds.
 func Decode(r io.Reader) ([][]float64, error) {
-	rd, err := npy.NewReader(r)
+	h, err := readHeader(r)
 	if err != nil {
-		return nil, errors.Wrap(err, "not a .npy file")
+		return nil, err
 	}
-	shape := rd.Header.Descr.Shape
-	typ := strings.Trim(rd.Header.Descr.Type, "'\"")
-	if rd.Header.Descr.Fortran {
+	if h.fortran {
 		return nil, errors.New("Fortran-ordered .npy arrays are not supported: save with np.ascontiguousarray")
 	}
-	var flat []float64
-	switch typ {
-	case "<f4", "|f4", "=f4":
-		var f32 []float32
-		if err := rd.Read(&f32); err != nil {
-			return nil, errors.Wrap(err, "reading float32 data")
-		}
-		flat = make([]float64, len(f32))
-		for i, v := range f32 {
-			flat[i] = float64(v)
-		}
-	case "<f8", "|f8", "=f8":
-		if err := rd.Read(&flat); err != nil {
-			return nil, errors.Wrap(err, "reading float64 data")
-		}
-	default:
-		return nil, errors.Errorf("unsupported .npy dtype %s: want float32 or float64", typ)
+	bo, esize, err := elementType(h.descr)
+	if err != nil {
+		return nil, err
 	}
 	var rowsN, cols int
-	switch len(shape) {
+	switch len(h.shape) {
 	case 1:
-		rowsN, cols = shape[0], 1
+		rowsN, cols = h.shape[0], 1
 	case 2:
-		rowsN, cols = shape[0], shape[1]
+		rowsN, cols = h.shape[0], h.shape[1]
 	default:
-		return nil, errors.Errorf(".npy array has shape %v: want a 2-D array N×d", shape)
+		return nil, errors.Errorf(".npy array has shape %v: want a 2-D array N×d", h.shape)
 	}
-	if rowsN*cols != len(flat) {
-		return nil, errors.Errorf(".npy header says %v but holds %d values", shape, len(flat))
+	if cols == 0 && rowsN > 0 {
+		return nil, errors.Errorf(".npy array has shape %v: rows without values", h.shape)
+	}
+	if cols > 0 && rowsN > math.MaxInt64/cols {
+		return nil, errors.Errorf("corrupt .npy header: shape %v is too large", h.shape)
+	}
+	flat, err := readData(r, rowsN*cols, esize, bo)
+	if err != nil {
+		return nil, err
 	}
 	rows := make([][]float64, rowsN)
 	for i := range rows {
@@ -80,22 +72,28 @@ func Read(path string) ([][]float64, error) {
 // Write writes rows (all of equal length) as a float64 N×d .npy file. It writes to a
 // temporary file and renames it, so a crash never leaves a truncated file behind.
 func Write(path string, rows [][]float64) error {
+	var buf bytes.Buffer
+	if err := Encode(&buf, rows); err != nil {
+		return errors.WithMessagef(err, "writing %s", path)
+	}
+	return WriteFileAtomic(path, buf.Bytes())
+}
+
+// Encode writes rows (all of equal length) to w as a float64 N×d .npy file: Write without
+// the file, for callers that keep the bytes in memory.
+func Encode(w io.Writer, rows [][]float64) error {
 	if len(rows) == 0 {
-		return errors.Errorf("writing %s: no rows", path)
+		return errors.New("no rows")
 	}
 	cols := len(rows[0])
 	flat := make([]float64, 0, len(rows)*cols)
 	for i, r := range rows {
 		if len(r) != cols {
-			return errors.Errorf("writing %s: row %d has %d values, want %d", path, i, len(r), cols)
+			return errors.Errorf("row %d has %d values, want %d", i, len(r), cols)
 		}
 		flat = append(flat, r...)
 	}
-	var buf bytes.Buffer
-	if err := npy.Write(&buf, mat.NewDense(len(rows), cols, flat)); err != nil {
-		return errors.Wrapf(err, "encoding %s", path)
-	}
-	return WriteFileAtomic(path, buf.Bytes())
+	return errors.Wrap(npy.Write(w, mat.NewDense(len(rows), cols, flat)), "encoding .npy")
 }
 
 // ReadVector reads a 1-D .npy file (or an N×1 one), e.g. energies.npy, as a slice.
@@ -123,6 +121,12 @@ func WriteVector(path string, values []float64) error {
 	return WriteFileAtomic(path, buf.Bytes())
 }
 
+// FailWrite, when not nil, is called by WriteFileAtomic with each path it is about to
+// write, and an error it returns is taken as the write's own failure (as from a full disk
+// or a read-only folder). It is a seam for tests that check how a failed write ends a run
+// (root ignores file permissions, so they cannot use a read-only folder); nil otherwise.
+var FailWrite func(path string) error
+
 // WriteFileAtomic writes data to path through a temporary file in the same directory and
 // a rename, so readers see either the old or the new file, never a partial one.
 func WriteFileAtomic(path string, data []byte) error {
@@ -132,6 +136,18 @@ func WriteFileAtomic(path string, data []byte) error {
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
+		return errors.Wrapf(err, "writing %s", path)
+	}
+	if FailWrite != nil {
+		if err := FailWrite(path); err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			return errors.Wrapf(err, "writing %s", path)
+		}
+	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp's 0600 would hide results from other users
+		tmp.Close()
+		os.Remove(tmp.Name())
 		return errors.Wrapf(err, "writing %s", path)
 	}
 	if _, err := tmp.Write(data); err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/iwsm-go/iwsm/xla"
 )
 
-func testBackend(t *testing.T) compute.Backend {
+func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
 	b, err := xla.NewGoBackend()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
@@ -20,13 +21,16 @@ import (
 //	config.json          the run's Config
 //	model-NNNNNN/        GoMLX checkpoint: network, Adam moments, graph RNG state, global step
 //	buffer-NNNNNN.npy    the replay buffer (float64, N × Dim)
-//	state.json           epochs done, history, host RNG and the generation NNNNNN, written last
+//	state-NNNNNN.json    epochs done, history, host RNG and the generation NNNNNN
+//	state.json           a copy of the newest generation's state, written last
 //
-// Each Save writes a new generation (model and buffer under a new number) and only then
-// replaces state.json, atomically (write to a temporary file, rename), to point at it; older
-// generations are deleted afterwards. A process killed at any moment therefore leaves
-// state.json naming a complete generation, and resuming from it continues exactly where
-// that checkpoint was taken.
+// Each Save writes a new generation (model, buffer and state under a new number), reads
+// it back to verify it, and only then replaces state.json, atomically (write to a
+// temporary file, rename), to point at it; the generation before it is kept, older ones are
+// deleted. A process killed at any moment therefore leaves state.json naming a complete
+// generation, and resuming from it continues exactly where that checkpoint was taken.
+// When the newest generation is damaged afterwards (a garbled state.json, a truncated
+// model file, a missing buffer), Resume falls back to the previous one and says so.
 
 type trainerState struct {
 	EpochsDone int          `json:"epochs_done"`
@@ -37,6 +41,10 @@ type trainerState struct {
 	// written before it existed: the configured rate and a fresh schedule then).
 	LearningRate float64  `json:"learning_rate,omitempty"`
 	Plateau      *Plateau `json:"plateau,omitempty"`
+	// SHA256 maps each file of the generation (model files, buffer), relative to the
+	// checkpoint directory, to its SHA-256, so that damage that still decodes is found
+	// (absent in checkpoints written before it existed: not checked then).
+	SHA256 map[string]string `json:"sha256,omitempty"`
 }
 
 func modelDir(dir string, generation int) string {
@@ -53,8 +61,10 @@ func (tr *Trainer) checkpointHandler(dir string) (*checkpoint.Handler, error) {
 }
 
 // Save writes a checkpoint of the whole training state to dir (see above for the layout
-// and why an interrupted Save loses nothing).
-func (tr *Trainer) Save(dir string) error {
+// and why an interrupted Save loses nothing). When it fails (disk full, read-only folder)
+// the error names the file, the half-written generation is removed and the previous
+// checkpoint is left as it was.
+func (tr *Trainer) Save(dir string) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return errors.Wrapf(err, "creating checkpoint directory %s", dir)
 	}
@@ -65,11 +75,14 @@ func (tr *Trainer) Save(dir string) error {
 	if err := npyfile.WriteFileAtomic(filepath.Join(dir, "config.json"), cfg); err != nil {
 		return err
 	}
-	gen := tr.generation + 1
-	// A generation left half-written by a killed process is never referenced; clear it.
-	if err := os.RemoveAll(modelDir(dir, gen)); err != nil {
-		return errors.Wrapf(err, "clearing %s", modelDir(dir, gen))
-	}
+	// A generation number is never used twice: one left half-written by a killed process,
+	// or a damaged one Resume fell back from, is cleared rather than overwritten.
+	gen := max(tr.generation, newestGeneration(dir)) + 1
+	defer func() {
+		if err != nil {
+			removeGeneration(dir, gen)
+		}
+	}()
 	h, err := tr.checkpointHandler(modelDir(dir, gen))
 	if err != nil {
 		return err
@@ -94,28 +107,38 @@ func (tr *Trainer) Save(dir string) error {
 	if err != nil {
 		return errors.Wrap(err, "saving host RNG")
 	}
+	sums, err := generationSums(dir, gen)
+	if err != nil {
+		return err
+	}
 	st, err := json.MarshalIndent(trainerState{EpochsDone: tr.EpochsDone, History: tr.History, HostRNG: rng, Generation: gen,
-		LearningRate: tr.learningRate, Plateau: &tr.plateau}, "", "  ")
+		LearningRate: tr.learningRate, Plateau: &tr.plateau, SHA256: sums}, "", "  ")
 	if err != nil {
 		return errors.Wrap(err, "encoding trainer state")
 	}
+	if err := npyfile.WriteFileAtomic(stateFile(dir, gen), st); err != nil {
+		return err
+	}
+	if _, err := checkGeneration(dir, gen, tr.Config, d); err != nil {
+		return errors.WithMessagef(err, "checkpoint generation %d does not read back", gen)
+	}
+	prev := tr.generation
+	keepOldState(dir, prev)
 	if err := npyfile.WriteFileAtomic(filepath.Join(dir, "state.json"), st); err != nil {
 		return err
 	}
 	tr.generation = gen
-	return removeOtherGenerations(dir, gen)
+	return removeOtherGenerations(dir, gen, prev)
 }
 
-// removeOtherGenerations deletes model-* and buffer-*.npy of every generation but keep.
-func removeOtherGenerations(dir string, keep int) error {
-	old, _ := filepath.Glob(filepath.Join(dir, "model-*"))
-	bufs, _ := filepath.Glob(filepath.Join(dir, "buffer-*.npy"))
-	for _, path := range append(old, bufs...) {
-		if path == modelDir(dir, keep) || path == bufferFile(dir, keep) {
-			continue
-		}
-		if err := os.RemoveAll(path); err != nil {
-			return errors.Wrapf(err, "removing old checkpoint %s", path)
+// removeOtherGenerations deletes model-*, buffer-*.npy and state-*.json of every
+// generation but the given ones.
+func removeOtherGenerations(dir string, keep ...int) error {
+	for _, g := range generationsOnDisk(dir) {
+		if !slices.Contains(keep, g) {
+			if err := removeGeneration(dir, g); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -139,64 +162,24 @@ func ReadConfig(dir string) (config.Config, error) {
 	if err != nil {
 		return c, errors.Wrapf(err, "%s is not a checkpoint directory (no config.json)", dir)
 	}
-	return c, errors.Wrapf(json.Unmarshal(raw, &c), "reading %s/config.json", dir)
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, errors.Wrapf(err, "decoding %s/config.json (%s)", dir, RestartHint)
+	}
+	return c, nil
 }
 
-// HasCheckpoint reports whether dir holds a complete checkpoint.
+// HasCheckpoint reports whether dir holds a checkpoint to resume from (state.json, or a
+// generation's own state when state.json is lost).
 func HasCheckpoint(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, "state.json"))
-	return err == nil
+	return fileExists(filepath.Join(dir, "state.json")) || len(stateGenerations(dir)) > 0
 }
 
 // Resume recreates a trainer from the checkpoint in dir (as written by Save), with the
 // buffer, optimiser state and RNGs restored, so training continues as if uninterrupted.
-// t must be the target the checkpoint was trained on.
+// t must be the target the checkpoint was trained on. A damaged newest generation is
+// replaced by the previous one silently; ResumeLog says so.
 func Resume(backend compute.Backend, t *target.Target, dir string) (*Trainer, error) {
-	cfg, err := ReadConfig(dir)
-	if err != nil {
-		return nil, err
-	}
-	tr, err := New(backend, t, cfg)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "state.json"))
-	if err != nil {
-		return nil, errors.Wrapf(err, "reading trainer state of %s", dir)
-	}
-	var st trainerState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return nil, errors.Wrapf(err, "decoding %s/state.json", dir)
-	}
-	if _, err := os.Stat(modelDir(dir, st.Generation)); err != nil {
-		return nil, errors.Errorf("checkpoint %s is incomplete: state.json names generation %d but %s is missing",
-			dir, st.Generation, modelDir(dir, st.Generation))
-	}
-	if _, err := tr.checkpointHandler(modelDir(dir, st.Generation)); err != nil { // loads the variables
-		return nil, err
-	}
-	if err := tr.pcg.UnmarshalBinary(st.HostRNG); err != nil {
-		return nil, errors.Wrap(err, "restoring host RNG")
-	}
-	tr.EpochsDone, tr.History, tr.generation = st.EpochsDone, st.History, st.Generation
-	if st.LearningRate > 0 { // the optimiser's variable itself comes back with the model
-		tr.learningRate = st.LearningRate
-	}
-	if st.Plateau != nil {
-		tr.plateau = *st.Plateau
-	}
-	tr.buffer = tr.buffer[:0]
-	if path := bufferFile(dir, st.Generation); st.EpochsDone > 0 || fileExists(path) {
-		rows, err := npyfile.Read(path)
-		if err != nil {
-			return nil, err
-		}
-		if len(rows[0]) != t.Dim {
-			return nil, errors.Errorf("checkpoint buffer has dimension %d but target %s has %d", len(rows[0]), t.Name, t.Dim)
-		}
-		tr.addToBuffer(rows)
-	}
-	return tr, nil
+	return ResumeLog(backend, t, dir, nil)
 }
 
 func fileExists(path string) bool {

@@ -77,12 +77,12 @@ func TestInterruptedSaveKeepsPreviousCheckpoint(t *testing.T) {
 	if err := r.Save(dir); err != nil {
 		t.Fatal(err)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 4 { // config, state, one model, one buffer
+	if entries, _ := os.ReadDir(dir); len(entries) != 8 { // config, state, two generations of model, buffer and state
 		var names []string
 		for _, e := range entries {
 			names = append(names, e.Name())
 		}
-		t.Errorf("checkpoint folder holds %v, want config.json, state.json and one generation", names)
+		t.Errorf("checkpoint folder holds %v, want config.json, state.json and two generations (the new one and the one before)", names)
 	}
 }
 

@@ -133,8 +133,14 @@ func cmdTrain(args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	var set settings
 	set.register(fs)
+	restart := fs.Bool("restart", false, "delete the checkpoint in -out first and train from the first epoch")
 	if err := parse(fs, args, "target", "out"); err != nil {
 		return err
+	}
+	if *restart {
+		if err := experiment.RemoveCheckpoint(*out, os.Stderr); err != nil {
+			return err
+		}
 	}
 	t, err := target.ByName(*name)
 	if err != nil {
@@ -264,7 +270,7 @@ func cmdSample(args []string) error {
 	if err != nil {
 		return err
 	}
-	tr, err := train.Resume(backend, t, *dir)
+	tr, err := train.ResumeLog(backend, t, *dir, os.Stderr)
 	if err != nil {
 		return err
 	}
