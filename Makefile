@@ -3,8 +3,9 @@
 #   make run     install what is missing, print the plan, then execute the quickstart and the GMM-40
 #                comparison (IWSM_BUDGET, default cpu: ~24 min on 2 cores) and write results/index.html
 #   make reproduce   every notebook at IWSM_BUDGET=cpu|paper, resumable, with progress and time left
-#   make test    install what is missing, then go vet, go test, the kernel and install checks,
-#                the notebooks at IWSM_BUDGET=smoke and the browser test (what .ci/run runs)
+#   make test    install what is missing, then go vet, go test on the Go backend and on xla:cpu, the
+#                kernel and install checks, the notebooks at IWSM_BUDGET=smoke on both backends and
+#                the browser test in JupyterLab 4 and Notebook 7 (what .ci/run runs)
 #   make install     kernel/install.sh: .venv/ with JupyterLab 4, Notebook 7, nbconvert (kernel/requirements*.txt),
 #                    go modules, gonb, goimports, gopls, the "Go (IWSM)" kernel in .venv, a warm build cache
 #   make bench       IWSM step, estimator and SDE step per target, ours next to PyTorch (python3-torch),
@@ -50,12 +51,20 @@ reproduce: install
 	IWSM_BUDGET=$(IWSM_BUDGET) bash scripts/run_plan.sh --resume
 
 # One recipe, so the steps run in this order even under make -j.
+# The suite and the notebooks run on the pure-Go backend and on XLA's CPU plugin (installed by
+# make install from PyPI where its wheel exists: Linux x86-64; elsewhere the xla:cpu passes are
+# skipped with one line).
+XLA_PASS = $(shell [ "$$(uname -s)/$$(uname -m)" = Linux/x86_64 ] && echo 1)
+
 test: install
+	bash scripts/test_deps.sh
 	$(GO) vet ./...
-	$(GO) test ./...
+	IWSM_BACKEND=go $(GO) test ./...
+	$(if $(XLA_PASS),IWSM_BACKEND='xla:cpu!' $(GO) test -timeout 40m ./...,@echo "test: no XLA CPU plugin for $$(uname -sm): skipping the xla:cpu test pass")
 	bash kernel/check.sh
 	bash kernel/test_install.sh
-	IWSM_BUDGET=smoke bash scripts/run_notebooks.sh
+	IWSM_BACKEND=go IWSM_BUDGET=smoke bash scripts/run_notebooks.sh
+	$(if $(XLA_PASS),IWSM_BACKEND='xla:cpu!' IWSM_BUDGET=smoke bash scripts/run_notebooks.sh,@echo "test: skipping the xla:cpu notebook pass")
 	IWSM_BUDGET=smoke bash scripts/browser_test.sh
 
 vet:

@@ -29,10 +29,7 @@ func TestE1ESSPerLevel(t *testing.T) {
 	if v := os.Getenv("IWSM_E1_EPOCHS"); v != "" {
 		fmt.Sscan(v, &epochs)
 	}
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)
@@ -89,10 +86,7 @@ func TestE2MonteCarloWeights(t *testing.T) {
 	if v := os.Getenv("IWSM_E2_POINTS"); v != "" {
 		fmt.Sscan(v, &P)
 	}
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)

@@ -190,10 +190,7 @@ func proposalErrors(t testing.TB, backend compute.Backend, f proposalFunc, cases
 // the mixtures and DW-4, where a point's squared distance to its own buffer source, about
 // dσ², lies far below float32's resolution of ||x||²).
 func TestBufferLogDensityFloat32MatchesFloat64(t *testing.T) {
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	worst, report := proposalErrors(t, backend, estimator.BufferLogDensity, precisionCases(t, 2000, 8, 16))
 	for _, line := range report {
 		t.Log(line)
@@ -221,10 +218,7 @@ func expandedFloat32(xt, sigma, buffer *Node, dEff int) *Node {
 // The check above must be able to fail: the expanded float32 form it replaced has errors of
 // tens of nats at σ_min.
 func TestPrecisionCheckCatchesExpandedFloat32(t *testing.T) {
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	worst, report := proposalErrors(t, backend, expandedFloat32, precisionCases(t, 2000, 8, 16))
 	for _, line := range report {
 		t.Log(line)

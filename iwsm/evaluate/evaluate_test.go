@@ -26,7 +26,7 @@ func names(m evaluate.Metrics) []string {
 // E-W2 0.011 for 1000 against 1000); the metrics equal the metrics package's functions
 // applied directly; the JSON keeps registry order and reads back equal.
 func TestEvaluateExactMixtureDraws(t *testing.T) {
-	backend, _ := xla.NewGoBackend()
+	backend := xla.TestBackend(t)
 	gmm, _ := target.GMM40()
 	gen := gmm.Mixture.Sample(rand.New(rand.NewPCG(1, 2)), 1000)
 	ref, err := evaluate.Reference(gmm, 1000, 7)
@@ -84,7 +84,7 @@ func TestEvaluateExactMixtureDraws(t *testing.T) {
 // Particle systems get the distance TVD and no mode metrics; the generated set is cut to the
 // reference's size; the same seed draws the same reference.
 func TestEvaluateParticlesAndReferenceSeed(t *testing.T) {
-	backend, _ := xla.NewGoBackend()
+	backend := xla.TestBackend(t)
 	dw := target.DW4()
 	a, _ := evaluate.Reference(dw, 300, 3)
 	b, _ := evaluate.Reference(dw, 300, 3)
@@ -126,7 +126,7 @@ func TestRegisterMetric(t *testing.T) {
 	if err := evaluate.Register(maxE); err == nil {
 		t.Error("registered a name twice")
 	}
-	backend, _ := xla.NewGoBackend()
+	backend := xla.TestBackend(t)
 	dw := target.DW4()
 	ref, _ := evaluate.Reference(dw, 50, 1)
 	s, _ := evaluate.NewSampleSet(backend, dw, ref)

@@ -22,10 +22,7 @@ import (
 
 func testBackend(t *testing.T) compute.Backend {
 	t.Helper()
-	b, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := xla.TestBackend(t)
 	return b
 }
 

@@ -11,10 +11,7 @@ import (
 )
 
 func TestLogSumExpClipAndRemoveMean(t *testing.T) {
-	b, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := xla.TestBackend(t)
 	// Large values overflow a naive exp; -Inf entries must be ignored.
 	x := [][]float64{{1000, 1001, 999}, {-3, math.Inf(-1), 0.5}}
 	out := tensors.MustCopyFlatData[float64](MustExecOnce(b, func(x *Node) *Node { return LogSumExp(x, 1) }, x))
@@ -60,10 +57,7 @@ func TestLogSumExpClipAndRemoveMean(t *testing.T) {
 // function on the whole batch, for a batch that does not divide evenly, and checks the
 // chunk indices f is called with.
 func TestInBatchChunksMatchesWholeBatch(t *testing.T) {
-	b, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := xla.TestBackend(t)
 	const B, d = 11, 3
 	x := make([]float64, B*d)
 	for i := range x {

@@ -15,7 +15,7 @@ func TestEnergyMatchesTargetEnergy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, _ := xla.NewGoBackend()
+	backend := xla.TestBackend(t)
 	rows := ref[:20]
 	want, err := target.Energies(backend, target.LJ(13), rows)
 	if err != nil {

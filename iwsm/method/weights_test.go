@@ -61,10 +61,7 @@ func hostWeights(x, buffer [][]float64, sigma, logp []float64, groups int, beta,
 // training's noise levels (σ from 1e-5 to 1 in x/50 coordinates, float32 graph); iDEM's are
 // all one; Tempered(1) is IWSM.
 func TestWeightsMatchHostComputation(t *testing.T) {
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	gmm, _ := target.GMM40()
 	rng := rand.New(rand.NewPCG(4, 5))
 	buffer := gmm.Mixture.Sample(rng, 300)

@@ -26,10 +26,7 @@ import (
 
 func backend(t *testing.T) compute.Backend {
 	t.Helper()
-	b, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := xla.TestBackend(t)
 	return b
 }
 

@@ -12,10 +12,7 @@ import (
 )
 
 func TestEnergyContourWithSamplesRendersAllFormats(t *testing.T) {
-	b, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := xla.TestBackend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)

@@ -29,10 +29,7 @@ func gaussian(d int, s0 float64) (*target.Target, sampler.ScoreFunc, sampler.Geo
 
 func generate(t *testing.T, s *sampler.Sampler, score sampler.ScoreFunc, n int, seed uint64) [][]float64 {
 	t.Helper()
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(int64(seed)); err != nil {
 		t.Fatal(err)
@@ -108,7 +105,7 @@ func TestReverseSDEWithExactScoreSamplesTheTarget(t *testing.T) {
 // Forward noising adds σ(t) z: the difference x_t − x_0 has standard deviation σ(t), and for
 // particle systems it has no centre-of-mass component.
 func TestForwardNoisingAndProjection(t *testing.T) {
-	backend, _ := xla.NewGoBackend()
+	backend := xla.TestBackend(t)
 	dw := target.DW4()
 	s := &sampler.Sampler{Schedule: sampler.Geometric{SigmaMin: 0.01, SigmaMax: 3}, Target: dw, Steps: 1, DiffusionScale: 1}
 	store := model.NewStore()

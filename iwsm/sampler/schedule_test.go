@@ -22,7 +22,7 @@ func TestGeometricSchedule(t *testing.T) {
 			t.Errorf("t=%v: g² %v, finite difference of σ² %v", tt, s.G2(tt), fd)
 		}
 	}
-	b, _ := xla.NewGoBackend()
+	b := xla.TestBackend(t)
 	out := MustExecOnce(b, s.SigmaNode, []float64{0, 0.5, 1})
 	got := tensors.MustCopyFlatData[float64](out)
 	for i, tt := range []float64{0, 0.5, 1} {

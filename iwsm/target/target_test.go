@@ -15,11 +15,7 @@ import (
 
 func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
-	b, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatalf("go backend: %v", err)
-	}
-	return b
+	return xla.TestBackend(t)
 }
 
 // Independent host implementations, written from the formulas.

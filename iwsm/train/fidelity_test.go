@@ -76,10 +76,7 @@ func TestLearningRateScheduleFollowsIDEM(t *testing.T) {
 // the box for a mixture (mean 0, variance scale²/3 per coordinate, nothing outside), a
 // mean-free Gaussian for a particle system (variance scale² (n−1)/n per coordinate).
 func TestBufferAugmentation(t *testing.T) {
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	for _, tc := range []struct {
 		target *target.Target
 		name   string

@@ -36,10 +36,7 @@ func TestThirdMethodRegistersAndTrains(t *testing.T) {
 	if err := method.Register(uniform); err == nil {
 		t.Error("registering a name twice gave no error")
 	}
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	gmm, _ := target.GMM40()
 	run := func(name string) ([][]float64, []EpochStats) {
 		cfg, err := gmm.Config(name, "smoke")

@@ -18,7 +18,7 @@ import (
 // replaced) must resume from the previous checkpoint exactly, not from a mix of the new
 // model and the old trainer state.
 func TestInterruptedSaveKeepsPreviousCheckpoint(t *testing.T) {
-	backend, _ := xla.NewGoBackend()
+	backend := xla.TestBackend(t)
 	tg, _ := target.GMM40()
 	cfg := smokeConfig(t, "iwsm")
 	dir, ref := t.TempDir(), t.TempDir()
@@ -116,7 +116,7 @@ func TestMemoryStaysFlatOverManySteps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains 100 epochs")
 	}
-	backend, _ := xla.NewGoBackend()
+	backend := xla.TestBackend(t)
 	tg, _ := target.GMM40()
 	cfg := smokeConfig(t, "iwsm")
 	cfg.Epochs, cfg.StepsPerEpoch, cfg.IntegrationSteps = 100, 3, 5
@@ -148,7 +148,7 @@ func TestMemoryStaysFlatOverManySteps(t *testing.T) {
 // A run whose loss stops being finite skips and counts those steps, stops after 10 in a row
 // with a message naming the likely causes, and leaves the last good checkpoint intact.
 func TestDivergenceStopsAndKeepsLastCheckpoint(t *testing.T) {
-	backend, _ := xla.NewGoBackend()
+	backend := xla.TestBackend(t)
 	tg, _ := target.GMM40()
 	cfg := smokeConfig(t, "iwsm")
 	cfg.Epochs, cfg.StepsPerEpoch = 1, 20

@@ -28,10 +28,7 @@ func smokeConfig(t *testing.T, method string) config.Config {
 // gmm40Setup returns the Go backend and GMM-40, what most training tests run on.
 func gmm40Setup(t *testing.T) (compute.Backend, *target.Target) {
 	t.Helper()
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)
@@ -118,10 +115,7 @@ func TestConfigErrors(t *testing.T) {
 // A particle system trains end to end with the EGNN, and its samples stay on the
 // zero-centre-of-mass subspace.
 func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	cfg, err := target.DefaultConfig("dw4", "iwsm", "smoke")
 	if err != nil {
 		t.Fatal(err)
@@ -183,10 +177,7 @@ func TestConfigForUserTargets(t *testing.T) {
 // pieces (the reverse-SDE step) against one piece, on the same variables: the pieces must
 // share the first piece's variables, not create their own.
 func TestChunkedScoreMatchesWholeBatch(t *testing.T) {
-	backend, err := xla.NewGoBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := xla.TestBackend(t)
 	for _, name := range []string{"gmm40", "dw4"} {
 		cfg, err := target.DefaultConfig(name, "iwsm", "smoke")
 		if err != nil {
