@@ -1,18 +1,3 @@
-// Command iwsm trains and evaluates IWSM/iDEM diffusion samplers from the command line,
-// through the same library calls the notebooks use.
-//
-//	iwsm targets
-//	iwsm energy -target dw4 -in X.npy -out E.npy
-//	iwsm methods
-//	iwsm train -target gmm40 -method iwsm -budget smoke -seed 1 -out results/gmm40-iwsm
-//	iwsm sample -checkpoint results/gmm40-iwsm/checkpoint -n 1000 -out S.npy
-//	iwsm eval -target dw4 -samples S.npy [-reference R.npy] -out M.json
-//	iwsm table -out results/tables results/gmm40-*
-//	iwsm export -out paper/ results/gmm40/cpu
-//	iwsm index results          (writes results/index.html)
-//	iwsm install-xla -plugin cpu      (on a connected machine; the only command that downloads)
-//
-// Errors print one line and exit with status 1 (2 for usage errors).
 package main
 
 import (
@@ -83,6 +68,7 @@ commands:
   sample       draw samples from a trained checkpoint
   eval         metrics of samples against a reference (built-in or given)
   table        collect results folders into Markdown, CSV and LaTeX tables
+  weights      log proposal, log p_t estimate and log importance weight per point
   export       a paper's figure (PDF/SVG, one and two columns) and LaTeX table for one target's runs
   index        one self-contained HTML page of every finished run under a results folder
   install-xla  download a PJRT plugin (connected machines only) so that XLA can be used
