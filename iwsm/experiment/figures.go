@@ -124,7 +124,7 @@ func (r *Result) Figures() ([]Figure, error) {
 		switch {
 		case half > 0:
 		case ev != nil:
-			half = 1.1 * maxAbs(ev.Reference.Rows)
+			half = 1.1 * plot.MaxAbs(ev.Reference.Rows)
 		default:
 			half = 1.2 * t.Scale
 		}
@@ -150,16 +150,6 @@ func (r *Result) Figures() ([]Figure, error) {
 	}
 	r.figures = figs
 	return figs, nil
-}
-
-func maxAbs(rows [][]float64) float64 {
-	m := 0.0
-	for _, r := range rows {
-		for _, v := range r {
-			m = max(m, v, -v)
-		}
-	}
-	return m
 }
 
 // distinct returns the distinct values of idx in order.

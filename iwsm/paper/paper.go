@@ -173,21 +173,9 @@ func distinct(runs []report.Record, key func(report.Record) string) []string {
 	return out
 }
 
-// orderMethods puts registered methods first, in registration order, then the others sorted.
-func orderMethods(found []string) []string {
-	var out []string
-	for _, m := range method.All() {
-		if slices.Contains(found, m.Name) {
-			out = append(out, m.Name)
-		}
-	}
-	for _, m := range found {
-		if !slices.Contains(out, m) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
+// orderMethods puts registered methods first, in registration order, then the others as
+// found (sorted).
+func orderMethods(found []string) []string { return report.KnownFirst(method.Names(), found) }
 
 // pick returns the run of the seed (0: the lowest seed), preferring a run with the budget's
 // default settings over one with overrides.
@@ -265,7 +253,7 @@ func (e *Export) Figure(backend compute.Backend, w vg.Length) (plot.Panels, erro
 	if t.Dim == 2 {
 		half := t.PlotHalfWidth
 		if !(half > 0) {
-			half = 1.1 * maxAbs(e.Reference.Rows)
+			half = 1.1 * plot.MaxAbs(e.Reference.Rows)
 		}
 		for i, r := range e.Runs {
 			c, err := plot.EnergyContours(backend, t, -half, half, 150, plot.GreyPalette(5))
@@ -324,16 +312,6 @@ func (e *Export) Figure(backend compute.Backend, w vg.Length) (plot.Panels, erro
 		rows = append(rows, plot.PanelRow{Plots: []*gplot.Plot{p}, Height: 0.55})
 	}
 	return plot.Panels{Rows: rows}, nil
-}
-
-func maxAbs(rows [][]float64) float64 {
-	m := 0.0
-	for _, r := range rows {
-		for _, v := range r {
-			m = max(m, v, -v)
-		}
-	}
-	return m
 }
 
 // seedsText is "3 seeds" when every method has as many runs, else "1–3 seeds".

@@ -261,3 +261,15 @@ func ShowRow(ps ...*gplot.Plot) error {
 	gonbui.DisplayPNG(raw)
 	return nil
 }
+
+// MaxAbs is the largest |value| in rows: the half-width of a square plotting box that holds
+// them.
+func MaxAbs(rows [][]float64) float64 {
+	m := 0.0
+	for _, r := range rows {
+		for _, v := range r {
+			m = max(m, v, -v)
+		}
+	}
+	return m
+}

@@ -123,15 +123,25 @@ func metricOrder(runs []Record) []string {
 			}
 		}
 	}
-	var out []string
+	var registered []string
 	for _, m := range evaluate.Registered() {
-		if slices.Contains(found, m.Name) {
-			out = append(out, m.Name)
+		registered = append(registered, m.Name)
+	}
+	return KnownFirst(registered, found)
+}
+
+// KnownFirst orders found names: those in known first, in known's order (a registry's), then
+// the others in the order found. Tables and figures list metrics and methods this way.
+func KnownFirst(known, found []string) []string {
+	var out []string
+	for _, k := range known {
+		if slices.Contains(found, k) {
+			out = append(out, k)
 		}
 	}
-	for _, m := range found {
-		if !slices.Contains(out, m) {
-			out = append(out, m)
+	for _, f := range found {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
 		}
 	}
 	return out
