@@ -67,6 +67,8 @@ func TestOverrides(t *testing.T) {
 		"k=abc":        `"k" must be a int`,
 		"k":            "want key=value",
 		"target=dw4":   "use -target",
+		"BUDGET=paper": "use -budget",
+		"epochs=null":  "cannot be null",
 		"net.widthx=3": `unknown setting "widthx"`,
 		"k=-1":         "k (Monte Carlo samples) must be positive",
 	} {
@@ -80,6 +82,17 @@ func TestOverrides(t *testing.T) {
 	more.Epochs, more.EvalSamples = 2000, 50
 	if err := CheckResume(base, more, 1000); err != nil {
 		t.Errorf("more epochs: %v", err)
+	}
+	old := base // a checkpoint written before the augmentation settings existed
+	old.AugmentDistribution, old.AugmentScale = "", 0
+	withAug := base
+	withAug.AugmentDistribution, withAug.AugmentScale = AugmentUniform, 0.8
+	if err := CheckResume(old, withAug, 0); err != nil {
+		t.Errorf("augmentation off in both, settings differ: %v", err)
+	}
+	withAug.AugmentFraction = 0.1
+	if err := CheckResume(old, withAug, 0); err == nil {
+		t.Error("turning the augmentation on when resuming: no error")
 	}
 	if err := CheckResume(base, base, 1001); err == nil {
 		t.Error("resuming to fewer epochs than done: no error")

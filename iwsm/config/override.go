@@ -22,8 +22,8 @@ func (c *Config) Merge(raw []byte) error {
 	if err := json.Unmarshal(raw, &keys); err != nil {
 		return errors.Wrap(err, "configuration is not a JSON object")
 	}
-	for k := range keys {
-		if flag, ok := fixedKeys[k]; ok {
+	for k := range keys { // encoding/json matches keys case-insensitively, so must this
+		if flag, ok := fixedKeys[strings.ToLower(k)]; ok {
 			return errors.Errorf("setting %q cannot be overridden: use %s", k, flag)
 		}
 	}
@@ -57,6 +57,9 @@ func (c *Config) Set(assignment string) error {
 	var v any
 	if err := json.Unmarshal([]byte(value), &v); err != nil {
 		v = value // a bare string
+	}
+	if v == nil {
+		return errors.Errorf("override %q: a setting cannot be null; give a value", assignment)
 	}
 	doc := any(v)
 	parts := strings.Split(key, ".")
@@ -128,8 +131,13 @@ var resumable = map[string]bool{"epochs": true, "checkpoint_every": true, "eval_
 // The error names the settings that differ.
 func CheckResume(saved, next Config, doneEpochs int) error {
 	var changed []string
+	augmentOff := saved.AugmentFraction == 0 && next.AugmentFraction == 0
 	for _, d := range Diff(saved, next) {
-		if key, _, _ := strings.Cut(d, "="); !resumable[key] {
+		key, _, _ := strings.Cut(d, "=")
+		if augmentOff && strings.HasPrefix(key, "augment_") {
+			continue // no augmentation either way (checkpoints from before these settings have none)
+		}
+		if !resumable[key] {
 			changed = append(changed, d)
 		}
 	}

@@ -146,6 +146,10 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a JSON object of numbers, keeping its order.
 func (m *Metrics) UnmarshalJSON(raw []byte) error {
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		*m = nil // absent metrics (a target without reference samples)
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return errors.New("metrics: want a JSON object of numbers")

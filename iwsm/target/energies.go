@@ -44,9 +44,6 @@ func Energies(backend compute.Backend, t *Target, rows [][]float64) (energies []
 	if err := t.CheckRows(rows); err != nil {
 		return nil, err
 	}
-	if err := CheckEnergy(backend, t); err != nil {
-		return nil, err
-	}
 	exec, err := energyExec(backend, t)
 	if err != nil {
 		return nil, err
@@ -85,7 +82,11 @@ type energyKey struct {
 
 const maxEnergyExecs = 64
 
-// energyExec returns the cached executable of t's energy on backend, building it if needed.
+// energyExec returns the cached executable of t's energy on backend, building it (after
+// CheckEnergy, once per cache entry) if needed. Its shape cache is unlimited: every distinct
+// row count is one small compiled graph, and GoMLX's default limit of 32 would make a long
+// session fail on its 33rd. Evicted entries are dropped, not finalised: another goroutine may
+// still be running one (the garbage collector frees them).
 func energyExec(backend compute.Backend, t *Target) (*Exec, error) {
 	energyExecsMu.Lock()
 	defer energyExecsMu.Unlock()
@@ -93,15 +94,16 @@ func energyExec(backend compute.Backend, t *Target) (*Exec, error) {
 	if e, ok := energyExecs[k]; ok {
 		return e, nil
 	}
+	if err := CheckEnergy(backend, t); err != nil {
+		return nil, err
+	}
 	e, err := NewExec(backend, func(x *Node) *Node { return t.Energy(x) })
 	if err != nil {
 		return nil, errors.WithMessage(err, "building energy graph")
 	}
+	e.SetMaxCache(-1)
 	if len(energyExecs) >= maxEnergyExecs {
-		for key, old := range energyExecs {
-			old.Finalize()
-			delete(energyExecs, key)
-		}
+		clear(energyExecs)
 	}
 	energyExecs[k] = e
 	return e, nil

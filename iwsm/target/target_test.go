@@ -391,3 +391,28 @@ func TestLJ55Reference(t *testing.T) {
 		t.Errorf("mean LJ-55 reference energy %.2f, the chains reported -325.9 … -323.6", mean)
 	}
 }
+
+// Energies keeps working across many batch sizes in one process (the cached executable's
+// shape cache is unlimited; GoMLX's default of 32 failed the 33rd size), and the cached
+// executable gives the same energies as a fresh target's.
+func TestEnergiesManyBatchSizes(t *testing.T) {
+	b := testBackend(t)
+	g, err := GMM40()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := g.Mixture.Sample(rand.New(rand.NewPCG(1, 1)), 40)
+	for n := 1; n <= 40; n++ {
+		if _, err := Energies(b, g, rows[:n]); err != nil {
+			t.Fatalf("%d rows: %v", n, err)
+		}
+	}
+	fresh, _ := GMM40()
+	a, _ := Energies(b, g, rows)
+	c, _ := Energies(b, fresh, rows)
+	for i := range a {
+		if a[i] != c[i] {
+			t.Fatalf("row %d: cached %v, fresh %v", i, a[i], c[i])
+		}
+	}
+}

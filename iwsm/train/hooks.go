@@ -48,7 +48,7 @@ func (tr *Trainer) RunUntil(epoch int, hooks ...Hook) error {
 		for _, h := range hooks {
 			if h.AfterEpoch != nil {
 				if err := h.AfterEpoch(tr, stats); err != nil {
-					return err
+					return fmt.Errorf("%s: %w", h.Name, err)
 				}
 			}
 		}

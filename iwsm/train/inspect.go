@@ -24,6 +24,7 @@ func (tr *Trainer) Score(rows [][]float64, t float64) ([][]float64, error) {
 		if err != nil {
 			return nil, errors.WithMessage(err, "building the score graph")
 		}
+		tr.scoreExec.SetMaxCache(-1) // one small graph per grid size a caller uses
 	}
 	d := tr.Target.Dim
 	flat := make([]float32, 0, len(rows)*d)

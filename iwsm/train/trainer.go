@@ -412,6 +412,11 @@ func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 			stats.ESSByLevel[i] += v
 		}
 	}
+	if stats.SkippedSteps == cfg.StepsPerEpoch {
+		return stats, errors.Errorf("training diverged: all %d steps of epoch %d had a non-finite loss "+
+			"(check the energy for NaN/Inf, lower the learning rate or the score clipping max_score_norm); "+
+			"the last checkpoint is kept", cfg.StepsPerEpoch, tr.EpochsDone+1)
+	}
 	good := float64(cfg.StepsPerEpoch - stats.SkippedSteps)
 	stats.Loss /= good
 	stats.ESS /= good

@@ -137,11 +137,6 @@ func cmdTrain(args []string) error {
 	if err := parse(fs, args, "target", "out"); err != nil {
 		return err
 	}
-	if *restart {
-		if err := experiment.RemoveCheckpoint(*out, os.Stderr); err != nil {
-			return err
-		}
-	}
 	t, err := target.ByName(*name)
 	if err != nil {
 		return err
@@ -156,6 +151,11 @@ func cmdTrain(args []string) error {
 	cfg.Seed = *seed
 	if err := set.apply(&cfg); err != nil {
 		return err
+	}
+	if *restart { // only once every flag is known to be good: a typo must not cost the run
+		if err := experiment.RemoveCheckpoint(*out, os.Stderr); err != nil {
+			return err
+		}
 	}
 	backend, err := xla.Backend()
 	if err != nil {
