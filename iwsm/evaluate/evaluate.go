@@ -27,10 +27,7 @@ type SampleSet struct {
 // NewSampleSet validates rows of t given in the sampler's coordinates and computes their
 // energies (and distances) on backend.
 func NewSampleSet(backend compute.Backend, t *target.Target, samplerRows [][]float64) (SampleSet, error) {
-	if err := t.CheckRows(samplerRows); err != nil {
-		return SampleSet{}, err
-	}
-	energies, err := target.Energies(backend, t, samplerRows)
+	energies, err := target.Energies(backend, t, samplerRows) // checks the rows (target.Target.CheckRows)
 	if err != nil {
 		return SampleSet{}, err
 	}
@@ -45,7 +42,7 @@ func NewSampleSet(backend compute.Backend, t *target.Target, samplerRows [][]flo
 func (s SampleSet) Len() int { return len(s.Sampler) }
 
 // head returns the first n rows of s (n ≤ Len).
-func (s SampleSet) head(t *target.Target, n int) SampleSet {
+func (s SampleSet) head(n int) SampleSet {
 	if n >= s.Len() {
 		return s
 	}
@@ -103,7 +100,7 @@ func Evaluate(t *target.Target, generated, reference SampleSet) (*Evaluation, er
 		return nil, errors.Errorf("target %s: nothing to evaluate (%d generated and %d reference samples)", t.Name, generated.Len(), reference.Len())
 	}
 	n := min(generated.Len(), reference.Len())
-	e := &Evaluation{Target: t, Generated: generated.head(t, n), Reference: reference.head(t, n)}
+	e := &Evaluation{Target: t, Generated: generated.head(n), Reference: reference.head(n)}
 	for _, m := range registry {
 		if m.Applies != nil && !m.Applies(t) {
 			continue
@@ -139,7 +136,7 @@ func (e *Evaluation) modeCoverage() (metrics.Modes, error) {
 // (experiment.Load), without computing the metrics again.
 func Restore(t *target.Target, generated, reference SampleSet, m Metrics) *Evaluation {
 	n := min(generated.Len(), reference.Len())
-	return &Evaluation{Target: t, Generated: generated.head(t, n), Reference: reference.head(t, n), Metrics: m}
+	return &Evaluation{Target: t, Generated: generated.head(n), Reference: reference.head(n), Metrics: m}
 }
 
 // Distances returns the interatomic distances of every row of a particle system (target

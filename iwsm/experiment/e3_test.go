@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/xla"
 )
 
 // TestE3ScoreAndOutliers is experiment E3 of issue 14, skipped unless IWSM_E3_DIR names the
@@ -35,7 +36,7 @@ func TestE3ScoreAndOutliers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Load(testBackend(t), tg, dir)
+	res, err := Load(xla.TestBackend(t), tg, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

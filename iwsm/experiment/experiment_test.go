@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
@@ -19,12 +18,6 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
-
-func testBackend(t *testing.T) compute.Backend {
-	t.Helper()
-	b := xla.TestBackend(t)
-	return b
-}
 
 func smoke(t *testing.T, name string, method string) (*target.Target, config.Config) {
 	t.Helper()
@@ -42,7 +35,7 @@ func smoke(t *testing.T, name string, method string) (*target.Target, config.Con
 // A results folder is complete and self-describing, readable by report, and a second Run
 // on it resumes (trains nothing) and reproduces the samples exactly.
 func TestRunWritesResultsFolderAndResumes(t *testing.T) {
-	backend := testBackend(t)
+	backend := xla.TestBackend(t)
 	tg, cfg := smoke(t, "gmm40", "iwsm")
 	dir := t.TempDir()
 	var progress bytes.Buffer
@@ -136,7 +129,7 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 // A user target without reference samples still trains, samples and writes its energies;
 // metrics appear once a reference is given.
 func TestRunUserTargetWithAndWithoutReference(t *testing.T) {
-	backend := testBackend(t)
+	backend := xla.TestBackend(t)
 	_, cfg := smoke(t, "gmm40", "idem")
 	quad := target.New("quad", 2, func(x *Node) *Node { return MulScalar(ReduceSum(Square(x), -1), 0.5) })
 	cfg.Target, cfg.SigmaMax, cfg.LambdaH, cfg.Epochs = "quad", 3, false, 1
@@ -179,7 +172,7 @@ func TestRunUserTargetWithAndWithoutReference(t *testing.T) {
 // ends exactly where an uninterrupted run of N epochs ends; the changed setting is the run's
 // label in metrics.json; any other change is refused naming the setting.
 func TestMoreEpochsContinueTheRun(t *testing.T) {
-	backend := testBackend(t)
+	backend := xla.TestBackend(t)
 	tg, cfg := smoke(t, "gmm40", "iwsm")
 	short, long := cfg, cfg
 	short.Epochs, long.Epochs = 2, 4

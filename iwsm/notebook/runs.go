@@ -72,21 +72,6 @@ func TrainIn(dir string, t *target.Target, cfg config.Config, reference [][]floa
 	return res
 }
 
-// TrainAll trains every registered method on t for every seed of the notebook (Seeds) and
-// returns the runs of the first seed, one per method.
-func TrainAll(t *target.Target, reference [][]float64) []*experiment.Result {
-	var first []*experiment.Result
-	for i, seed := range Seeds() {
-		for _, m := range Methods() {
-			res := Train(t, Config(t, m, seed), reference)
-			if i == 0 {
-				first = append(first, res)
-			}
-		}
-	}
-	return first
-}
-
 // Load reads the results folder of a finished run of the named method on t with seed (see
 // Train).
 func Load(t *target.Target, methodName string, seed int64) *experiment.Result {
