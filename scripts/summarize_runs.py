@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Summarise GMM results folders (the E4 ablations of issue 14): mean ± std over seeds.
+"""Summarise results folders (the README's tables, issue 14's ablations): mean ± std over seeds.
 
     python3 scripts/summarize_runs.py RESULTS_DIR...
 
-Groups runs by (method, overrides) from metrics.json and prints a Markdown table of x-W2, E-W2,
-modes covered, the share of samples within 4 component standard deviations of some reference
-sample (exact draws; exact draws score about 100 %), and
-the share outside 1.5x the means' box ([-40, 40]^2 for GMM-40/120: |x|inf > 60). Standard
-library only (a minimal .npy reader for samples.npy, float64 little-endian, C order).
+Groups runs by (target, method, overrides) from metrics.json and prints Markdown tables, one for
+the 2-D mixtures and one for the other targets. Mixtures: x-W2, E-W2, modes covered, mode TV,
+the share of samples within 4 component standard deviations of some reference sample (exact
+draws; exact draws score about 100 %) and the share outside 1.5x the means' box ([-40, 40]^2
+for GMM-40/120: |x|inf > 60). Other targets: x-W2, E-W2, the interatomic-distance TVD and the
+energy TVD. Both: the training time in minutes (metrics.json's train_seconds; a resumed run
+counts only its last part). Standard library only (a minimal .npy reader for samples.npy,
+float64 little-endian, C order).
 """
 import ast, json, math, os, statistics, struct, sys
 
@@ -46,20 +49,38 @@ def main(dirs):
         key = (rec["target"], rec["method"], ", ".join(rec.get("overrides") or []))
         samples = read_npy(os.path.join(d, "samples.npy"))
         ref = read_npy(os.path.join(d, "reference.npy"))
-        g = groups.setdefault(key, {"seeds": [], "x_w2": [], "e_w2": [], "modes": [], "near": [], "out": []})
         m = rec["metrics"]
+        mixture = "modes_covered" in m
+        g = groups.setdefault(key, {"mixture": mixture, "seeds": [], "x_w2": [], "e_w2": [], "modes": [], "mode_tv": [],
+                                    "near": [], "out": [], "dist_tvd": [], "energy_tvd": [], "minutes": []})
         g["seeds"].append(rec["seed"])
         g["x_w2"].append(m["x_w2"])
         g["e_w2"].append(m["e_w2"])
-        g["modes"].append(m["modes_covered"])
-        g["out"].append(100 * sum(max(abs(x) for x in s) > 60 for s in samples) / len(samples))
-        # Near the target: within 4 component standard deviations (4 × 1.3133) of some
-        # reference sample (exact draws), i.e. inside the region the mixture's mass occupies.
-        g["near"].append(100 * near_share(samples, ref, 4 * 1.3133))
-    print("| target | method | overrides | seeds | x-W2 | E-W2 | modes | % within 4 std of a reference sample | % outside 1.5× box |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for (t, meth, ov), g in sorted(groups.items()):
-        print(f"| {t} | {meth} | {ov or '–'} | {len(g['seeds'])} | {fmt(g['x_w2'])} | {fmt(g['e_w2'])} | {fmt(g['modes'])} | {fmt(g['near'])} | {fmt(g['out'])} |")
+        g["minutes"].append(rec.get("train_seconds", 0) / 60)
+        if mixture:
+            g["modes"].append(m["modes_covered"])
+            g["mode_tv"].append(m["mode_tv"])
+            g["out"].append(100 * sum(max(abs(x) for x in s) > 60 for s in samples) / len(samples))
+            # Near the target: within 4 component standard deviations (4 × 1.3133) of some
+            # reference sample (exact draws), i.e. inside the region the mixture's mass occupies.
+            g["near"].append(100 * near_share(samples, ref, 4 * 1.3133))
+        else:
+            g["dist_tvd"].append(m.get("dist_tvd", float("nan")))
+            g["energy_tvd"].append(m.get("energy_tvd", float("nan")))
+    rows = sorted(groups.items())
+    if any(g["mixture"] for _, g in rows):
+        print("| target | method | overrides | seeds | x-W2 | E-W2 | modes | mode TV | near (%) | out (%) | train (min) |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for (t, meth, ov), g in rows:
+            if g["mixture"]:
+                print(f"| {t} | {meth} | {ov or '–'} | {len(g['seeds'])} | {fmt(g['x_w2'])} | {fmt(g['e_w2'])} | {fmt(g['modes'])} | {fmt(g['mode_tv'])} | {fmt(g['near'])} | {fmt(g['out'])} | {fmt(g['minutes'])} |")
+    if not all(g["mixture"] for _, g in rows):
+        print()
+        print("| target | method | overrides | seeds | x-W2 | E-W2 | distance TVD | energy TVD | train (min) |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for (t, meth, ov), g in rows:
+            if not g["mixture"]:
+                print(f"| {t} | {meth} | {ov or '–'} | {len(g['seeds'])} | {fmt(g['x_w2'])} | {fmt(g['e_w2'])} | {fmt(g['dist_tvd'])} | {fmt(g['energy_tvd'])} | {fmt(g['minutes'])} |")
 
 
 def near_share(samples, ref, radius):
