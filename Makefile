@@ -8,13 +8,13 @@
 #                the browser test in JupyterLab 4 and Notebook 7 (what .ci/run runs)
 #   make install     kernel/install.sh: .venv/ with JupyterLab 4, Notebook 7, nbconvert (kernel/requirements*.txt),
 #                    go modules, gonb, goimports, gopls, the "Go (IWSM)" kernel in .venv, a warm build cache
-#   make bench       IWSM step, estimator and SDE step per target, ours next to PyTorch (python3-torch),
-#                    with ratios (results/bench.md); make bench-scaling: cost against K, batch and
-#                    particle count; make bench-go: all Go benchmarks
+#   make bench       IWSM step, estimator and SDE step per target, ours on xla:cpu and go next to JAX
+#                    (.venv-bench: make bench-deps) and PyTorch, ratios in results/bench.md and .json;
+#                    make bench-scaling: cost against K, batch, particles; make bench-go: Go benchmarks
 #   make fuzz        each fuzz target (readers of user input) for FUZZTIME (default 1m), one after
 #                    another on one core (FUZZPARALLEL=1); not part of make test or CI
 #   make clean       remove results/
-#   make uninstall   remove .venv/ (Jupyter, the go-iwsm kernel and its gonb/goimports/gopls)
+#   make uninstall   remove .venv/ (Jupyter, the go-iwsm kernel, gonb/goimports/gopls) and .venv-bench/
 #
 # Without make, the same steps are: bash kernel/install.sh; bash scripts/run_plan.sh NOTEBOOK...
 # (run), or go vet ./... && go test ./... && bash kernel/check.sh && bash kernel/test_install.sh &&
@@ -35,7 +35,7 @@ $(foreach kv,$(shell bash kernel/goenv.sh --print),$(eval export $(kv)))
 
 IWSM_BUDGET ?= cpu
 
-.PHONY: help install run reproduce test vet gotest kernel-check notebooks notebooks-smoke bench bench-go bench-scaling fuzz clean uninstall
+.PHONY: help install run reproduce test vet gotest kernel-check notebooks notebooks-smoke bench bench-deps bench-go bench-scaling fuzz clean uninstall
 
 help:
 	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
@@ -86,6 +86,10 @@ notebooks-smoke:
 bench:
 	bash scripts/bench.sh
 
+# The JAX peer's packages (scripts/requirements-bench.txt) in .venv-bench; make bench runs it too.
+bench-deps:
+	bash scripts/bench_deps.sh >/dev/null
+
 # How the cost grows with K, the batch size and the number of particles (results/bench_scaling.md).
 bench-scaling:
 	bash scripts/bench_scaling.sh
@@ -116,5 +120,6 @@ uninstall:
 	@source kernel/lib.sh; v="$$(iwsm_venv)"; \
 	if [[ -e "$$v" && ! -f "$$v/pyvenv.cfg" ]]; then echo "$$v is not a virtual environment: left alone" >&2; exit 1; fi; \
 	rm -rf "$$v"; echo "removed $$v (Jupyter and the $$IWSM_KERNEL_NAME kernel)"; \
+	b="$$(iwsm_root)/.venv-bench"; if [[ -f "$$b/pyvenv.cfg" ]]; then rm -rf "$$b"; echo "removed $$b (the JAX peer of make bench)"; fi; \
 	u="$$(iwsm_user_kernel_dir)"; \
 	if grep -qsF "\"IWSM_MODULE_ROOT\": \"$$(iwsm_root)\"" "$$u/kernel.json"; then rm -rf "$$u"; echo "removed $$u (an older install's kernel)"; fi

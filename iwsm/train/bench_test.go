@@ -3,6 +3,9 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
@@ -227,5 +230,26 @@ func timeCalls(b *testing.B, call func() error) {
 		if err := call(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestBenchTable runs scripts/bench_table.py's self-test: the go test -bench and peer output it
+// parses, every ratio of results/bench.json against a hand computation, the table's cells and
+// the JSON keys (make bench's report, which nothing else in the suite runs).
+func TestBenchTable(t *testing.T) {
+	script, err := filepath.Abs(filepath.Join("..", "..", "scripts", "bench_table.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("python3 is needed to test %s: %v", script, err)
+		}
+		t.Skip("python3 not found: cannot test scripts/bench_table.py")
+	}
+	out, err := exec.Command(python, script, "--self-test").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --self-test: %v\n%s", script, err, out)
 	}
 }
