@@ -101,7 +101,7 @@ def collect(d, targets):
     for col, name in (("ours_go", "backend_go.txt"), ("ours_xla", "backend_xla.txt")):
         text = read_text(os.path.join(d, name))
         if text:
-            doc["machine"]["backend_" + col] = text
+            doc["machine"]["backend_" + col] = "; ".join(line.strip() for line in text.splitlines())
     for t in targets:
         cfg = read_json(os.path.join(d, t + ".config.json"))
         times = {m: {} for m in MEASUREMENTS + ("epoch",)}
@@ -153,7 +153,7 @@ def markdown(doc):
     lines, mach, peers = [], doc["machine"], doc["peers"]
     jax, torch = peers.get("jax", {}), peers.get("torch", {})
     load = lambda k: " ".join(f"{v:.2f}" for v in mach[k]) if k in mach else "?"
-    lines.append(f"Ours: {mach.get('backend_ours_xla', 'xla:cpu ?')} and {mach.get('backend_ours_go', 'go ?')} (the same test binary). "
+    lines.append(f"Ours, the same test binary: {mach.get('backend_ours_xla', 'xla:cpu ?')}. And {mach.get('backend_ours_go', 'go ?')}. "
                  f"JAX {jax.get('jax', '?')} (jaxlib {jax.get('jaxlib', '?')}, optax {jax.get('optax', '?')}, {jax.get('platform', '?')}, "
                  f"{jax.get('threads', '?')} CPUs, XLA_FLAGS={jax.get('xla_flags') or 'unset'}). "
                  f"PyTorch {torch.get('torch', '?')} (CPU, {torch.get('threads', '?')} threads). "
