@@ -1,6 +1,10 @@
 package evaluate
 
 import (
+	"cmp"
+	"math"
+	"slices"
+
 	"github.com/pkg/errors"
 
 	"github.com/iwsm-go/iwsm/iwsm/metrics"
@@ -67,11 +71,68 @@ func assignModes(mix *target.Mixture, rows [][]float64) (metrics.Modes, error) {
 	// when a mass equals it up to rounding.
 	modes.Covered = 0
 	for k, m := range modes.Mass {
-		if m >= MinModeShare*mix.Weights[k]*(1-1e-9) {
+		if covered(m, mix.Weights[k]) {
 			modes.Covered++
 		}
 	}
 	return modes, nil
+}
+
+// covered reports whether a mode of true weight w holding mass m counts as covered.
+func covered(m, w float64) bool { return m >= MinModeShare*w*(1-1e-9) }
+
+// Covered reports whether the mode counts as covered: it holds at least MinModeShare of its
+// weight (ModesCovered counts these).
+func (m ModeMass) Covered() bool { return covered(m.Mass, m.Weight) }
+
+// ModeTVParts splits the mode TV ½ Σ_k |Mass_k − Weight_k| of masses (ModeTV) into the part
+// of the modes that are not covered (missing mass) and that of the covered ones (a mode
+// found but wrongly weighted): missed + misweighted is the mode TV. Covering all modes drives
+// missed to 0; only correct weights drive misweighted to its Monte Carlo floor.
+func ModeTVParts(masses []ModeMass) (missed, misweighted float64) {
+	for _, m := range masses {
+		d := math.Abs(m.Mass-m.Weight) / 2
+		if m.Covered() {
+			misweighted += d
+		} else {
+			missed += d
+		}
+	}
+	return missed, misweighted
+}
+
+// WeightClass is the modes of one true weight taken together: how many there are, the
+// weight they should hold together, and the mass they hold.
+type WeightClass struct {
+	// Weight is the true weight of each mode of the class.
+	Weight float64
+	// Modes is the number of modes of that weight, Covered how many of them are covered.
+	Modes, Covered int
+	// TrueMass is Modes × Weight; Mass the sum of the modes' recovered masses.
+	TrueMass, Mass float64
+}
+
+// WeightClasses groups masses by true weight (modes of equal weight, e.g. GMM-40w's heavy
+// and light ones), heaviest first. The ratio of two classes' mass per mode is the sampler's
+// estimate of exp(−ΔF) between their modes; the ratio of their weights is the truth.
+func WeightClasses(masses []ModeMass) []WeightClass {
+	var classes []WeightClass
+	for _, m := range masses {
+		i := slices.IndexFunc(classes, func(c WeightClass) bool { return c.Weight == m.Weight })
+		if i < 0 {
+			classes = append(classes, WeightClass{Weight: m.Weight})
+			i = len(classes) - 1
+		}
+		c := &classes[i]
+		c.Modes++
+		c.TrueMass += m.Weight
+		c.Mass += m.Mass
+		if m.Covered() {
+			c.Covered++
+		}
+	}
+	slices.SortFunc(classes, func(a, b WeightClass) int { return cmp.Compare(b.Weight, a.Weight) })
+	return classes
 }
 
 // massesOf pairs the masses of an assignment with the true weights.

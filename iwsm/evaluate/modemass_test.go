@@ -102,8 +102,9 @@ func TestModeMassesAgainstBruteForce(t *testing.T) {
 	for _, m := range got {
 		tv += math.Abs(m.Mass - m.Weight)
 	}
-	if d := math.Abs(tv/2 - ev.Metrics.Of(evaluate.ModeTV)); d > 1e-12 {
-		t.Errorf("mode TV %v, from the per-mode masses %v", ev.Metrics.Of(evaluate.ModeTV), tv/2)
+	missed, misweighted := evaluate.ModeTVParts(got)
+	if d := math.Abs(tv/2 - ev.Metrics.Of(evaluate.ModeTV)); d > 1e-12 || math.Abs(missed+misweighted-tv/2) > 1e-12 {
+		t.Errorf("mode TV %v, from the per-mode masses %v, its parts %v + %v", ev.Metrics.Of(evaluate.ModeTV), tv/2, missed, misweighted)
 	}
 	refMasses, err := evaluate.ModeMasses(gmm, ev.Reference)
 	if err != nil {
@@ -204,5 +205,34 @@ func TestGMM40WExactDrawsRecoverTheWeights(t *testing.T) {
 	flat := equal.Mixture.Sample(rand.New(rand.NewPCG(23, 24)), 1000)
 	if a, b := modeTV(exact), modeTV(flat); a > 0.12 || b < 0.22 || b < 3*a {
 		t.Errorf("mode TV of 1000 samples against GMM-40w's weights: exact draws %.3f (want ≈ 0.07), equal weights %.3f (want ≈ 0.3)", a, b)
+	}
+}
+
+// ModeTVParts and WeightClasses on hand-made masses: two heavy modes (0.3 each, one found
+// with 0.5, one missed with 0.01) and four light ones (0.1 each, holding 0.12, 0.12, 0.12,
+// 0.13): the mode TV ½(0.2 + 0.29 + 3·0.02 + 0.03) = 0.29 splits into 0.145 missed and
+// 0.145 misweighted; the heavy class holds 0.51 of its 0.6 with one of two modes covered.
+func TestModeTVPartsAndWeightClasses(t *testing.T) {
+	var masses []evaluate.ModeMass
+	for k, mw := range [][2]float64{{0.5, 0.3}, {0.12, 0.1}, {0.01, 0.3}, {0.12, 0.1}, {0.12, 0.1}, {0.13, 0.1}} {
+		masses = append(masses, evaluate.ModeMass{Mode: k, Mass: mw[0], Weight: mw[1]})
+	}
+	missed, misweighted := evaluate.ModeTVParts(masses)
+	if math.Abs(missed-0.145) > 1e-12 || math.Abs(misweighted-0.145) > 1e-12 {
+		t.Errorf("missed %v, misweighted %v, want 0.145 and 0.145", missed, misweighted)
+	}
+	classes := evaluate.WeightClasses(masses)
+	if len(classes) != 2 {
+		t.Fatalf("%d classes, want 2", len(classes))
+	}
+	h, l := classes[0], classes[1]
+	if h.Weight != 0.3 || h.Modes != 2 || h.Covered != 1 || math.Abs(h.TrueMass-0.6) > 1e-12 || math.Abs(h.Mass-0.51) > 1e-12 {
+		t.Errorf("heavy class %+v", h)
+	}
+	if l.Weight != 0.1 || l.Modes != 4 || l.Covered != 4 || math.Abs(l.TrueMass-0.4) > 1e-12 || math.Abs(l.Mass-0.49) > 1e-12 {
+		t.Errorf("light class %+v", l)
+	}
+	if !masses[0].Covered() || masses[2].Covered() || !(evaluate.ModeMass{Mass: 0.03, Weight: 0.3}).Covered() {
+		t.Error("Covered: want 0.5 of 0.3 and 0.03 of 0.3 (10 %) covered, 0.01 of 0.3 not")
 	}
 }
