@@ -117,14 +117,12 @@ func Evaluate(t *target.Target, generated, reference SampleSet) (*Evaluation, er
 // N is the number of samples compared on each side.
 func (e *Evaluation) N() int { return e.Generated.Len() }
 
-// modeCoverage computes the mixture's mode coverage once.
+// modeCoverage computes the mixture's mode coverage once (assignModes).
 func (e *Evaluation) modeCoverage() (metrics.Modes, error) {
 	if e.modes != nil {
 		return *e.modes, nil
 	}
-	mix := e.Target.Mixture
-	k := len(mix.Means)
-	modes, err := metrics.ModeCoverage(e.Generated.Sampler, mix.Means, mix.Weights, MinModeShare/float64(k))
+	modes, err := assignModes(e.Target.Mixture, e.Generated.Sampler)
 	if err != nil {
 		return modes, errors.WithMessage(err, "mode coverage")
 	}

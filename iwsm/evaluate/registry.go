@@ -25,7 +25,7 @@ type Metric struct {
 }
 
 // MinModeShare: a mode counts as covered when it holds at least this fraction of its
-// expected share of the samples.
+// expected share of the samples (its true weight: 1/K for K equal weights).
 const MinModeShare = 0.1
 
 func isMixture(t *target.Target) bool   { return t.Mixture != nil }

@@ -31,5 +31,5 @@ func ExampleRun() {
 	fmt.Println()
 	// Output:
 	// samples: 500 modes: 40
-	// loss ess weights_ess_by_sigma samples energy_hist
+	// loss ess weights_ess_by_sigma samples energy_hist mode_mass
 }

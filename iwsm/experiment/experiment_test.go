@@ -47,7 +47,7 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 		t.Fatalf("metrics %+v, want 40 modes over %d samples", res.Metrics, cfg.EvalSamples)
 	}
 	for _, f := range []string{"config.json", "metrics.json", "samples.npy", "energies.npy", "checkpoint/state.json",
-		"figures/samples.pdf", "figures/energy_hist.svg", "figures/loss.png", "figures/weights_ess_by_sigma.png"} {
+		"figures/samples.pdf", "figures/energy_hist.svg", "figures/loss.png", "figures/weights_ess_by_sigma.png", "figures/mode_mass.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("results folder lacks %s", f)
 		}
@@ -206,5 +206,48 @@ func TestMoreEpochsContinueTheRun(t *testing.T) {
 	other.K = 7
 	if _, err := Run(backend, tg, other, Options{Out: dir}); err == nil || !strings.Contains(err.Error(), "k=7") {
 		t.Errorf("another K into the same folder: %v", err)
+	}
+}
+
+// ModeMassFigure draws evaluated runs of one mixture (exact draws stand in for trained runs
+// here) and says why it cannot draw others.
+func TestModeMassFigure(t *testing.T) {
+	backend := xla.TestBackend(t)
+	evaluated := func(tg *target.Target, method string, seed int64) *Result {
+		gen, err := evaluate.Reference(tg, 200, seed+10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, _ := evaluate.Reference(tg, 200, seed)
+		gs, err := evaluate.NewSampleSet(backend, tg, gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, _ := evaluate.NewSampleSet(backend, tg, ref)
+		ev, err := evaluate.Evaluate(tg, gs, rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Result{Target: tg, Config: config.Config{Method: method, Seed: seed}, Evaluation: ev, Samples: gs}
+	}
+	gw, _ := target.GMM40W()
+	g40, _ := target.GMM40()
+	a, b := evaluated(gw, "iwsm", 1), evaluated(gw, "idem", 1)
+	if p, err := ModeMassFigure(a, b, evaluated(gw, "iwsm", 2)); err != nil || p == nil {
+		t.Fatalf("three runs of gmm40w: %v", err)
+	}
+	for _, c := range []struct {
+		what string
+		runs []*Result
+		want string
+	}{
+		{"no runs", nil, "at least one run"},
+		{"two targets", []*Result{a, evaluated(g40, "idem", 1)}, "runs of gmm40w and gmm40"},
+		{"a particle system", []*Result{{Target: target.DW4()}}, "not a Gaussian mixture"},
+		{"an unevaluated run", []*Result{a, {Target: gw, Dir: "somewhere"}}, "somewhere has no evaluation"},
+	} {
+		if _, err := ModeMassFigure(c.runs...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.what, err, c.want)
+		}
 	}
 }

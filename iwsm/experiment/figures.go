@@ -10,6 +10,7 @@ import (
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
 )
 
@@ -30,6 +31,11 @@ const (
 	FigEnergyHist FigureName = "energy_hist"
 	// FigDistanceHist compares the interatomic-distance histograms (particle systems).
 	FigDistanceHist FigureName = "distance_hist"
+	// FigModeMass is each mixture component's share of the samples against its true weight
+	// (evaluate.ModeMasses), sorted by weight, with the spread of as many exact draws: a mode
+	// can be covered and wrongly weighted (mixtures with a reference). ModeMassFigure draws
+	// several runs on one set of axes.
+	FigModeMass FigureName = "mode_mass"
 )
 
 // Figure is a named plot with its size for a paper.
@@ -59,7 +65,8 @@ func (r *Result) Figure(name FigureName) (*gplot.Plot, error) {
 // diagnostics (ESS per noise level at the first, middle and last epoch), for 2-D targets the
 // samples over the target's contours, and with a reference the energy histograms (and for
 // particle systems the interatomic-distance histograms) of samples against reference, from
-// the evaluation's energies and distances. They are drawn on the first call and the same
+// the evaluation's energies and distances, and for mixtures the per-mode masses against the
+// true weights. They are drawn on the first call and the same
 // plots are returned afterwards.
 func (r *Result) Figures() ([]Figure, error) {
 	if r.figures != nil {
@@ -147,9 +154,70 @@ func (r *Result) Figures() ([]Figure, error) {
 				return nil, err
 			}
 		}
+		if t.Mixture != nil {
+			p, err := ModeMassFigure(r)
+			if err := add(FigModeMass, p, err, false); err != nil {
+				return nil, err
+			}
+		}
 	}
 	r.figures = figs
 	return figs, nil
+}
+
+// ModeMassFigure draws every run's per-mode masses (evaluate.Evaluation.ModeMasses) against
+// the true weights of their mixture on one set of axes, one series per run labelled with its
+// method (and seed when a method appears twice), with the per-mode masses of the first run's
+// reference draws as the Monte Carlo spread to expect (plot.ModeMasses). The runs must be
+// evaluated runs of one mixture target.
+func ModeMassFigure(runs ...*Result) (*gplot.Plot, error) {
+	if len(runs) == 0 {
+		return nil, errors.New("ModeMassFigure needs at least one run")
+	}
+	t := runs[0].Target
+	if t.Mixture == nil {
+		return nil, errors.Errorf("ModeMassFigure: target %s is not a Gaussian mixture", t.Name)
+	}
+	methods := map[string]int{}
+	for _, r := range runs {
+		methods[r.Config.Method]++
+	}
+	var series []plot.Masses
+	for _, r := range runs {
+		if r.Target.Name != t.Name {
+			return nil, errors.Errorf("ModeMassFigure: runs of %s and %s on one figure", t.Name, r.Target.Name)
+		}
+		if r.Evaluation == nil {
+			return nil, errors.Errorf("ModeMassFigure: run %s has no evaluation (no reference samples)", r.Dir)
+		}
+		m, err := r.Evaluation.ModeMasses()
+		if err != nil {
+			return nil, err
+		}
+		label := r.Config.Method
+		if methods[label] > 1 {
+			label = fmt.Sprintf("%s seed %d", label, r.Config.Seed)
+		}
+		series = append(series, plot.Masses{Label: label, Mass: masses(m)})
+	}
+	ref, err := evaluate.ModeMasses(t, runs[0].Evaluation.Reference)
+	if err != nil {
+		return nil, err
+	}
+	weights := make([]float64, len(ref))
+	for k, m := range ref {
+		weights[k] = m.Weight
+	}
+	title := fmt.Sprintf("%s: mode masses (%d samples)", t.Name, runs[0].Evaluation.N())
+	return plot.ModeMasses(title, weights, masses(ref), series...)
+}
+
+func masses(m []evaluate.ModeMass) []float64 {
+	out := make([]float64, len(m))
+	for k, v := range m {
+		out[k] = v.Mass
+	}
+	return out
 }
 
 // distinct returns the distinct values of idx in order.

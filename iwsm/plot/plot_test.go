@@ -3,8 +3,10 @@ package plot
 import (
 	"bytes"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
@@ -109,5 +111,44 @@ func TestRowPNGIsSideBySide(t *testing.T) {
 	}
 	if _, err := RowPNG(ColumnWidth, ColumnWidth); err == nil {
 		t.Error("RowPNG of nothing gave no error")
+	}
+}
+
+// ModeMasses sorts the components by true weight (heaviest first, ties by index), draws the
+// step of the weights and one point per component and series at that rank, and rejects
+// masses of the wrong length.
+func TestModeMasses(t *testing.T) {
+	weights := []float64{0.1, 0.5, 0.1, 0.3}
+	if got := ByWeight(weights); !slices.Equal(got, []int{1, 3, 0, 2}) {
+		t.Errorf("order %v, want [1 3 0 2]", got)
+	}
+	ref := []float64{0.12, 0.48, 0.09, 0.31}
+	sets := []Masses{{Label: "exact draws", Mass: ref}, {Label: "a", Mass: []float64{0, 0.7, 0.1, 0.2}}, {Label: "b", Mass: []float64{0.25, 0.25, 0.25, 0.25}}}
+	step, points := modeMassLayout(weights, sets)
+	if len(step) != 8 || step[0].Y != 0.5 || step[2].Y != 0.3 || step[7].Y != 0.1 || step[7].X != 4.5 || len(points) != 3 {
+		t.Errorf("weights' step %v, %d series", step, len(points))
+	}
+	a := points[1] // series "a", the middle of three offsets
+	if want := []float64{0.7, 0.2, 0, 0.1}; a[0].Y != want[0] || a[1].Y != want[1] || a[2].Y != want[2] || a[3].Y != want[3] || a[1].X != 2 {
+		t.Errorf("series a at %v, want masses %v at ranks 1..4", a, want)
+	}
+	if r := points[0]; r[0].Y != 0.48 || math.Abs(r[0].X-0.7) > 1e-12 || math.Abs(points[2][3].X-4.3) > 1e-12 {
+		t.Errorf("exact draws at %v, want 0.48 at 1 - 0.3; b ends at %v, want 4.3", r, points[2][3])
+	}
+	p, err := ModeMasses("m", weights, ref, sets[1:]...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := PNG(p, ColumnWidth, ColumnWidth); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ModeMasses("m", weights, nil, Masses{Label: "short", Mass: []float64{1}}); err == nil {
+		t.Error("3 masses too few: no error")
+	}
+	if _, err := ModeMasses("m", weights, []float64{1}); err == nil {
+		t.Error("a short reference: no error")
+	}
+	if _, err := ModeMasses("m", nil, nil); err == nil {
+		t.Error("no weights: no error")
 	}
 }

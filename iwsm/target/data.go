@@ -133,7 +133,7 @@ func RemoveCentreOfMass(x []float64, n, spatial int) {
 // N(μ_k, softplus(1)² I) with softplus(1) = 1.3133, equal weights. As in iDEM the sampler
 // works in x/50 coordinates (Scale = 50); Energy is the exact negative log density there.
 func GMM40() (*Target, error) {
-	return fabMixture("gmm40", gmm40MeansNPY, 40)
+	return fabMixture("gmm40", gmm40MeansNPY, 40, nil)
 }
 
 // GMM120 is the 120-component 2D mixture built with FAB's recipe: the same box [-40, 40]²,
@@ -144,12 +144,110 @@ func GMM40() (*Target, error) {
 // in the same box, neighbouring components overlap (median nearest-mean distance 3.2 = 2.4
 // standard deviations), so mode coverage is harder to reach and to read off than on GMM-40.
 func GMM120() (*Target, error) {
-	return fabMixture("gmm120", gmm120MeansNPY, 120)
+	return fabMixture("gmm120", gmm120MeansNPY, 120, nil)
 }
 
-// fabMixture builds FAB's equal-weight 2D mixture with std softplus(1) from embedded means,
-// in x/50 sampler coordinates.
-func fabMixture(name string, meansNPY []byte, modes int) (*Target, error) {
+// GMM40WeightRatio is the ratio of the heavy to the light components' weights in GMM40W.
+const GMM40WeightRatio = 5
+
+// GMM40WeightLink is the distance, in standard deviations, below which two components of
+// GMM40W are put into the same weight class (GroupedWeights).
+const GMM40WeightLink = 5
+
+// GMM40W is GMM-40 with unequal component weights: the same 40 means (iDEM's file) and std
+// 1.3133, with the components in two weight classes 5:1 (GroupedWeights with
+// GMM40WeightRatio and GMM40WeightLink). It asks whether a sampler weights the modes it
+// covers correctly, i.e. recovers the free-energy differences between them (log 5 = 1.6
+// nats here), which mode coverage cannot see and W2 blurs.
+//
+// Why two classes 5:1. 22 components are heavy (weight 5/128) and 18 light (1/128). With
+// the 1000 samples every run is evaluated on, a heavy mode expects 39 samples (± 6) and a
+// light one 8 (± 3): the classes are several Monte Carlo standard deviations apart on every
+// mode, so a sampler that gives every covered mode the same mass (25) is visibly wrong on
+// each one, and its mode TV (0.31 in expectation) is about four times that of 1000 exact
+// draws (≈ 0.07). Every mode still expects enough samples
+// for "covered" (≥ 10 % of its weight) to be decided by the sampler and not by chance.
+// Weights proportional to 1..40 would span a wider range, but the lightest modes would
+// expect 1–3 samples, so exact draws would themselves "miss" some of them.
+//
+// Why classes by groups. GMM-40's means were drawn uniformly in the box and some nearly
+// coincide (components 10 and 36, 22 and 29 are 0.9 std apart; 9, 16, 22, 29 and 35 form a
+// chain): a light component on top of a heavy one would be no mode of its own, and its
+// share of the samples nearest its mean would be set by its heavy neighbour's tail, not by
+// its weight. So components closer than 5 std (chained) share a class, and the groups, in
+// the order of their lowest index, alternate heavy and light: heavy and light modes are
+// interleaved all over the box, no coarse left/right balance gets the weights right, and
+// the nearest-mean masses of exact draws match the weights (a tested property). Everything
+// else (Scale 50, plotting box, Defaults) is GMM-40's: the target differs only in its
+// weights, so its runs compare with GMM-40's directly.
+func GMM40W() (*Target, error) {
+	means, err := readMatrix(gmm40MeansNPY, 2)
+	if err != nil {
+		return nil, errors.WithMessage(err, "gmm40w means")
+	}
+	std := math.Log1p(math.E)
+	t, err := fabMixture("gmm40w", gmm40MeansNPY, 40, GroupedWeights(means, std, GMM40WeightLink, GMM40WeightRatio))
+	if err != nil {
+		return nil, err
+	}
+	t.Description = fmt.Sprintf("GMM-40's means and std, weights of two classes %d:1 (groups of close modes alternate), trained on x/50", GMM40WeightRatio)
+	return t, nil
+}
+
+// GroupedWeights returns mixture weights in two classes: the components whose means lie
+// closer than link standard deviations std, chained (single linkage), form groups; the
+// groups, in the order of their lowest component index, are alternately heavy (weight ratio
+// times a light one's) and light, the first heavy. The weights sum to 1.
+func GroupedWeights(means [][]float64, std, link, ratio float64) []float64 {
+	n := len(means)
+	group := make([]int, n)
+	for i := range group {
+		group[i] = -1
+	}
+	groups := 0
+	for i := range means {
+		if group[i] >= 0 {
+			continue
+		}
+		group[i] = groups
+		for stack := []int{i}; len(stack) > 0; {
+			a := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for b := range means {
+				if group[b] < 0 && distance(means[a], means[b]) < link*std {
+					group[b] = groups
+					stack = append(stack, b)
+				}
+			}
+		}
+		groups++
+	}
+	w := make([]float64, n)
+	total := 0.0
+	for k, g := range group {
+		w[k] = 1
+		if g%2 == 0 {
+			w[k] = ratio
+		}
+		total += w[k]
+	}
+	for k := range w {
+		w[k] /= total
+	}
+	return w
+}
+
+func distance(a, b []float64) float64 {
+	s := 0.0
+	for j := range a {
+		s += (a[j] - b[j]) * (a[j] - b[j])
+	}
+	return math.Sqrt(s)
+}
+
+// fabMixture builds FAB's 2D mixture with std softplus(1) from embedded means, in x/50
+// sampler coordinates; nil weights are FAB's equal weights.
+func fabMixture(name string, meansNPY []byte, modes int, weights []float64) (*Target, error) {
 	means, err := readMatrix(meansNPY, 2)
 	if err != nil {
 		return nil, errors.WithMessagef(err, "%s means", name)
@@ -157,7 +255,7 @@ func fabMixture(name string, meansNPY []byte, modes int) (*Target, error) {
 	if len(means) != modes {
 		return nil, errors.Errorf("%s: embedded means have %d rows, want %d", name, len(means), modes)
 	}
-	mix, err := NewMixture(means, math.Log1p(math.E), nil)
+	mix, err := NewMixture(means, math.Log1p(math.E), weights)
 	if err != nil {
 		return nil, errors.WithMessage(err, name)
 	}

@@ -1,5 +1,5 @@
 // Package target defines the unnormalised target densities π(x) ∝ exp(-E(x)) that IWSM
-// learns to sample: Gaussian mixtures (GMM-40, GMM-120), the double-well particle system
+// learns to sample: Gaussian mixtures (GMM-40, its unequal-weight variant GMM-40w, GMM-120), the double-well particle system
 // DW-4 and the Lennard-Jones clusters LJ-13 and LJ-55, plus user-defined energies.
 //
 // An energy is a Go function over GoMLX graph nodes, so scores come from autodiff and a

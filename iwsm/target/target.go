@@ -102,6 +102,7 @@ func (t *Target) String() string {
 var registry = map[string]func() (*Target, error){
 	"gmm40":  GMM40,
 	"gmm120": GMM120,
+	"gmm40w": GMM40W,
 	"dw4":    func() (*Target, error) { return DW4(), nil },
 	"lj13":   func() (*Target, error) { return LJ(13), nil },
 	"lj55":   func() (*Target, error) { return LJ(55), nil },
@@ -117,7 +118,7 @@ func Names() []string {
 	return names
 }
 
-// ByName returns a built-in target ("gmm40", "gmm120", "dw4", "lj13", "lj55").
+// ByName returns a built-in target ("gmm40", "gmm40w", "gmm120", "dw4", "lj13", "lj55").
 func ByName(name string) (*Target, error) {
 	make, ok := registry[strings.ToLower(name)]
 	if !ok {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -413,6 +414,107 @@ func TestEnergiesManyBatchSizes(t *testing.T) {
 	for i := range a {
 		if a[i] != c[i] {
 			t.Fatalf("row %d: cached %v, fresh %v", i, a[i], c[i])
+		}
+	}
+}
+
+// GMM-40w has GMM-40's means, std, scale and defaults, and weights of two classes 5:1 that
+// sum to 1, equal within every group of means closer than 5 std; its energy is the exact
+// negative log density with those weights, and its exact draws fall into the components in
+// proportion to them.
+func TestGMM40WeightedVariant(t *testing.T) {
+	b := testBackend(t)
+	g40, err := GMM40()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := ByName("gmm40w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, m40 := gw.Mixture, g40.Mixture
+	sum, light := 0.0, mw.Weights[0]/GMM40WeightRatio
+	heavy := 0
+	for k, w := range mw.Weights {
+		sum += w
+		switch {
+		case math.Abs(w-GMM40WeightRatio*light) < 1e-15:
+			heavy++
+		case math.Abs(w-light) > 1e-15:
+			t.Errorf("weight %d is %v, want %v or %v", k, w, light, GMM40WeightRatio*light)
+		}
+		if mw.Means[k][0] != m40.Means[k][0] || mw.Means[k][1] != m40.Means[k][1] {
+			t.Errorf("mean %d is %v, GMM-40's %v", k, mw.Means[k], m40.Means[k])
+		}
+		for j := range k {
+			d := math.Hypot(mw.Means[k][0]-mw.Means[j][0], mw.Means[k][1]-mw.Means[j][1]) / mw.Std
+			if d < GMM40WeightLink && mw.Weights[j] != w {
+				t.Errorf("components %d and %d are %.2f std apart with weights %v and %v", j, k, d, mw.Weights[j], w)
+			}
+		}
+	}
+	if math.Abs(sum-1) > 1e-12 || heavy < 15 || heavy > 25 {
+		t.Errorf("weights sum to %v with %d heavy components of 40 (want about half)", sum, heavy)
+	}
+	if mw.Std != m40.Std || gw.Scale != 50 || gw.PlotHalfWidth != g40.PlotHalfWidth || gw.Dim != 2 {
+		t.Errorf("std %v, scale %v, plot half-width %v: want GMM-40's", mw.Std, gw.Scale, gw.PlotHalfWidth)
+	}
+	cw, _ := gw.Config("iwsm", "cpu")
+	c40, _ := g40.Config("iwsm", "cpu")
+	cw.Target = c40.Target
+	if !reflect.DeepEqual(cw, c40) {
+		t.Errorf("gmm40w's cpu configuration differs from gmm40's:\n%+v\n%+v", cw, c40)
+	}
+	// Energy against a brute-force weighted density, at the means of a heavy and a light mode
+	// and between them.
+	rows := [][]float64{mw.Means[0], mw.Means[1], {(mw.Means[0][0] + mw.Means[1][0]) / 2, (mw.Means[0][1] + mw.Means[1][1]) / 2}}
+	got, err := Energies(b, gw, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		p := 0.0
+		for k, mu := range mw.Means {
+			z0, z1 := (r[0]-mu[0])/mw.Std, (r[1]-mu[1])/mw.Std
+			p += mw.Weights[k] * math.Exp(-0.5*(z0*z0+z1*z1)) / (2 * math.Pi * mw.Std * mw.Std)
+		}
+		if want := -math.Log(p); math.Abs(got[i]-want) > 1e-6*math.Max(1, math.Abs(want)) {
+			t.Errorf("row %d: energy %v, brute force %v", i, got[i], want)
+		}
+	}
+	// Exact draws by the component of highest responsibility.
+	const n = 24000
+	counts := make([]int, len(mw.Means))
+	for _, x := range mw.Sample(rand.New(rand.NewPCG(31, 32)), n) {
+		counts[mw.Component(x)]++
+	}
+	for k, c := range counts {
+		w := mw.Weights[k]
+		if sd := math.Sqrt(w * (1 - w) / n); math.Abs(float64(c)/n-w) > 4*sd {
+			t.Errorf("component %d: %d of %d draws, weight %v (± %.4f)", k, c, n, w, sd)
+		}
+	}
+}
+
+// GroupedWeights on means whose groups are known by hand: {0, 1}, {2}, {3, 4 (chained through
+// 3)}, {5} with std 1 and link 5 are heavy, light, heavy, light.
+func TestGroupedWeights(t *testing.T) {
+	means := [][]float64{{0, 0}, {4, 0}, {20, 0}, {40, 0}, {40, 4.9}, {40, 15}}
+	got := GroupedWeights(means, 1, 5, 5)
+	want := []float64{5, 5, 1, 5, 5, 1}
+	for k := range want {
+		if math.Abs(got[k]-want[k]/22) > 1e-15 {
+			t.Errorf("weights %v, want %v / 22", got, want)
+			break
+		}
+	}
+	// With std 4 the link is 20: 0 and 2 (20 apart) are chained through 1, 3 and 4 and 5 join.
+	got = GroupedWeights(means, 4, 5, 3)
+	want = []float64{3, 3, 3, 1, 1, 1}
+	for k := range want {
+		if math.Abs(got[k]-want[k]/12) > 1e-15 {
+			t.Errorf("std 4: weights %v, want %v / 12", got, want)
+			break
 		}
 	}
 }
