@@ -140,8 +140,12 @@ func validate(c config.Config, t *target.Target) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if _, err := method.ByName(c.Method); err != nil {
+	m, err := method.ByName(c.Method)
+	if err != nil {
 		return errors.WithMessage(err, "invalid training configuration")
+	}
+	if m.MCMC {
+		return errors.Errorf("method %q is a Monte Carlo baseline, not a diffusion loss: it has no trainer (experiment.Run runs it)", m.Name)
 	}
 	if t.IsParticleSystem() && (c.EGNN.Particles != t.Particles || c.EGNN.SpatialDim != t.SpatialDim || c.EGNN.Hidden <= 0 || c.EGNN.Layers <= 0) {
 		return errors.Errorf("invalid training configuration: particle target %s needs an EGNN for %d particles in %dD, got %+v",
