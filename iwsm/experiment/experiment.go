@@ -47,8 +47,8 @@ type Options struct {
 
 // Result is a finished experiment.
 type Result struct {
-	Target  *target.Target
-	Config  config.Config
+	Target *target.Target
+	Config config.Config
 	// Trainer is the diffusion method's trainer; nil for the parallel-tempering baseline,
 	// whose statistics are PT.
 	Trainer *train.Trainer
@@ -269,8 +269,8 @@ func (r *Result) write(backend string) error {
 			return err
 		}
 	}
-	if r.Trainer == nil {
-	} else if last := r.Trainer.LastStep; len(last.Weights) > 0 {
+	if r.Trainer != nil && len(r.Trainer.LastStep.Weights) > 0 {
+		last := r.Trainer.LastStep
 		rows := make([][]float64, len(last.Weights))
 		for i := range rows {
 			rows[i] = []float64{last.Sigmas[i], last.Weights[i]}
