@@ -10,6 +10,8 @@ import (
 
 	"github.com/pkg/errors"
 	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
@@ -186,6 +188,18 @@ func CostFigures(points []CostPoint, metrics ...evaluate.Metric) ([]*gplot.Plot,
 		p, err := plot.Lines(fmt.Sprintf("%s: %s", points[0].Target, m.ShortName), "energy evaluations", m.ShortName, true, series...)
 		if err != nil {
 			return nil, errors.WithMessagef(err, "cost figure of %s", m.Name)
+		}
+		for i, s := range series { // a marker at every stage, in its line's colour
+			xy := make(plotter.XYs, len(s.X))
+			for j := range s.X {
+				xy[j] = plotter.XY{X: s.X[j], Y: s.Y[j]}
+			}
+			sc, err := plotter.NewScatter(xy)
+			if err != nil {
+				return nil, errors.Wrapf(err, "markers of %s", s.Label)
+			}
+			sc.GlyphStyle.Color, sc.GlyphStyle.Shape = plotutil.Color(i), plotutil.Shape(i)
+			p.Add(sc)
 		}
 		plots = append(plots, p)
 	}
