@@ -74,10 +74,12 @@ func CostStages(cfg config.Config) []int {
 }
 
 // CostDir is the results folder of one stage of a cost curve:
-// ResultsDir("cost", target, budget, "METHOD-epochsN-seedS") (or sweepsN), kept apart from
-// RunDir so that the tables of the other notebooks do not mix these runs with theirs.
+// ResultsDir("cost", budget, target, "METHOD-epochsN-seedS") (or sweepsN). It is kept apart
+// from RunDir, so that the tables of the other notebooks (Table, FinishedTargets) do not mix
+// these runs with theirs, and it lies under cost/BUDGET, which scripts/run_notebooks.sh
+// clears before a smoke run as it clears TARGET/smoke.
 func CostDir(targetName, methodName, stage string, seed int64) string {
-	return ResultsDir("cost", targetName, Budget(), fmt.Sprintf("%s-%s-seed%d", methodName, strings.ReplaceAll(stage, "=", ""), seed))
+	return ResultsDir("cost", Budget(), targetName, fmt.Sprintf("%s-%s-seed%d", methodName, strings.ReplaceAll(stage, "=", ""), seed))
 }
 
 // costStage is one stage of a cost curve: its configuration, label and results folder.
