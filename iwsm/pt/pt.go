@@ -105,6 +105,10 @@ func New(backend compute.Backend, t *target.Target, cfg config.Config) (*Sampler
 	}
 	s.move.SetMaxCache(-1)
 	s.start, err = NewExec(backend, func(x *Node) []*Node {
+		if !mala {
+			e := s.Target.Energy(x)
+			return []*Node{e, ZerosLike(x)}
+		}
 		e, g := s.energyAndGradient(x)
 		return []*Node{e, g}
 	})
@@ -148,15 +152,19 @@ func (s *Sampler) moveGraph(mala bool, in []*Node) []*Node {
 		return Sub(x, Mul(MulScalar(Mul(Square(epsCol), betaCol), 0.5), g))
 	}
 	y := s.project(Add(drift(x, g), Mul(epsCol, s.project(xi))))
-	ey, gy := s.energyAndGradient(y)
-	logAlpha := Neg(Mul(beta, Sub(ey, e)))
+	var ey, gy *Node
+	logAlpha := func() *Node { return Neg(Mul(beta, Sub(ey, e))) }
+	var ok *Node
 	if mala {
+		ey, gy = s.energyAndGradient(y)
 		twoVar := MulScalar(Square(eps), 2)
 		forward := Div(ReduceSum(Square(Sub(y, drift(x, g))), -1), twoVar)
 		backward := Div(ReduceSum(Square(Sub(x, drift(y, gy))), -1), twoVar)
-		logAlpha = Add(logAlpha, Sub(forward, backward))
+		ok = And(And(IsFinite(ey), IsFinite(ReduceSum(gy, -1))), LessThan(logu, Add(logAlpha(), Sub(forward, backward))))
+	} else { // the energy alone: random-walk moves need no gradient (g stays as given)
+		ey, gy = s.Target.Energy(y), g
+		ok = And(IsFinite(ey), LessThan(logu, logAlpha()))
 	}
-	ok := And(And(IsFinite(ey), IsFinite(ReduceSum(gy, -1))), LessThan(logu, logAlpha))
 	okCol := BroadcastToShape(InsertAxes(ok, -1), x.Shape())
 	return []*Node{Where(okCol, y, x), Where(ok, ey, e), Where(okCol, gy, g), ConvertDType(ok, x.DType())}
 }
@@ -203,11 +211,8 @@ func (s *Sampler) Run(progress io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, errors.WithMessage(err, "energies of the starting points")
 	}
-	e, g := flat(outs[0]), flat(outs[1])
+	e, g := flat(outs[0]), flat(outs[1]) // g is zero for random-walk moves
 	mala := p.Move == config.MoveMALA
-	if !mala {
-		clear(g)
-	}
 	st := Stats{Temperatures: temps}
 	st.EnergyEvaluations = int64(R)
 	if mala {
