@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"slices"
 	"strings"
 
@@ -94,6 +95,106 @@ type Config struct {
 	// Net is the score network of low-dimensional targets; EGNN that of particle systems.
 	Net  net.MLP  `json:"net"`
 	EGNN net.EGNN `json:"egnn"`
+
+	// PT holds the settings of the parallel-tempering baseline (method ParallelTempering);
+	// nil for the diffusion methods, whose config.json therefore has no "pt" key.
+	PT *PT `json:"pt,omitempty"`
+}
+
+// ParallelTempering names the parallel-tempering baseline (package pt): the one method that
+// is not a diffusion loss, and whose settings are Config.PT.
+const ParallelTempering = "pt"
+
+// The moves of a parallel-tempering replica (PT.Move).
+const (
+	// MoveMALA is the Metropolis-adjusted Langevin algorithm: a gradient step on −βE plus
+	// Gaussian noise, accepted with the Metropolis–Hastings ratio.
+	MoveMALA = "mala"
+	// MoveRWM is random-walk Metropolis: a Gaussian step, accepted with exp(−βΔE).
+	MoveRWM = "rwm"
+)
+
+// PT configures replica-exchange Monte Carlo: Chains independent ladders of Temperatures
+// replicas at temperatures T_l = MaxTemperature^{l/(Temperatures−1)} (geometric from 1; one
+// temperature is plain Metropolis, the comparison that shows what the swaps buy),
+// each sweep one move per replica and one round of neighbour swaps. The step sizes adapt
+// towards TargetAcceptance during the BurnIn sweeps only; the samples are the T = 1 replicas'
+// states at evenly spaced sweeps of the Sweeps that follow (Config.EvalSamples in all).
+type PT struct {
+	Chains         int     `json:"chains"`
+	Temperatures   int     `json:"temperatures"`
+	MaxTemperature float64 `json:"max_temperature"`
+	Sweeps         int     `json:"sweeps"`
+	BurnIn         int     `json:"burn_in"`
+	// Move is MoveMALA or MoveRWM.
+	Move string `json:"move"`
+	// StepSize is the first step size (sampler coordinates) at T = 1; the replica at T starts
+	// at StepSize·√T, and each temperature's step adapts on its own during burn-in.
+	StepSize float64 `json:"step_size"`
+	// TargetAcceptance is the acceptance rate the step sizes adapt to (0: 0.574 for MALA,
+	// 0.234 for random-walk Metropolis, the optimal-scaling rates).
+	TargetAcceptance float64 `json:"target_acceptance"`
+}
+
+// Validate reports impossible parallel-tempering settings, naming them as config.json does.
+func (p PT) Validate(evalSamples int) error {
+	check := func(ok bool, format string, args ...any) error {
+		if ok {
+			return nil
+		}
+		return errors.Errorf("invalid parallel-tempering configuration: "+format, args...)
+	}
+	samplesPerChain := (evalSamples + max(p.Chains, 1) - 1) / max(p.Chains, 1)
+	for _, err := range []error{
+		check(p.Chains > 0, "pt.chains must be positive, got %d", p.Chains),
+		check(p.Temperatures >= 1, "pt.temperatures (the ladder's size) must be positive (1: plain Metropolis without swaps), got %d", p.Temperatures),
+		check(p.Temperatures == 1 || (p.MaxTemperature > 1 && !math.IsInf(p.MaxTemperature, 0)), "pt.max_temperature must be finite and above 1, got %g", p.MaxTemperature),
+		check(p.Sweeps > 0, "pt.sweeps (after burn-in) must be positive, got %d", p.Sweeps),
+		check(p.BurnIn >= 0, "pt.burn_in must not be negative, got %d", p.BurnIn),
+		check(p.Move == MoveMALA || p.Move == MoveRWM, "pt.move must be %q or %q, got %q", MoveMALA, MoveRWM, p.Move),
+		check(p.StepSize > 0 && !math.IsInf(p.StepSize, 0), "pt.step_size must be positive and finite, got %g", p.StepSize),
+		check(p.TargetAcceptance >= 0 && p.TargetAcceptance < 1, "pt.target_acceptance must lie in [0, 1) (0: the move's optimal rate), got %g", p.TargetAcceptance),
+		check(samplesPerChain <= p.Sweeps, "pt.sweeps (%d) must be at least eval_samples/pt.chains (%d samples per chain, one per sweep at most)", p.Sweeps, samplesPerChain),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Acceptance is the acceptance rate the step sizes adapt to: TargetAcceptance, or the move's
+// optimal-scaling rate when it is 0.
+func (p PT) Acceptance() float64 {
+	switch {
+	case p.TargetAcceptance > 0:
+		return p.TargetAcceptance
+	case p.Move == MoveRWM:
+		return 0.234
+	default:
+		return 0.574
+	}
+}
+
+// Ladder returns the temperatures T_l = MaxTemperature^{l/(Temperatures−1)}, l = 0 … L−1
+// ([1] for a single temperature).
+func (p PT) Ladder() []float64 {
+	if p.Temperatures == 1 {
+		return []float64{1}
+	}
+	out := make([]float64, p.Temperatures)
+	for l := range out {
+		out[l] = math.Pow(p.MaxTemperature, float64(l)/float64(p.Temperatures-1))
+	}
+	return out
+}
+
+// DefaultPT returns parallel tempering's paper-budget settings for a target whose hottest
+// replica needs maxTemperature to cross between its modes: 10 temperatures, 512 chains,
+// 10,000 sweeps after 2,000 of burn-in, MALA from step 0.01·√T (Shrink cuts the sweeps).
+func DefaultPT(maxTemperature float64) *PT {
+	return &PT{Chains: 512, Temperatures: 10, MaxTemperature: maxTemperature, Sweeps: 10000, BurnIn: 2000,
+		Move: MoveMALA, StepSize: 0.01}
 }
 
 // The flat distributions of the buffer augmentation (Config.AugmentDistribution).
@@ -146,6 +247,16 @@ func (c *Config) Shrink(budget string) error {
 	default:
 		return CheckBudget(budget)
 	}
+	if p := c.PT; p != nil {
+		q := *p // never change a PT another Config shares
+		switch budget {
+		case "cpu":
+			q.Sweeps, q.BurnIn = min(q.Sweeps, 2000), min(q.BurnIn, 500)
+		case "smoke":
+			q.Chains, q.Sweeps, q.BurnIn = min(q.Chains, 100), min(q.Sweeps, 100), min(q.BurnIn, 50)
+		}
+		c.PT = &q
+	}
 	c.Budget = budget
 	return nil
 }
@@ -184,10 +295,14 @@ func (c Config) Validate() error {
 		check(c.AugmentFraction == 0 || c.AugmentScale > 0, "augment_scale must be positive, got %g", c.AugmentScale),
 		check(c.EvalSamples > 0, "eval_samples must be positive, got %d", c.EvalSamples),
 		check(c.Net.Hidden > 0 && c.Net.Layers > 0 && c.Net.EmbedSize >= 2, "network sizes must be positive"),
+		check(c.Method != ParallelTempering || c.PT != nil, "method %q needs its settings (the \"pt\" object of config.json)", ParallelTempering),
 	} {
 		if err != nil {
 			return err
 		}
+	}
+	if c.PT != nil {
+		return c.PT.Validate(c.EvalSamples)
 	}
 	return nil
 }

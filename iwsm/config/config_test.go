@@ -1,6 +1,8 @@
 package config
 
 import (
+	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -101,5 +103,41 @@ func TestOverrides(t *testing.T) {
 	other.K, other.Seed = 7, 3
 	if err := CheckResume(base, other, 0); err == nil || !strings.Contains(err.Error(), "k=7, seed=3") {
 		t.Errorf("another K and seed: %v", err)
+	}
+}
+
+// The parallel-tempering section: Diff names its changed keys (and a missing section compares
+// as zero), a failed override leaves the configuration as it was, Shrink copies it rather
+// than changing a shared one, and Validate needs it for method pt.
+func TestParallelTemperingSection(t *testing.T) {
+	base := Base("x", ParallelTempering)
+	base.SigmaMin, base.SigmaMax, base.PT = 1e-3, 1, DefaultPT(20)
+	c := base
+	if err := c.Set("pt.sweeps=60"); err != nil {
+		t.Fatal(err)
+	}
+	if d := Diff(base, c); !slices.Equal(d, []string{"pt.sweeps=60"}) || base.PT.Sweeps != 10000 {
+		t.Errorf("Diff %v (base sweeps %d), want [pt.sweeps=60] with the base unchanged", d, base.PT.Sweeps)
+	}
+	if err := c.Set("pt.move=7"); err == nil || c.PT.Move != MoveMALA {
+		t.Errorf("a bad override: error %v, move %q afterwards", err, c.PT.Move)
+	}
+	noPT := base
+	noPT.PT = nil
+	if d := Diff(noPT, base); !slices.Contains(d, "pt.chains=512") {
+		t.Errorf("Diff against a configuration without pt: %v", d)
+	}
+	shrunk := base
+	if err := shrunk.Shrink("smoke"); err != nil {
+		t.Fatal(err)
+	}
+	if shrunk.PT == base.PT || base.PT.Sweeps != 10000 || shrunk.PT.Sweeps != 100 {
+		t.Errorf("Shrink: shared %v, sweeps %d and %d", shrunk.PT == base.PT, base.PT.Sweeps, shrunk.PT.Sweeps)
+	}
+	if err := noPT.Validate(); err == nil || !strings.Contains(err.Error(), `"pt"`) {
+		t.Errorf("method pt without settings: %v", err)
+	}
+	if got := (PT{Temperatures: 3, MaxTemperature: 100}).Ladder(); math.Abs(got[1]-10) > 1e-12 || got[0] != 1 || math.Abs(got[2]-100) > 1e-9 {
+		t.Errorf("ladder %v, want 1, 10, 100", got)
 	}
 }

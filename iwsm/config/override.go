@@ -30,6 +30,10 @@ func (c *Config) Merge(raw []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	next := *c
+	if next.PT != nil { // decode into a copy: c's PT is left as it was on an error
+		pt := *next.PT
+		next.PT = &pt
+	}
 	if err := dec.Decode(&next); err != nil {
 		msg := err.Error()
 		if i := strings.Index(msg, "unknown field "); i >= 0 {
@@ -110,6 +114,19 @@ func Diff(base, c Config) []string {
 			}
 			if f.Type.Kind() == reflect.Struct {
 				walk(prefix+name+".", a.Field(i), b.Field(i))
+				continue
+			}
+			if f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct {
+				if a.Field(i).IsNil() && b.Field(i).IsNil() {
+					continue
+				}
+				deref := func(v reflect.Value) reflect.Value { // a missing section compares as its zero value
+					if v.IsNil() {
+						return reflect.Zero(f.Type.Elem())
+					}
+					return v.Elem()
+				}
+				walk(prefix+name+".", deref(a.Field(i)), deref(b.Field(i)))
 				continue
 			}
 			if !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {

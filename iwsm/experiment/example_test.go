@@ -33,3 +33,22 @@ func ExampleRun() {
 	// samples: 500 modes: 40
 	// loss ess weights_ess_by_sigma samples energy_hist mode_mass
 }
+
+// Run the parallel-tempering baseline on GMM-40 at the smoke budget: the same results
+// folder and metrics as the diffusion methods, plus its swap acceptance per pair of
+// neighbouring temperatures and the number of energy evaluations it made.
+func ExampleRun_parallelTempering() {
+	backend, _ := xla.NewGoBackend()
+	gmm, _ := target.GMM40()
+	cfg, _ := target.DefaultConfig("gmm40", "pt", "smoke")
+	res, err := experiment.Run(backend, gmm, cfg, experiment.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("samples:", res.Samples.Len(), "modes:", res.Metrics.Of(evaluate.Modes))
+	fmt.Println("temperature pairs:", len(res.PT.SwapAcceptance), "energy evaluations:", res.EnergyEvaluations)
+	// Output:
+	// samples: 500 modes: 40
+	// temperature pairs: 9 energy evaluations: 151000
+}

@@ -15,7 +15,9 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
+	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/pt"
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
@@ -45,9 +47,17 @@ type Options struct {
 
 // Result is a finished experiment.
 type Result struct {
-	Target  *target.Target
-	Config  config.Config
+	Target *target.Target
+	Config config.Config
+	// Trainer is the diffusion method's trainer; nil for the parallel-tempering baseline,
+	// whose statistics are PT.
 	Trainer *train.Trainer
+	// PT describes a parallel-tempering run (ladder, step sizes, acceptance and swap
+	// rates, history); nil for the diffusion methods.
+	PT *pt.Stats
+	// EnergyEvaluations and GradientEvaluations are the points at which the method
+	// evaluated E and ∇E, training and the final samples included (report.Record).
+	EnergyEvaluations, GradientEvaluations int64
 	// Samples are the generated samples (Rows in the target's coordinates) with their
 	// energies, computed once.
 	Samples evaluate.SampleSet
@@ -92,6 +102,9 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 	if opt.Out != "" {
 		ckptDir = filepath.Join(opt.Out, "checkpoint")
 	}
+	if m, err := method.ByName(cfg.Method); err == nil && m.MCMC {
+		return res.runMCMC(reference, opt)
+	}
 	var err error
 	if ckptDir != "" && train.HasCheckpoint(ckptDir) {
 		saved, err := train.ReadConfig(ckptDir)
@@ -124,18 +137,72 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 	if err != nil {
 		return nil, err
 	}
-	if res.Samples, err = evaluate.NewSampleSet(backend, t, gen); err != nil {
+	res.EnergyEvaluations, res.GradientEvaluations = res.Trainer.EnergyEvaluations, res.Trainer.GradientEvaluations
+	return res.finish(gen, reference, opt)
+}
+
+// finish evaluates the generated samples gen (sampler coordinates) against the reference and
+// writes the results folder when there is one.
+func (r *Result) finish(gen, reference [][]float64, opt Options) (*Result, error) {
+	var err error
+	if r.Samples, err = evaluate.NewSampleSet(r.backend, r.Target, gen); err != nil {
 		return nil, errors.WithMessage(err, "generated samples")
 	}
-	if err := res.compare(reference); err != nil {
+	if err := r.compare(reference); err != nil {
 		return nil, err
 	}
 	if opt.Out != "" {
-		if err := res.write(opt.Backend); err != nil {
+		if err := r.write(opt.Backend); err != nil {
 			return nil, err
 		}
 	}
-	return res, nil
+	return r, nil
+}
+
+// runMCMC runs the parallel-tempering baseline (package pt) in place of training. A results
+// folder that already holds a finished run of the same configuration is loaded instead
+// (checkpoint/config.json marks it finished: there are no mid-run checkpoints, an
+// interrupted run starts again, and `iwsm train -restart` runs it again); one of another
+// configuration is an error naming the settings that differ.
+func (r *Result) runMCMC(reference [][]float64, opt Options) (*Result, error) {
+	ckpt := ""
+	if opt.Out != "" {
+		ckpt = filepath.Join(opt.Out, "checkpoint")
+	}
+	if ckpt != "" && fileExists(filepath.Join(ckpt, "config.json")) && fileExists(filepath.Join(opt.Out, "metrics.json")) {
+		saved, err := train.ReadConfig(ckpt)
+		if err != nil {
+			return nil, err
+		}
+		if d := config.Diff(saved, r.Config); len(d) > 0 || saved.Seed != r.Config.Seed {
+			return nil, errors.Errorf("%s holds a finished %s run of other settings (%s seed %d; now %v, seed %d): use another results folder or -restart",
+				opt.Out, saved.Method, saved.Budget, saved.Seed, d, r.Config.Seed)
+		}
+		if opt.Log != nil {
+			fmt.Fprintf(opt.Log, "loading the finished %s run in %s\n", saved.Method, opt.Out)
+		}
+		return Load(r.backend, r.Target, opt.Out)
+	}
+	start := time.Now()
+	out, err := pt.Run(r.backend, r.Target, r.Config, opt.Progress)
+	if err != nil {
+		return nil, err
+	}
+	r.TrainSeconds = time.Since(start).Seconds()
+	r.PT = &out.Stats
+	r.EnergyEvaluations, r.GradientEvaluations = out.Stats.EnergyEvaluations, out.Stats.GradientEvaluations
+	if _, err := r.finish(out.Samples, reference, opt); err != nil {
+		return nil, err
+	}
+	if ckpt != "" { // last: the run is finished
+		if err := os.MkdirAll(ckpt, 0o755); err != nil {
+			return nil, errors.Wrapf(err, "creating %s", ckpt)
+		}
+		if err := WriteJSON(filepath.Join(ckpt, "config.json"), r.Config); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 // compare fills Evaluation and Metrics against reference (sampler coordinates), or against
@@ -202,7 +269,8 @@ func (r *Result) write(backend string) error {
 			return err
 		}
 	}
-	if last := r.Trainer.LastStep; len(last.Weights) > 0 {
+	if r.Trainer != nil && len(r.Trainer.LastStep.Weights) > 0 {
+		last := r.Trainer.LastStep
 		rows := make([][]float64, len(last.Weights))
 		for i := range rows {
 			rows[i] = []float64{last.Sigmas[i], last.Weights[i]}
@@ -220,10 +288,14 @@ func (r *Result) write(backend string) error {
 		return err
 	}
 	rec := report.Record{Target: r.Target.Name, Method: r.Config.Method, Budget: r.Config.Budget, Seed: r.Config.Seed,
-		Overrides: r.Overrides(), Metrics: r.Metrics, History: r.Trainer.History, LevelSigmas: r.Trainer.LevelSigmas(),
+		Overrides: r.Overrides(), Metrics: r.Metrics, History: []train.EpochStats{},
 		TrainSeconds: r.TrainSeconds, ResumedFrom: r.Resumed, Backend: backend, Go: runtime.Version(),
 		Versions: Versions(), Coordinates: fmt.Sprintf("target coordinates (sampler coordinates × %g)", r.Target.Scale),
-		Files: map[string][]string{"figures": written}}
+		Files:             map[string][]string{"figures": written},
+		EnergyEvaluations: r.EnergyEvaluations, GradientEvaluations: r.GradientEvaluations, PT: r.PT}
+	if r.Trainer != nil {
+		rec.History, rec.LevelSigmas = r.Trainer.History, r.Trainer.LevelSigmas()
+	}
 	if err := WriteJSON(filepath.Join(dir, "metrics.json"), rec); err != nil {
 		return err
 	}
@@ -275,12 +347,18 @@ func Load(backend compute.Backend, t *target.Target, dir string) (*Result, error
 	if rec.Target != t.Name {
 		return nil, errors.Errorf("%s holds a run of target %q, not %q", dir, rec.Target, t.Name)
 	}
-	tr, err := train.Resume(backend, t, filepath.Join(dir, "checkpoint"))
-	if err != nil {
-		return nil, err
+	res := &Result{Target: t, Metrics: rec.Metrics, TrainSeconds: rec.TrainSeconds, Resumed: rec.ResumedFrom, Dir: dir,
+		backend: backend, PT: rec.PT, EnergyEvaluations: rec.EnergyEvaluations, GradientEvaluations: rec.GradientEvaluations}
+	if rec.PT != nil { // the parallel-tempering baseline: no trainer
+		if res.Config, err = train.ReadConfig(filepath.Join(dir, "checkpoint")); err != nil {
+			return nil, err
+		}
+	} else {
+		if res.Trainer, err = train.Resume(backend, t, filepath.Join(dir, "checkpoint")); err != nil {
+			return nil, err
+		}
+		res.Config = res.Trainer.Config
 	}
-	res := &Result{Target: t, Config: tr.Config, Trainer: tr, Metrics: rec.Metrics, TrainSeconds: rec.TrainSeconds,
-		Resumed: rec.ResumedFrom, Dir: dir, backend: backend}
 	rows, err := npyfile.Read(filepath.Join(dir, "samples.npy"))
 	if err != nil {
 		return nil, err

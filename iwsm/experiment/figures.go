@@ -12,6 +12,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
+	"github.com/iwsm-go/iwsm/iwsm/train"
 )
 
 // FigureName names one of a run's figures; the results folder has NAME.png, .svg and .pdf.
@@ -36,6 +37,9 @@ const (
 	// can be covered and wrongly weighted (mixtures with a reference). ModeMassFigure draws
 	// several runs on one set of axes.
 	FigModeMass FigureName = "mode_mass"
+	// FigSwapAcceptance is parallel tempering's swap acceptance per adjacent pair of
+	// temperatures and its move acceptance per temperature, after burn-in (method pt).
+	FigSwapAcceptance FigureName = "swap_acceptance"
 )
 
 // Figure is a named plot with its size for a paper.
@@ -86,10 +90,23 @@ func (r *Result) Figures() ([]Figure, error) {
 		figs = append(figs, Figure{Name: name, Plot: p, W: plot.ColumnWidth, H: h})
 		return nil
 	}
-	epochs := make([]float64, len(tr.History))
+	if st := r.PT; st != nil && len(st.SwapAcceptance) > 0 {
+		pairs := st.Temperatures[:len(st.Temperatures)-1]
+		p, err := plot.Lines(title+": acceptance after burn-in", "temperature T (pair T, next T for swaps)", "acceptance rate", true,
+			plot.Series{Label: "swaps", X: pairs, Y: st.SwapAcceptance},
+			plot.Series{Label: "moves", X: st.Temperatures, Y: st.Acceptance})
+		if err := add(FigSwapAcceptance, p, err, false); err != nil {
+			return nil, err
+		}
+	}
+	var history []train.EpochStats
+	if tr != nil {
+		history = tr.History
+	}
+	epochs := make([]float64, len(history))
 	var loss, ess []float64
 	val := plot.Series{Label: "validation"}
-	for i, h := range tr.History {
+	for i, h := range history {
 		epochs[i] = float64(h.Epoch)
 		loss, ess = append(loss, h.Loss), append(ess, h.ESS)
 		if h.ValLoss != nil {

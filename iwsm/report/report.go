@@ -13,6 +13,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/pt"
 	"github.com/iwsm-go/iwsm/iwsm/train"
 )
 
@@ -44,6 +45,17 @@ type Record struct {
 	Versions    map[string]string   `json:"versions"`
 	Coordinates string              `json:"samples_coordinates"`
 	Files       map[string][]string `json:"files"`
+	// EnergyEvaluations and GradientEvaluations count the points at which the method
+	// evaluated the target's energy and its gradient, training and the final samples included
+	// (train.Trainer.EnergyEvaluations lists what is counted; for parallel tempering every
+	// sweep's proposals, pt.Sampler.Run); the history has the training's cumulative counts
+	// per epoch. 0 (absent) in runs written before they were counted.
+	EnergyEvaluations   int64 `json:"energy_evaluations,omitempty"`
+	GradientEvaluations int64 `json:"gradient_evaluations,omitempty"`
+	// PT holds the parallel-tempering baseline's ladder, step sizes, move and swap
+	// acceptance rates (per temperature and per adjacent pair) and its per-round history;
+	// absent for the diffusion methods, whose History it replaces.
+	PT *pt.Stats `json:"parallel_tempering,omitempty"`
 }
 
 // ReadRun reads dir/metrics.json.

@@ -261,6 +261,6 @@ func fabMixture(name string, meansNPY []byte, modes int, weights []float64) (*Ta
 	}
 	scaled := mix.Scaled(50)
 	return &Target{Name: name, Dim: 2, Scale: 50, Mixture: scaled, Energy: scaled.Energy(),
-		PlotHalfWidth: 50, Defaults: mixtureDefaults,
+		PlotHalfWidth: 50, Defaults: mixtureDefaults, MaxTemperature: 50,
 		Description: fmt.Sprintf("%d-mode Gaussian mixture (FAB recipe), means in [-40,40]², std 1.3133, trained on x/50", modes)}, nil
 }

@@ -25,10 +25,23 @@ func (t *Target) Config(method, budget string) (config.Config, error) {
 		c = GenericDefaults(t, method)
 	}
 	c.Target, c.Method = t.Name, method
+	if method == config.ParallelTempering && c.PT == nil {
+		c.PT = config.DefaultPT(t.ptMaxTemperature())
+	}
 	if err := c.Shrink(budget); err != nil {
 		return c, errors.WithMessagef(err, "configuration of %s", t.Name)
 	}
 	return c, nil
+}
+
+// ptMaxTemperature is the hottest temperature of parallel tempering's ladder for t:
+// Target.MaxTemperature, or 10 (enough for barriers of a few tens of nats, DW-4's 6 pairs
+// of 4.4 among them).
+func (t *Target) ptMaxTemperature() float64 {
+	if t.MaxTemperature > 0 {
+		return t.MaxTemperature
+	}
+	return 10
 }
 
 // GenericDefaults are the paper-budget settings of a target without its own: iDEM's shared

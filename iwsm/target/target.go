@@ -51,6 +51,10 @@ type Target struct {
 	// Defaults returns the target's training configuration at the paper budget for a method
 	// (see Config); nil gives GenericDefaults, iDEM's generic settings.
 	Defaults func(method string) config.Config
+	// MaxTemperature is the hottest temperature of the parallel-tempering baseline's ladder
+	// (config.PT.MaxTemperature): high enough that exp(−E/T) crosses the target's energy
+	// barriers. 0 gives 10.
+	MaxTemperature float64
 }
 
 // IsParticleSystem reports whether the target is a system of interacting particles that

@@ -71,7 +71,11 @@ func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
 		}
 		return rows, nil
 	}
-	return tr.mcInit.Generate(n, tr.rng)
+	rows, err := tr.mcInit.Generate(n, tr.rng)
+	if err == nil {
+		tr.count(int64(n) * int64(tr.Config.IntegrationSteps) * int64(tr.Config.K))
+	}
+	return rows, err
 }
 
 // addToBuffer appends rows, dropping the oldest beyond BufferSize.

@@ -384,6 +384,9 @@ func resumeState(backend compute.Backend, t *target.Target, cfg config.Config, d
 		return nil, errors.Wrap(err, "restoring host RNG")
 	}
 	tr.EpochsDone, tr.History, tr.generation = st.EpochsDone, st.History, st.Generation
+	if n := len(st.History); n > 0 {
+		tr.EnergyEvaluations, tr.GradientEvaluations = st.History[n-1].EnergyEvaluations, st.History[n-1].GradientEvaluations
+	}
 	if st.LearningRate > 0 { // the optimiser's variable itself comes back with the model
 		tr.learningRate = st.LearningRate
 	}

@@ -2,6 +2,7 @@ package train
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute/shapes"
@@ -76,5 +77,14 @@ func TestThirdMethodRegistersAndTrains(t *testing.T) {
 	}
 	if _, err := method.ByName("nope"); err == nil {
 		t.Error("unknown method: no error")
+	}
+}
+
+// The parallel-tempering baseline has no trainer: New says where it runs.
+func TestTrainerRefusesMCMCMethod(t *testing.T) {
+	backend, tg := gmm40Setup(t)
+	cfg := smokeConfig(t, "pt")
+	if _, err := New(backend, tg, cfg); err == nil || !strings.Contains(err.Error(), "experiment.Run") {
+		t.Errorf("New with method pt: %v, want an error pointing at experiment.Run", err)
 	}
 }

@@ -43,6 +43,12 @@ type EpochStats struct {
 	LearningRate float64 `json:"learning_rate"`
 	// Seconds is the wall time of the epoch.
 	Seconds float64 `json:"seconds"`
+	// EnergyEvaluations and GradientEvaluations are the trainer's counts (see
+	// Trainer.EnergyEvaluations) at the end of this epoch, its validation included:
+	// cumulative from the first epoch, the x axis of cost curves (0 in histories written
+	// before they were counted).
+	EnergyEvaluations   int64 `json:"energy_evaluations"`
+	GradientEvaluations int64 `json:"gradient_evaluations"`
 }
 
 // Trainer holds the state of an IWSM/iDEM run: network and optimiser variables (in a GoMLX
@@ -79,6 +85,20 @@ type Trainer struct {
 	// LastStep holds the outputs of the last gradient step taken in this process (zero
 	// before the first): the importance-weight diagnostics written as weights.npy.
 	LastStep StepStats
+
+	// EnergyEvaluations and GradientEvaluations count the points at which the run has
+	// evaluated the target's energy E and its gradient ∇E since its first epoch (restored on
+	// resume from the history), points × calls:
+	//   - each training step: BatchSize·K of each (the Monte Carlo estimator's K draws per
+	//     point; its log-density and score come from the same evaluations);
+	//   - the first buffer, unless InitFromPrior: InitialSamples·IntegrationSteps·K of each
+	//     (the reverse SDE driven by the Monte Carlo score; augmentation rows excluded);
+	//   - every validation check: the validation batches' points ·K of each;
+	//   - every Sample call (buffer refreshes and the final samples): n·NegativeTimeSteps of
+	//     each (iDEM's gradient steps after the SDE); the SDE with the network needs none.
+	// Not counted: CheckEnergy's 16 test points and the metrics' energies of the final
+	// samples (evaluation, not the method's cost).
+	EnergyEvaluations, GradientEvaluations int64
 }
 
 // New creates a trainer for target t with configuration cfg on backend. The method is
@@ -140,8 +160,12 @@ func validate(c config.Config, t *target.Target) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if _, err := method.ByName(c.Method); err != nil {
+	m, err := method.ByName(c.Method)
+	if err != nil {
 		return errors.WithMessage(err, "invalid training configuration")
+	}
+	if m.MCMC {
+		return errors.Errorf("method %q is a Monte Carlo baseline, not a diffusion loss: it has no trainer (experiment.Run runs it)", m.Name)
 	}
 	if t.IsParticleSystem() && (c.EGNN.Particles != t.Particles || c.EGNN.SpatialDim != t.SpatialDim || c.EGNN.Hidden <= 0 || c.EGNN.Layers <= 0) {
 		return errors.Errorf("invalid training configuration: particle target %s needs an EGNN for %d particles in %dD, got %+v",
@@ -272,7 +296,17 @@ func (tr *Trainer) validationGraph(scope *model.Scope, x0 *Node) *Node {
 // network's score (followed by NegativeTimeSteps gradient steps where configured), in the
 // sampler's coordinates (multiply by Target.Scale for the target's own).
 func (tr *Trainer) Sample(n int) (rows [][]float64, err error) {
-	return tr.sampling.Generate(n, tr.rng)
+	rows, err = tr.sampling.Generate(n, tr.rng)
+	if err == nil {
+		tr.count(int64(n) * int64(tr.Config.NegativeTimeSteps))
+	}
+	return rows, err
+}
+
+// count adds n evaluations of both the energy and its gradient (see EnergyEvaluations).
+func (tr *Trainer) count(n int64) {
+	tr.EnergyEvaluations += n
+	tr.GradientEvaluations += n
 }
 
 // loadValidation draws the validation samples (target.Target.Validation) and keeps as many
@@ -311,6 +345,7 @@ func (tr *Trainer) ValidationLoss() (loss float64, ok bool, err error) {
 		}
 		loss += float64(tensors.MustCopyFlatData[float32](out)[0]) / float64(chunks)
 		out.MustFinalizeAll()
+		tr.count(int64(B) * int64(tr.Config.K))
 	}
 	return loss, true, nil
 }
@@ -334,6 +369,7 @@ func (tr *Trainer) validate(stats *EpochStats) error {
 		}
 	}
 	stats.ValLoss = &v
+	stats.EnergyEvaluations, stats.GradientEvaluations = tr.EnergyEvaluations, tr.GradientEvaluations
 	if tr.Config.LRPatience == 0 {
 		return nil
 	}
@@ -427,6 +463,7 @@ func (tr *Trainer) Epoch() (stats EpochStats, err error) {
 	stats.Epoch = tr.EpochsDone
 	stats.LearningRate = tr.learningRate
 	stats.Seconds = time.Since(start).Seconds()
+	stats.EnergyEvaluations, stats.GradientEvaluations = tr.EnergyEvaluations, tr.GradientEvaluations
 	tr.History = append(tr.History, stats)
 	return stats, nil
 }
@@ -466,6 +503,7 @@ func (tr *Trainer) step(bufT *tensors.Tensor) (StepStats, error) {
 	if err != nil {
 		return StepStats{}, err
 	}
+	tr.count(int64(B) * int64(tr.Config.K))
 	defer func() {
 		for _, o := range outs {
 			o.MustFinalizeAll()

@@ -60,7 +60,7 @@ func usage() {
 commands:
   targets      list the built-in targets and their dimensions
   energy       energies of the rows of a .npy file
-  train        train IWSM or iDEM and write samples, metrics, config and checkpoint
+  train        train a method (IWSM, iDEM, ...) or run the pt baseline; write samples, metrics, config
   methods      list the training methods (iwsm, idem, ...)
   config       print the training configuration of a target at a budget (JSON)
   backend      print the compute backend IWSM_BACKEND selects on this machine
