@@ -82,8 +82,8 @@ func TestCollectAveragesLoadedRunsByHand(t *testing.T) {
 		t.Fatalf("%d rows, want 3: %+v", len(tab.Rows), tab.Rows)
 	}
 	want := []struct {
-		method, overrides    string
-		seeds                int
+		method, overrides        string
+		seeds                    int
 		xMean, xStd, oMean, oStd float64
 	}{
 		{"idem", "", 1, 7, 0, 3, 0},
