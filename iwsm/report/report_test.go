@@ -119,6 +119,11 @@ func TestContrastByHand(t *testing.T) {
 	if one.Clear() || !strings.Contains(one.String(), "one seed") {
 		t.Errorf("a one-seed contrast: clear %v, %s", one.Clear(), one)
 	}
+	named := iwsmAug
+	named.Name = "IWSM, buffer + 10 % uniform"
+	if got, want := named.Label(), "IWSM, buffer + 10 % uniform: iwsm (cpu, augment_fraction=0.1, 3 seeds)"; got != want {
+		t.Errorf("label %q, want %q", got, want)
+	}
 	if _, err := NewContrast("e_w2", Term{iwsm, 1}); err == nil {
 		t.Error("a contrast of a metric the row lacks: no error")
 	}
