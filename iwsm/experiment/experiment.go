@@ -242,12 +242,19 @@ func (r *Result) Record() report.Record {
 // Collect groups finished runs by (target, method, budget, overrides) and averages each of
 // metrics over the seeds (report.Collect: mean and sample standard deviation), from the
 // runs' metrics as loaded, so that a metric registered after a run was written (filled in by
-// Load) has its column too. metrics nil: every metric found.
+// Load) has its column too. A results folder given twice counts once. metrics nil: every
+// metric found.
 func Collect(runs []*Result, metrics []string) report.Table {
-	recs := make([]report.Record, len(runs))
-	for i, r := range runs {
-		recs[i] = r.Record()
-		recs[i].Dir = r.Dir
+	var recs []report.Record
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if r.Dir != "" && seen[r.Dir] {
+			continue
+		}
+		seen[r.Dir] = true
+		rec := r.Record()
+		rec.Dir = r.Dir
+		recs = append(recs, rec)
 	}
 	return report.Collect(recs, metrics)
 }

@@ -78,6 +78,11 @@ func TestCollectAveragesLoadedRunsByHand(t *testing.T) {
 		run("iwsm", 1, 30, 2, "augment_fraction=0.1"), run("iwsm", 2, 40, 4, "augment_fraction=0.1"),
 		run("idem", 1, 7, 3),
 	}, []string{"x_w2", "out_pct"})
+	twice := run("idem", 2, 9, 0)
+	twice.Dir = "/r/gmm40/smoke/idem-seed2"
+	if rows := Collect([]*Result{twice, twice}, []string{"x_w2"}).Rows; len(rows) != 1 || rows[0].Seeds != 1 {
+		t.Errorf("a folder given twice: %+v, want one row of one seed", rows)
+	}
 	if len(tab.Rows) != 3 {
 		t.Fatalf("%d rows, want 3: %+v", len(tab.Rows), tab.Rows)
 	}

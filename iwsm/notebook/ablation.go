@@ -106,25 +106,58 @@ func TrainOrLoad(t *target.Target, cfg config.Config) *experiment.Result {
 }
 
 // RunVariants trains or loads (TrainOrLoad) every variant on every target with every seed,
-// and returns the runs, target by target, variant by variant, seed by seed.
+// once per results folder (a variant listed twice runs once), and returns the runs, target
+// by target, variant by variant, seed by seed.
 func RunVariants(targets []*target.Target, variants []Variant, seeds []int64) []*experiment.Result {
 	var out []*experiment.Result
+	seen := map[string]bool{}
 	for _, t := range targets {
 		for _, v := range variants {
 			for _, s := range seeds {
-				out = append(out, TrainOrLoad(t, v.Config(t, s)))
+				cfg := v.Config(t, s)
+				if dir := RunDirOf(t, cfg); !seen[dir] {
+					seen[dir] = true
+					out = append(out, TrainOrLoad(t, cfg))
+				}
 			}
 		}
 	}
 	return out
 }
 
-// VariantTable averages runs over seeds (experiment.Collect: mean ± sample standard
-// deviation per target, method and overrides) and returns one row per target and variant,
-// in the order given, named by the variant's label; a variant without runs is an error. The
+// VariantTable reads the finished runs of every variant on every target with every seed
+// from their folders (RunDirOf; metrics.json only, so that a cell can declare the table at
+// top level and GoNB's re-evaluation in every later cell stays cheap), averages them over
+// seeds (report.Collect: mean ± sample standard deviation per target, method and overrides)
+// and returns one row per target and variant, in the order given, named by the variant's
+// label. A requested metric that applies to the target but is missing from a run's
+// metrics.json (a run written before the metric was registered) is computed from the run's
+// stored samples (experiment.Load). A missing run stops the cell, naming its folder. The
 // columns are metrics (Columns gives them from typed values).
-func VariantTable(runs []*experiment.Result, metrics []string, targets []*target.Target, variants []Variant) report.Table {
-	all := experiment.Collect(runs, metrics)
+func VariantTable(metrics []string, targets []*target.Target, variants []Variant, seeds []int64) report.Table {
+	var recs []report.Record
+	seen := map[string]bool{}
+	for _, t := range targets {
+		for _, v := range variants {
+			for _, seed := range seeds {
+				dir := RunDirOf(t, v.Config(t, seed))
+				if seen[dir] {
+					continue
+				}
+				seen[dir] = true
+				rec, err := report.ReadRun(dir)
+				if err != nil {
+					Fail(errors.WithMessagef(err, "no finished run of %s %s seed %d (run the training cell first)", t.Name, v.Label(), seed))
+				}
+				if lacksMetric(t, rec, metrics) {
+					res := LoadFrom(dir, t)
+					rec.Metrics = res.Metrics
+				}
+				recs = append(recs, rec)
+			}
+		}
+	}
+	all := report.Collect(recs, metrics)
 	tab := report.Table{Metrics: metrics}
 	for _, t := range targets {
 		for _, v := range variants {
@@ -134,6 +167,20 @@ func VariantTable(runs []*experiment.Result, metrics []string, targets []*target
 		}
 	}
 	return tab
+}
+
+// lacksMetric reports whether rec lacks one of the named registered metrics that applies
+// to t.
+func lacksMetric(t *target.Target, rec report.Record, names []string) bool {
+	for _, m := range evaluate.Registered() {
+		if !slices.Contains(names, m.Name) || (m.Applies != nil && !m.Applies(t)) {
+			continue
+		}
+		if _, ok := rec.Metrics.Get(m.Name); !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // VariantRow is the row of variant v on t in tab, or the cell stops naming what is missing.

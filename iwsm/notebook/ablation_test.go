@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
+	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -121,33 +123,47 @@ func captureStdout(t *testing.T, f func()) string {
 	return <-done
 }
 
-// VariantTable names and orders the rows by the variants, with the means and standard
-// deviations over seeds computed by hand; MeanStdFigure puts each variant at its level and
-// group and draws a non-empty plot.
+// VariantTable reads each variant's runs from its folder, names and orders the rows by the
+// variants, with the means and standard deviations over seeds computed by hand; a run whose
+// metrics.json lacks a requested metric gets it from its samples (experiment.Load, tested
+// in TestCollectMatchesSummarizeRuns); MeanStdFigure puts each variant at its level and group
+// and draws a non-empty plot.
 func TestVariantTableAndFigure(t *testing.T) {
 	t.Setenv("IWSM_BUDGET", "cpu")
+	t.Setenv("IWSM_RESULTS", t.TempDir())
 	gmm := Target("gmm40")
 	variants := []Variant{
 		{Method: "iwsm", Group: "IWSM", Level: "as sampled"},
 		{Method: "iwsm", Overrides: []string{"augment_fraction=0.1"}, Group: "IWSM", Level: "+10 %"},
 		{Method: "idem", Group: "iDEM", Level: "as sampled"},
 		{Method: "idem", Overrides: []string{"augment_fraction=0.10"}, Group: "iDEM", Level: "+10 %"},
+		{Method: "iwsm", Group: "IWSM", Level: "as sampled"}, // twice: counted once
 	}
-	var runs []*experiment.Result
 	x := map[string][]float64{"iwsm": {27, 29, 25}, "iwsm+": {30, 34, 32}, "idem": {23, 24, 22}, "idem+": {20, 20, 23}}
-	for _, v := range variants {
+	for _, v := range variants[:4] {
 		key := v.Method
 		if len(v.Overrides) > 0 {
 			key += "+"
 		}
 		for i, seed := range []int64{1, 2, 3} {
-			runs = append(runs, &experiment.Result{Target: gmm, Config: v.Config(gmm, seed),
-				Metrics: evaluate.Metrics{{Name: "x_w2", Value: x[key][i]}, {Name: "out_pct", Value: float64(i)}}})
+			cfg := v.Config(gmm, seed)
+			rec := report.Record{Target: "gmm40", Method: v.Method, Budget: "cpu", Seed: seed, Overrides: config.Diff(Must1(gmm.Config(v.Method, "cpu")), cfg),
+				Metrics: evaluate.Metrics{{Name: "x_w2", Value: x[key][i]}, {Name: "out_pct", Value: float64(i)}}}
+			dir := RunDirOf(gmm, cfg)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := experiment.WriteJSON(filepath.Join(dir, "metrics.json"), rec); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	tab := VariantTable(runs, Columns(evaluate.XW2, evaluate.OutOfBox), []*target.Target{gmm}, variants)
+	tab := VariantTable(Columns(evaluate.XW2, evaluate.OutOfBox), []*target.Target{gmm}, variants[:4], []int64{1, 2, 3})
 	if len(tab.Rows) != 4 {
 		t.Fatalf("%d rows, want 4", len(tab.Rows))
+	}
+	if again := VariantTable(Columns(evaluate.XW2), []*target.Target{gmm}, variants, []int64{1, 2, 3}); len(again.Rows) != 5 || again.Rows[4].Seeds != 3 {
+		t.Errorf("a variant listed twice: %d rows, last of %d seeds (want 5 rows, 3 seeds: its runs count once)", len(again.Rows), again.Rows[4].Seeds)
 	}
 	// means 27, 32, 23, 21; std 2, 2, 1, √3
 	for i, w := range []struct {
@@ -160,11 +176,11 @@ func TestVariantTableAndFigure(t *testing.T) {
 		}
 	}
 	// interaction (32 − 27) − (21 − 23) = 7, standard error √((4 + 4 + 3 + 1)/3) = 2
-	in := Contrast(tab, gmm, evaluate.XW2, variants, -1, 1, 1, -1)
+	in := Contrast(tab, gmm, evaluate.XW2, variants[:4], -1, 1, 1, -1)
 	if math.Abs(in.Value-7) > 1e-12 || math.Abs(in.StdErr-2) > 1e-12 || !in.Clear() {
 		t.Errorf("interaction %+v, want 7 ± 2", in)
 	}
-	p, err := MeanStdFigure(tab, gmm, evaluate.XW2, false, variants)
+	p, err := MeanStdFigure(tab, gmm, evaluate.XW2, false, variants[:4])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +190,7 @@ func TestVariantTableAndFigure(t *testing.T) {
 	if raw, err := plot.PNG(p, plot.ColumnWidth, plot.ColumnWidth); err != nil || len(raw) < 1000 {
 		t.Errorf("PNG of %d bytes: %v", len(raw), err)
 	}
-	paths, err := SaveMeanStd(t.TempDir(), "x_w2", tab, gmm, evaluate.XW2, false, variants)
+	paths, err := SaveMeanStd(t.TempDir(), "x_w2", tab, gmm, evaluate.XW2, false, variants[:4])
 	if err != nil || len(paths) != 3 {
 		t.Fatalf("SaveMeanStd: %v %v", paths, err)
 	}
