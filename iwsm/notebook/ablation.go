@@ -285,3 +285,34 @@ func SaveMeanStd(dir, name string, tab report.Table, t *target.Target, metric ev
 	}
 	return paths, plot.Save(p, plot.ColumnWidth, plot.ColumnWidth, paths...)
 }
+
+// Comparison is one question an ablation answers, as a contrast of variants' means:
+// Comparison{"weights: IWSM − iDEM", []Variant{iwsm, idem}, []float64{1, -1}}.
+type Comparison struct {
+	Name     string
+	Variants []Variant
+	Coefs    []float64
+}
+
+// ComparisonTable is a Markdown table of comparisons (rows, per target) × metrics (columns),
+// each cell the contrast with its standard error over seeds (report.Contrast.Short: bold
+// when larger than twice its standard error with at least two seeds per variant), computed
+// from tab (VariantTable).
+func ComparisonTable(tab report.Table, targets []*target.Target, metrics []evaluate.Metric, comparisons ...Comparison) string {
+	var b strings.Builder
+	b.WriteString("| target | comparison |")
+	for _, m := range metrics {
+		b.WriteString(" " + m.ShortName + " |")
+	}
+	b.WriteString("\n|---|---|" + strings.Repeat("---|", len(metrics)) + "\n")
+	for _, t := range targets {
+		for _, c := range comparisons {
+			fmt.Fprintf(&b, "| %s | %s |", t.Name, c.Name)
+			for _, m := range metrics {
+				b.WriteString(" " + Contrast(tab, t, m, c.Variants, c.Coefs...).Short() + " |")
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}

@@ -180,6 +180,15 @@ func TestVariantTableAndFigure(t *testing.T) {
 	if math.Abs(in.Value-7) > 1e-12 || math.Abs(in.StdErr-2) > 1e-12 || !in.Clear() {
 		t.Errorf("interaction %+v, want 7 ± 2", in)
 	}
+	md := ComparisonTable(tab, []*target.Target{gmm}, []evaluate.Metric{evaluate.XW2, evaluate.OutOfBox},
+		Comparison{Name: "IWSM − iDEM", Variants: []Variant{variants[0], variants[2]}, Coefs: []float64{1, -1}},
+		Comparison{Name: "interaction", Variants: variants[:4], Coefs: []float64{-1, 1, 1, -1}})
+	// x-W2: 27 − 23 = 4 ± √(4/3 + 1/3); out: 1 − 1 = 0 ± √(1/3 + 1/3); interaction 7 ± 2, 0 ± √(4/3)
+	for _, want := range []string{"| gmm40 | IWSM − iDEM | **+4 ± 1.3** | +0 ± 0.82 |", "| gmm40 | interaction | **+7 ± 2** | +0 ± 1.2 |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("comparison table lacks %q:\n%s", want, md)
+		}
+	}
 	p, err := MeanStdFigure(tab, gmm, evaluate.XW2, false, variants[:4])
 	if err != nil {
 		t.Fatal(err)

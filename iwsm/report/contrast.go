@@ -80,5 +80,17 @@ func (c Contrast) String() string {
 	return fmt.Sprintf("%+.3g ± %.2g (standard error over seeds; %s)", c.Value, c.StdErr, verdict)
 }
 
+// Short is the contrast for a table cell: "+3.9 ± 2.7", in bold ("**+5 ± 0.82**") when it is
+// Clear, and "+3.9 (1 seed)" when a row has one seed.
+func (c Contrast) Short() string {
+	switch {
+	case c.MinSeeds < 2:
+		return fmt.Sprintf("%+.3g (1 seed)", c.Value)
+	case c.Clear():
+		return fmt.Sprintf("**%+.3g ± %.2g**", c.Value, c.StdErr)
+	}
+	return fmt.Sprintf("%+.3g ± %.2g", c.Value, c.StdErr)
+}
+
 // OverridesLabel joins overrides as Row.Overrides holds them ("k=1, m=2"): the key Find takes.
 func OverridesLabel(overrides []string) string { return strings.Join(overrides, ", ") }

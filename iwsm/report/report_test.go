@@ -115,9 +115,15 @@ func TestContrastByHand(t *testing.T) {
 	if !clear.Clear() || !strings.Contains(clear.String(), "+5 ± 0.82") || !strings.Contains(clear.String(), "larger than twice") {
 		t.Errorf("5 ± 0.82 not clear: %v (%s)", clear.Clear(), clear)
 	}
+	if clear.Short() != "**+5 ± 0.82**" || d.Short() != "+4 ± 2.7" {
+		t.Errorf("short forms %q and %q, want **+5 ± 0.82** and +4 ± 2.7", clear.Short(), d.Short())
+	}
 	one, _ := NewContrast("x_w2", Term{row("a", "", 1, 10, 0), 1}, Term{row("b", "", 3, 5, 1), -1})
 	if one.Clear() || !strings.Contains(one.String(), "one seed") {
 		t.Errorf("a one-seed contrast: clear %v, %s", one.Clear(), one)
+	}
+	if one.Short() != "+5 (1 seed)" {
+		t.Errorf("one seed, short: %q", one.Short())
 	}
 	named := iwsmAug
 	named.Name = "IWSM, buffer + 10 % uniform"
