@@ -105,20 +105,29 @@ func TrainOrLoad(t *target.Target, cfg config.Config) *experiment.Result {
 	return TrainIn(dir, t, cfg, nil)
 }
 
-// RunVariants trains or loads (TrainOrLoad) every variant on every target with every seed,
-// once per results folder (a variant listed twice runs once), and returns the runs, target
-// by target, variant by variant, seed by seed.
-func RunVariants(targets []*target.Target, variants []Variant, seeds []int64) []*experiment.Result {
-	var out []*experiment.Result
+// RunVariants makes sure every variant on every target with every seed has a finished run in
+// its folder (RunDirOf): a finished run of the same settings is left as it is, without
+// loading it (one line "finished DIR"), anything else is trained there (TrainIn: resuming an
+// interrupted run, with a progress bar). A variant listed twice runs once. It returns the
+// folders, target by target, variant by variant, seed by seed; VariantTable reads them.
+func RunVariants(targets []*target.Target, variants []Variant, seeds []int64) []string {
+	var out []string
 	seen := map[string]bool{}
 	for _, t := range targets {
 		for _, v := range variants {
 			for _, s := range seeds {
 				cfg := v.Config(t, s)
-				if dir := RunDirOf(t, cfg); !seen[dir] {
-					seen[dir] = true
-					out = append(out, TrainOrLoad(t, cfg))
+				dir := RunDirOf(t, cfg)
+				if seen[dir] {
+					continue
 				}
+				seen[dir] = true
+				out = append(out, dir)
+				if Finished(dir, cfg) {
+					fmt.Printf("finished %s (not trained again)\n", dir)
+					continue
+				}
+				TrainIn(dir, t, cfg, nil)
 			}
 		}
 	}

@@ -97,9 +97,14 @@ func TestTrainOrLoadLoadsAFinishedRun(t *testing.T) {
 			t.Errorf("loaded x-W2 %v from %s, trained %v in %s", res.Metrics.Of(evaluate.XW2), res.Dir, trained.Metrics.Of(evaluate.XW2), dir)
 		}
 	})
+	out += captureStdout(t, func() {
+		if dirs := RunVariants([]*target.Target{gmm}, []Variant{v, v}, []int64{4}); !slices.Equal(dirs, []string{dir}) {
+			t.Errorf("RunVariants folders %v, want [%s]", dirs, dir)
+		}
+	})
 	after, _ := os.Stat(filepath.Join(dir, "metrics.json"))
-	if !strings.HasPrefix(out, "loaded "+dir) || !after.ModTime().Equal(before.ModTime()) {
-		t.Errorf("TrainOrLoad printed %q and metrics.json changed: %v", out, !after.ModTime().Equal(before.ModTime()))
+	if !strings.HasPrefix(out, "loaded "+dir) || !strings.Contains(out, "finished "+dir+" (not trained again)") || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("TrainOrLoad and RunVariants printed %q; metrics.json changed: %v", out, !after.ModTime().Equal(before.ModTime()))
 	}
 }
 
