@@ -101,17 +101,40 @@ func Evaluate(t *target.Target, generated, reference SampleSet) (*Evaluation, er
 	}
 	n := min(generated.Len(), reference.Len())
 	e := &Evaluation{Target: t, Generated: generated.head(n), Reference: reference.head(n)}
+	if err := e.Complete(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Complete computes every registered metric that applies to the target and is missing from
+// e.Metrics, keeping the values already there: a finished run read back (Restore) gets the
+// metrics registered after it was written, computed from its stored samples. The metrics
+// come out in registry order, followed by stored values of metrics not registered in this
+// process.
+func (e *Evaluation) Complete() error {
+	var out Metrics
 	for _, m := range registry {
-		if m.Applies != nil && !m.Applies(t) {
+		if m.Applies != nil && !m.Applies(e.Target) {
+			continue
+		}
+		if v, ok := e.Metrics.Get(m.Name); ok {
+			out = append(out, Value{Name: m.Name, Value: v})
 			continue
 		}
 		v, err := m.Compute(e)
 		if err != nil {
-			return nil, errors.WithMessagef(err, "metric %s", m.Name)
+			return errors.WithMessagef(err, "metric %s", m.Name)
 		}
-		e.Metrics = append(e.Metrics, Value{Name: m.Name, Value: v})
+		out = append(out, Value{Name: m.Name, Value: v})
 	}
-	return e, nil
+	for _, v := range e.Metrics {
+		if _, ok := out.Get(v.Name); !ok {
+			out = append(out, v)
+		}
+	}
+	e.Metrics = out
+	return nil
 }
 
 // N is the number of samples compared on each side.

@@ -46,7 +46,7 @@ func TestEvaluateExactMixtureDraws(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := ev.Metrics
-	if want := []string{"n", "x_w2", "e_w2", "modes_covered", "modes", "mode_tv", "energy_tvd"}; !slices.Equal(names(m), want) {
+	if want := []string{"n", "x_w2", "e_w2", "modes_covered", "modes", "mode_tv", "near_pct", "out_pct", "energy_tvd"}; !slices.Equal(names(m), want) {
 		t.Fatalf("metrics %v, want %v", names(m), want)
 	}
 	if x := m.Of(evaluate.XW2); x < 2 || x > 8 {
@@ -61,6 +61,9 @@ func TestEvaluateExactMixtureDraws(t *testing.T) {
 	w2, _ := metrics.W2(gmm.ToTargetCoords(gen), gmm.ToTargetCoords(ref))
 	if m.Of(evaluate.XW2) != w2 {
 		t.Errorf("x-W2 %v, metrics.W2 %v", m.Of(evaluate.XW2), w2)
+	}
+	if near, out := m.Of(evaluate.NearReference), m.Of(evaluate.OutOfBox); near < 99 || out != 0 {
+		t.Errorf("exact draws: %v %% near a reference sample (want about 100), %v %% out of the box (want 0)", near, out)
 	}
 	if !math.IsNaN(m.Of(evaluate.DistTVD)) {
 		t.Error("a mixture has a distance TVD")
@@ -136,5 +139,81 @@ func TestRegisterMetric(t *testing.T) {
 	}
 	if got := ev.Metrics.Of(maxE); got != slices.Max(s.Energies) || ev.Metrics.Of(evaluate.XW2) != 0 {
 		t.Errorf("max energy %v (want %v), x-W2 of a set with itself %v", got, slices.Max(s.Energies), ev.Metrics.Of(evaluate.XW2))
+	}
+}
+
+// The share near a reference sample and outside 1.5× the box, counted by hand: five samples,
+// three of them copies of reference draws, one at (59, 0) (inside 1.5 × 40 = 60 but more
+// than 4 × 1.3133 from every draw of the mixture, whose means lie in [-40, 40]²) and one at
+// (70, 0) (outside); in target coordinates.
+func TestNearAndOutOfBoxByHand(t *testing.T) {
+	backend := xla.TestBackend(t)
+	for _, name := range []string{"gmm40", "gmm120"} {
+		gmm, _ := target.ByName(name)
+		ref, err := evaluate.Reference(gmm, 5, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gen := append(append([][]float64(nil), ref[:3]...), []float64{59.0 / 50, 0}, []float64{70.0 / 50, 0})
+		gs, _ := evaluate.NewSampleSet(backend, gmm, gen)
+		rs, _ := evaluate.NewSampleSet(backend, gmm, ref)
+		ev, err := evaluate.Evaluate(gmm, gs, rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range ref { // (59, 0) is far from every draw: the hand count holds
+			if d := math.Hypot(r[0]*50-59, r[1]*50); d < 4*1.3133 {
+				t.Fatalf("reference draw %v is %v from (59, 0): pick another seed", r, d)
+			}
+		}
+		if got := ev.Metrics.Of(evaluate.NearReference); math.Abs(got-60) > 1e-12 {
+			t.Errorf("%s: near %v %%, want 60 (3 of 5)", name, got)
+		}
+		if got := ev.Metrics.Of(evaluate.OutOfBox); math.Abs(got-20) > 1e-12 {
+			t.Errorf("%s: out %v %%, want 20 (1 of 5)", name, got)
+		}
+	}
+	dw := target.DW4() // not a mixture: neither metric applies
+	ref, _ := evaluate.Reference(dw, 20, 1)
+	s, _ := evaluate.NewSampleSet(backend, dw, ref)
+	ev, _ := evaluate.Evaluate(dw, s, s)
+	if !math.IsNaN(ev.Metrics.Of(evaluate.OutOfBox)) || !math.IsNaN(ev.Metrics.Of(evaluate.NearReference)) {
+		t.Error("a particle system got the mixtures' near/out metrics")
+	}
+}
+
+// Complete keeps the stored values, computes the registered metrics that are missing (as a
+// run written before they existed is read back), in registry order, and keeps stored values
+// of metrics this process does not know at the end.
+func TestCompleteFillsMissingMetrics(t *testing.T) {
+	backend := xla.TestBackend(t)
+	gmm, _ := target.GMM40()
+	ref, _ := evaluate.Reference(gmm, 200, 1)
+	gen, _ := evaluate.Reference(gmm, 200, 2)
+	gs, _ := evaluate.NewSampleSet(backend, gmm, gen)
+	rs, _ := evaluate.NewSampleSet(backend, gmm, ref)
+	full, err := evaluate.Evaluate(gmm, gs, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := evaluate.Metrics{{Name: "x_w2", Value: 123}, {Name: "from_elsewhere", Value: 7}}
+	ev := evaluate.Restore(gmm, gs, rs, stored)
+	if err := ev.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	want := append(names(full.Metrics), "from_elsewhere")
+	if !slices.Equal(names(ev.Metrics), want) {
+		t.Fatalf("completed metrics %v, want %v", names(ev.Metrics), want)
+	}
+	if ev.Metrics.Of(evaluate.XW2) != 123 {
+		t.Errorf("the stored x-W2 was recomputed: %v", ev.Metrics.Of(evaluate.XW2))
+	}
+	for _, m := range []evaluate.Metric{evaluate.NearReference, evaluate.OutOfBox, evaluate.ModesCovered, evaluate.EW2} {
+		if ev.Metrics.Of(m) != full.Metrics.Of(m) {
+			t.Errorf("%s: completed %v, computed directly %v", m.Name, ev.Metrics.Of(m), full.Metrics.Of(m))
+		}
+	}
+	if v, _ := ev.Metrics.Get("from_elsewhere"); v != 7 {
+		t.Errorf("a stored metric of another process was lost: %v", ev.Metrics)
 	}
 }

@@ -28,6 +28,13 @@ type Metric struct {
 // expected share of the samples (its true weight: 1/K for K equal weights).
 const MinModeShare = 0.1
 
+// NearStds is the radius of NearReference in component standard deviations, OutBoxFactor
+// the multiple of the mixture's box beyond which OutOfBox counts a sample.
+const (
+	NearStds     = 4
+	OutBoxFactor = 1.5
+)
+
 func isMixture(t *target.Target) bool   { return t.Mixture != nil }
 func isParticles(t *target.Target) bool { return t.IsParticleSystem() }
 
@@ -63,6 +70,25 @@ var (
 			m, err := e.modeCoverage()
 			return m.TV, err
 		}}
+	// NearReference is the share of samples, in %, within NearStds component standard
+	// deviations (Euclidean, target coordinates) of at least one reference sample (exact
+	// draws): the part of the samples inside the region the mixture's mass occupies. Exact
+	// draws against exact draws score about 100 %. scripts/summarize_runs.py's "near".
+	NearReference = Metric{Name: "near_pct", ShortName: "near (%)", Description: "share of samples within 4 component standard deviations of some reference sample, in %",
+		Applies: isMixture, Compute: func(e *Evaluation) (float64, error) {
+			t := e.Target
+			share, err := metrics.NearShare(e.Generated.Rows, e.Reference.Rows, NearStds*t.Mixture.Std*t.Scale)
+			return 100 * share, err
+		}}
+	// OutOfBox is the share of samples, in %, outside OutBoxFactor times the mixture's box
+	// (target.Mixture.BoxHalfWidth: ‖x‖∞ > 60 for GMM-40 and GMM-120, whose means lie in
+	// [-40, 40]²): samples thrown far from every mode. scripts/summarize_runs.py's "out".
+	OutOfBox = Metric{Name: "out_pct", ShortName: "out (%)", Description: "share of samples outside 1.5× the mixture's box, in %",
+		Applies: isMixture, Compute: func(e *Evaluation) (float64, error) {
+			t := e.Target
+			share, err := metrics.OutsideBox(e.Generated.Rows, OutBoxFactor*t.Mixture.BoxHalfWidth()*t.Scale)
+			return 100 * share, err
+		}}
 	// DistTVD is the total variation between interatomic-distance histograms (200 bins).
 	DistTVD = Metric{Name: "dist_tvd", ShortName: "D-TVD", Description: "total variation of the interatomic-distance histograms (200 bins)",
 		Applies: isParticles, Compute: func(e *Evaluation) (float64, error) {
@@ -75,7 +101,7 @@ var (
 		}}
 )
 
-var registry = []Metric{Count, XW2, EW2, ModesCovered, Modes, ModeTV, DistTVD, EnergyTVD}
+var registry = []Metric{Count, XW2, EW2, ModesCovered, Modes, ModeTV, NearReference, OutOfBox, DistTVD, EnergyTVD}
 
 // Registered returns the registered metrics in order.
 func Registered() []Metric { return append([]Metric(nil), registry...) }

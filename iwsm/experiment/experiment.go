@@ -287,19 +287,46 @@ func (r *Result) write(backend string) error {
 	if err != nil {
 		return err
 	}
-	rec := report.Record{Target: r.Target.Name, Method: r.Config.Method, Budget: r.Config.Budget, Seed: r.Config.Seed,
-		Overrides: r.Overrides(), Metrics: r.Metrics, History: []train.EpochStats{},
-		TrainSeconds: r.TrainSeconds, ResumedFrom: r.Resumed, Backend: backend, Go: runtime.Version(),
-		Versions: Versions(), Coordinates: fmt.Sprintf("target coordinates (sampler coordinates × %g)", r.Target.Scale),
-		Files:             map[string][]string{"figures": written},
-		EnergyEvaluations: r.EnergyEvaluations, GradientEvaluations: r.GradientEvaluations, PT: r.PT}
-	if r.Trainer != nil {
-		rec.History, rec.LevelSigmas = r.Trainer.History, r.Trainer.LevelSigmas()
-	}
+	rec := r.Record()
+	rec.Backend, rec.Files = backend, map[string][]string{"figures": written}
 	if err := WriteJSON(filepath.Join(dir, "metrics.json"), rec); err != nil {
 		return err
 	}
 	return WriteJSON(filepath.Join(dir, "config.json"), r.Config)
+}
+
+// Record is the run's metrics.json record (without Dir, Backend and Files, which writing the
+// folder adds): what tables group and average (report.Collect; see Collect).
+func (r *Result) Record() report.Record {
+	rec := report.Record{Target: r.Target.Name, Method: r.Config.Method, Budget: r.Config.Budget, Seed: r.Config.Seed,
+		Overrides: r.Overrides(), Metrics: r.Metrics, TrainSeconds: r.TrainSeconds, ResumedFrom: r.Resumed, Go: runtime.Version(),
+		Versions: Versions(), Coordinates: fmt.Sprintf("target coordinates (sampler coordinates × %g)", r.Target.Scale),
+		History:           []train.EpochStats{},
+		EnergyEvaluations: r.EnergyEvaluations, GradientEvaluations: r.GradientEvaluations, PT: r.PT}
+	if r.Trainer != nil {
+		rec.History, rec.LevelSigmas = r.Trainer.History, r.Trainer.LevelSigmas()
+	}
+	return rec
+}
+
+// Collect groups finished runs by (target, method, budget, overrides) and averages each of
+// metrics over the seeds (report.Collect: mean and sample standard deviation), from the
+// runs' metrics as loaded, so that a metric registered after a run was written (filled in by
+// Load) has its column too. A results folder given twice counts once. metrics nil: every
+// metric found.
+func Collect(runs []*Result, metrics []string) report.Table {
+	var recs []report.Record
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if r.Dir != "" && seen[r.Dir] {
+			continue
+		}
+		seen[r.Dir] = true
+		rec := r.Record()
+		rec.Dir = r.Dir
+		recs = append(recs, rec)
+	}
+	return report.Collect(recs, metrics)
 }
 
 // Overrides lists the run's settings that differ from its target's defaults for the method
@@ -337,7 +364,9 @@ func WriteJSON(path string, v any) error {
 
 // Load reads a results folder written by Run for target t (which must be the folder's
 // target): configuration, trainer state (from the checkpoint), samples, energies,
-// reference and metrics, without training or sampling again. Notebooks train in one cell
+// reference and metrics, without training or sampling again. Metrics registered after the
+// run was written (evaluate.Register, or a newer version of this library) are computed from
+// the stored samples and reference; metrics.json is not changed. Notebooks train in one cell
 // and draw from the folder in the next.
 func Load(backend compute.Backend, t *target.Target, dir string) (*Result, error) {
 	rec, err := report.ReadRun(dir)
@@ -385,6 +414,10 @@ func Load(backend compute.Backend, t *target.Target, dir string) (*Result, error
 		}
 		ref.Rows = refRows // as stored, not rounded through the sampler's coordinates
 		res.Evaluation = evaluate.Restore(t, res.Samples, ref, rec.Metrics)
+		if err := res.Evaluation.Complete(); err != nil { // metrics registered since the run was written
+			return nil, errors.WithMessagef(err, "evaluating the stored samples of %s", dir)
+		}
+		res.Metrics = res.Evaluation.Metrics
 	}
 	return res, nil
 }

@@ -61,7 +61,8 @@ func ResultsDir(parts ...string) string {
 	return filepath.Join(append([]string{root}, parts...)...)
 }
 
-// RunDir is the results folder of one run: ResultsDir(target, budget, "METHOD-seedS").
+// RunDir is the results folder of a run with the budget's default settings:
+// ResultsDir(target, budget, "METHOD-seedS"). A run with overrides has its own (RunDirOf).
 func RunDir(target string, method string, seed int64) string {
 	return ResultsDir(target, Budget(), fmt.Sprintf("%s-seed%d", method, seed))
 }

@@ -51,18 +51,19 @@ func Configs(t *target.Target, seed int64) []config.Config {
 	return out
 }
 
-// Train runs cfg on t into RunDir (resuming from its checkpoint when a previous run was
-// interrupted, or when the notebook is run again) with a progress bar, and prints a one-line
-// summary. reference, when not nil, replaces the built-in reference samples.
+// Train runs cfg on t into its results folder RunDirOf(t, cfg) (RunDir for a run with the
+// budget's default settings, a folder of its own for one with overrides; resuming from its
+// checkpoint when a previous run was interrupted, or when the notebook is run again) with a
+// progress bar, and prints a one-line summary. reference, when not nil, replaces the built-in
+// reference samples.
 func Train(t *target.Target, cfg config.Config, reference [][]float64) *experiment.Result {
-	return TrainIn(RunDir(t.Name, cfg.Method, cfg.Seed), t, cfg, reference)
+	return TrainIn(RunDirOf(t, cfg), t, cfg, reference)
 }
 
-// TrainIn is Train into the results folder dir instead of RunDir: for a run that must not
-// join the tables of its target (the quickstart's shortened run, a try with changed
-// settings), since Table, FinishedTargets and CollectFigures read only RunDir's layout, and
-// a run in RunDir with other settings than the notebooks' would stop their Train with "holds
-// a checkpoint of a different run". Read it back with LoadFrom.
+// TrainIn is Train into the results folder dir instead of RunDirOf: for a run that must not
+// join the tables of its target (the quickstart's shortened run), since Table,
+// FinishedTargets and CollectFigures read only the RESULTS/TARGET/BUDGET/RUN layout. Read it
+// back with LoadFrom.
 func TrainIn(dir string, t *target.Target, cfg config.Config, reference [][]float64) *experiment.Result {
 	choice, _ := xla.Selected()
 	res, err := experiment.Run(Backend(), t, cfg, experiment.Options{

@@ -86,6 +86,9 @@ type Row struct {
 	Mean, Std map[string]float64
 	// Quoted, when not empty, names the source of published numbers (e.g. "iDEM, Table 2").
 	Quoted string
+	// Name, when not empty, replaces the method at the start of the row's label: an
+	// ablation's variant ("IWSM, buffer + 10 % uniform"). Collect leaves it empty.
+	Name string
 }
 
 // Table is a set of rows over a fixed list of metric columns.
@@ -178,7 +181,11 @@ func (r Row) label() string {
 	if r.Overrides != "" {
 		budget += ", " + r.Overrides
 	}
-	return fmt.Sprintf("%s (%s, %d seed%s)", r.Method, budget, r.Seeds, plural(r.Seeds))
+	name := r.Method
+	if r.Name != "" {
+		name = fmt.Sprintf("%s: %s", r.Name, r.Method)
+	}
+	return fmt.Sprintf("%s (%s, %d seed%s)", name, budget, r.Seeds, plural(r.Seeds))
 }
 
 func plural(n int) string {

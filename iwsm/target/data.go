@@ -259,6 +259,7 @@ func fabMixture(name string, meansNPY []byte, modes int, weights []float64) (*Ta
 	if err != nil {
 		return nil, errors.WithMessage(err, name)
 	}
+	mix.Box = 40 // FAB's means are (U[0, 1) − 0.5)·80
 	scaled := mix.Scaled(50)
 	return &Target{Name: name, Dim: 2, Scale: 50, Mixture: scaled, Energy: scaled.Energy(),
 		PlotHalfWidth: 50, Defaults: mixtureDefaults, MaxTemperature: 50,

@@ -21,6 +21,26 @@ type Mixture struct {
 	Std float64
 	// Weights are the mixture weights (they sum to 1).
 	Weights []float64
+	// Box is the half-width h of the box [-h, h]^d the means were drawn in (FAB's recipe:
+	// 40 in target coordinates, 0.8 in x/50), the scale of the "outside the box" metric
+	// (evaluate.OutOfBox); 0 when the mixture has no such box, and BoxHalfWidth uses the
+	// means' bounding box instead.
+	Box float64
+}
+
+// BoxHalfWidth is Box, or, when Box is 0, the largest absolute coordinate of any mean: the
+// smallest centred box [-h, h]^d holding every mean.
+func (m *Mixture) BoxHalfWidth() float64 {
+	if m.Box > 0 {
+		return m.Box
+	}
+	h := 0.0
+	for _, mu := range m.Means {
+		for _, v := range mu {
+			h = math.Max(h, math.Abs(v))
+		}
+	}
+	return h
 }
 
 // NewMixture validates and returns a mixture; nil weights mean equal weights.
@@ -62,7 +82,7 @@ func NewMixture(means [][]float64, std float64, weights []float64) (*Mixture, er
 // Dim is the dimension of the space.
 func (m *Mixture) Dim() int { return len(m.Means[0]) }
 
-// Scaled returns the mixture of the variable x/c (means and std divided by c).
+// Scaled returns the mixture of the variable x/c (means, std and box divided by c).
 func (m *Mixture) Scaled(c float64) *Mixture {
 	means := make([][]float64, len(m.Means))
 	for i, mu := range m.Means {
@@ -71,7 +91,7 @@ func (m *Mixture) Scaled(c float64) *Mixture {
 			means[i][j] = v / c
 		}
 	}
-	return &Mixture{Means: means, Std: m.Std / c, Weights: m.Weights}
+	return &Mixture{Means: means, Std: m.Std / c, Weights: m.Weights, Box: m.Box / c}
 }
 
 // Energy returns E(x) = -log p(x) (normalised, so that exp(-E) is the density) as a graph

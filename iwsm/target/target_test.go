@@ -281,6 +281,20 @@ func TestGMM120FollowsFABRecipe(t *testing.T) {
 	if g120.Name != "gmm120" {
 		t.Errorf("name %q", g120.Name)
 	}
+	// The box the means were drawn in, in the sampler's x/50 coordinates; without a Box the
+	// means' bounding box, here below 40/50 since the means are strictly inside.
+	for _, g := range []*Target{g40, g120} {
+		if h := g.Mixture.BoxHalfWidth(); h != 0.8 {
+			t.Errorf("%s: box half-width %v, want 0.8 (40 in target coordinates)", g.Name, h)
+		}
+		bare, _ := NewMixture(g.Mixture.Means, g.Mixture.Std, nil)
+		if h := bare.BoxHalfWidth(); !(h > 0.75 && h < 0.8) {
+			t.Errorf("%s: bounding box of the means %v, want just below 0.8", g.Name, h)
+		}
+	}
+	if h := (&Mixture{Means: [][]float64{{1, -3}, {2, 0.5}}}).BoxHalfWidth(); h != 3 {
+		t.Errorf("bounding box of (1, -3), (2, 0.5): %v, want 3", h)
+	}
 	if byName, err := ByName("GMM120"); err != nil || len(byName.Mixture.Means) != 120 {
 		t.Errorf("ByName(GMM120): %v", err)
 	}

@@ -215,6 +215,43 @@ func roundAll(v []float64) []float64 {
 	return out
 }
 
+// cmdRunDir prints the results folder a run of these flags belongs in (experiment.RunDir,
+// the rule the notebooks load runs by): iwsm train -out "$(iwsm rundir -results R ...)" ...
+func cmdRunDir(args []string) error {
+	fs := flag.NewFlagSet("rundir", flag.ContinueOnError)
+	root := fs.String("results", "results", "results root (the notebooks' IWSM_RESULTS)")
+	name := fs.String("target", "", "target name")
+	methodName := fs.String("method", "iwsm", "training method (see 'iwsm methods')")
+	budget := fs.String("budget", "smoke", "smoke, cpu or paper")
+	seed := fs.Int64("seed", 12345, "random seed")
+	var set settings
+	set.register(fs)
+	if err := parse(fs, args, "target"); err != nil {
+		return err
+	}
+	t, err := target.ByName(*name)
+	if err != nil {
+		return err
+	}
+	if _, err := method.ByName(*methodName); err != nil {
+		return err
+	}
+	cfg, err := t.Config(*methodName, *budget)
+	if err != nil {
+		return err
+	}
+	cfg.Seed = *seed
+	if err := set.apply(&cfg); err != nil {
+		return err
+	}
+	dir, err := experiment.RunDir(*root, t, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Println(dir)
+	return nil
+}
+
 func cmdConfig(args []string) error {
 	fs := flag.NewFlagSet("config", flag.ContinueOnError)
 	name := fs.String("target", "", "target name")

@@ -18,6 +18,7 @@ func main() {
 		"train":       cmdTrain,
 		"methods":     cmdMethods,
 		"config":      cmdConfig,
+		"rundir":      cmdRunDir,
 		"backend":     cmdBackend,
 		"mcmc":        cmdMCMC,
 		"sample":      cmdSample,
@@ -63,6 +64,7 @@ commands:
   train        train a method (IWSM, iDEM, ...) or run the pt baseline; write samples, metrics, config
   methods      list the training methods (iwsm, idem, ...)
   config       print the training configuration of a target at a budget (JSON)
+  rundir       print the results folder of a run (RESULTS/TARGET/BUDGET/METHOD[+overrides]-seedS)
   backend      print the compute backend IWSM_BACKEND selects on this machine
   mcmc         reference samples of a Lennard-Jones cluster by long Metropolis runs
   sample       draw samples from a trained checkpoint
