@@ -61,9 +61,23 @@ func ResultsDir(parts ...string) string {
 	return filepath.Join(append([]string{root}, parts...)...)
 }
 
-// RunDir is the results folder of one run: ResultsDir(target, budget, "METHOD-seedS").
+// RunDir is the results folder of one run with its target's default settings:
+// ResultsDir(target, budget, "METHOD-seedS").
 func RunDir(target string, method string, seed int64) string {
 	return ResultsDir(target, Budget(), fmt.Sprintf("%s-seed%d", method, seed))
+}
+
+// RunDirFor is the results folder of the run cfg, with the settings it changes from its
+// target's defaults at its budget (config.Diff) in the name, so that every variant of a run
+// has a deterministic folder of its own: ResultsDir(target, budget,
+// "METHOD+key=value,...-seedS"), e.g. idem+augment_fraction=0.1-seed2; RunDir's
+// "METHOD-seedS" when cfg changes nothing.
+func RunDirFor(defaults, cfg config.Config) string {
+	name := cfg.Method
+	if diff := config.Diff(defaults, cfg); len(diff) > 0 {
+		name += "+" + strings.Join(diff, ",")
+	}
+	return ResultsDir(cfg.Target, cfg.Budget, fmt.Sprintf("%s-seed%d", name, cfg.Seed))
 }
 
 // Backend returns the compute backend every cell runs its graphs on (the one Setup

@@ -51,11 +51,26 @@ func Configs(t *target.Target, seed int64) []config.Config {
 	return out
 }
 
-// Train runs cfg on t into RunDir (resuming from its checkpoint when a previous run was
-// interrupted, or when the notebook is run again) with a progress bar, and prints a one-line
-// summary. reference, when not nil, replaces the built-in reference samples.
+// Train runs cfg on t into its results folder (RunDir, or RunDirFor when cfg changes the
+// target's default settings, e.g. with With), resuming from its checkpoint when a previous
+// run was interrupted, or when the notebook is run again, with a progress bar, and prints a
+// one-line summary. reference, when not nil, replaces the built-in reference samples.
 func Train(t *target.Target, cfg config.Config, reference [][]float64) *experiment.Result {
-	return TrainIn(RunDir(t.Name, cfg.Method, cfg.Seed), t, cfg, reference)
+	return TrainIn(RunFolder(t, cfg), t, cfg, reference)
+}
+
+// RunFolder is the results folder Train writes the run cfg of t into: RunDirFor(the
+// target's defaults for cfg's method and budget, cfg).
+func RunFolder(t *target.Target, cfg config.Config) string {
+	defaults := Must1(t.Config(cfg.Method, cfg.Budget))
+	return RunDirFor(defaults, cfg)
+}
+
+// LoadRun reads the finished run cfg of t from the folder Train wrote it to (RunFolder):
+// the runs of a variant made with With, e.g. LoadRun(t, With(Config(t, "idem", 1),
+// "augment_fraction=0.1")).
+func LoadRun(t *target.Target, cfg config.Config) *experiment.Result {
+	return LoadFrom(RunFolder(t, cfg), t)
 }
 
 // TrainIn is Train into the results folder dir instead of RunDir: for a run that must not
