@@ -308,3 +308,10 @@ func CollectFigures(dir string, targets ...string) error {
 	fmt.Printf("copied %d figure files to %s\n", n, dir)
 	return nil
 }
+
+// LoadRecord reads the metrics.json of the finished run cfg of t (RunFolder): its metrics,
+// per-epoch history (ESS per noise level included) and noise levels, without rebuilding the
+// run's model, so that a study of many runs loads in a moment.
+func LoadRecord(t *target.Target, cfg config.Config) report.Record {
+	return Must1(report.ReadRun(RunFolder(t, cfg)))
+}

@@ -69,8 +69,8 @@ func TwoModes(d int, weight, separation float64) (*Target, error) {
 	name := TwoModesName(d, weight, separation)
 	return &Target{Name: name, Dim: d, Scale: separation, Mixture: scaled, Energy: scaled.Energy(),
 		PlotHalfWidth: a + 4,
-		Defaults: func(method string) config.Config { return twoModesDefaults(d, separation, method) },
-		Shrink:   TwoModesShrink,
+		Defaults:      func(method string) config.Config { return twoModesDefaults(d, separation, method) },
+		Shrink:        TwoModesShrink,
 		Description: fmt.Sprintf("two Gaussians in %d-D, weights %.3g and %.3g, means ±%g e₁ (std 1), trained on x/%g",
 			d, weight, 1-weight, a, separation)}, nil
 }
