@@ -13,7 +13,7 @@ import (
 )
 
 // logConv1D is log ∫ N(y; μ, s²) N(x − y; 0, σ²) dy by the trapezoid rule in the variable of
-// the narrower Gaussian (4001 nodes over ±12 of its std), in the log domain: a brute-force
+// the narrower Gaussian (2001 nodes over ±12 of its std), in the log domain: a brute-force
 // 1-D convolution that does not use the closed form s² + σ².
 func logConv1D(x, mu, s, sigma float64) float64 {
 	logN := func(v, m, sd float64) float64 {
@@ -24,7 +24,7 @@ func logConv1D(x, mu, s, sigma float64) float64 {
 	if sigma < s {
 		narrow, wide, centre, wideMean = sigma, s, x, mu // y = x − σ u ~ kernel; the component's density in y
 	}
-	const n, half = 4001, 12.0
+	const n, half = 2001, 12.0
 	h := 2 * half / float64(n-1)
 	terms := make([]float64, n)
 	for i := range terms {
