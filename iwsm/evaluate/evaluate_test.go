@@ -217,3 +217,69 @@ func TestCompleteFillsMissingMetrics(t *testing.T) {
 		t.Errorf("a stored metric of another process was lost: %v", ev.Metrics)
 	}
 }
+
+// ModeTV uses the mixture's true weights: on the two-mode target (weights 2/3 and 1/3,
+// means ±4 e₁) it equals |ŵ₁ − w₁|, ŵ₁ the fraction of samples on the first mode's side
+// (x₁ > 0, the nearest mean), for sets all in mode 1 (1/3), all in mode 2 (2/3), half and
+// half (1/6), and exact draws (≈ 0); equal weights would give 1/2, 1/2, 0.
+func TestModeTVUnequalWeights(t *testing.T) {
+	backend := xla.TestBackend(t)
+	tg, err := target.ByName("two-d8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w1 := tg.Mixture.Weights[0]
+	if math.Abs(w1-2.0/3) > 1e-12 {
+		t.Fatalf("two-d8's first weight is %v, want 2/3", w1)
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	exact := tg.Mixture.Sample(rng, 2000)
+	var one, two [][]float64
+	for _, r := range exact {
+		if r[0] > 0 {
+			one = append(one, r)
+		} else {
+			two = append(two, r)
+		}
+	}
+	half := append(append([][]float64(nil), one[:500]...), two[:500]...)
+	ref, err := evaluate.Reference(tg, 1000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := evaluate.NewSampleSet(backend, tg, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		rows [][]float64
+		want float64 // |ŵ₁ − w₁|, NaN: computed from the rows
+	}{{"mode 1 only", one[:600], 1.0 / 3}, {"mode 2 only", two[:600], 2.0 / 3}, {"half and half", half, 1.0 / 6}, {"exact draws", exact[:1000], math.NaN()}} {
+		gs, err := evaluate.NewSampleSet(backend, tg, c.rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := evaluate.Evaluate(tg, gs, rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := min(len(c.rows), len(ref))
+		pos := 0.0
+		for _, r := range c.rows[:n] {
+			if r[0] > 0 {
+				pos++
+			}
+		}
+		direct := math.Abs(pos/float64(n) - w1)
+		if !math.IsNaN(c.want) && math.Abs(direct-c.want) > 1e-12 {
+			t.Fatalf("%s: test set has |ŵ₁ − w₁| = %v, want %v", c.name, direct, c.want)
+		}
+		if got := ev.Metrics.Of(evaluate.ModeTV); math.Abs(got-direct) > 1e-12 {
+			t.Errorf("%s: mode TV %v, |ŵ₁ − w₁| = %v", c.name, got, direct)
+		}
+		if c.name == "exact draws" && direct > 0.05 {
+			t.Errorf("exact draws: |ŵ₁ − w₁| = %v, want ≈ 0 (sd 0.015)", direct)
+		}
+	}
+}

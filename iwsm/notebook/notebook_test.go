@@ -31,6 +31,16 @@ func TestSettingsFromEnvironment(t *testing.T) {
 	if got := RunDir("dw4", "iwsm", 7); got != "/tmp/r/dw4/smoke/iwsm-seed7" {
 		t.Errorf("RunDir = %q", got)
 	}
+	// A run's folder names the settings it changes, in the order of the fields; the defaults
+	// give RunDir's folder.
+	tg := Target("two-d4")
+	cfg := Config(tg, "idem", 2)
+	if got := RunDirOf(tg, cfg); got != "/tmp/r/two-d4/smoke/idem-seed2" {
+		t.Errorf("RunFolder of the defaults = %q", got)
+	}
+	if got := RunDirOf(tg, With(cfg, "augment_fraction=0.1", "k=16")); got != "/tmp/r/two-d4/smoke/idem+k=16,augment_fraction=0.1-seed2" {
+		t.Errorf("RunFolder with overrides = %q", got)
+	}
 }
 
 // A bad setting stops the cell with exit status 1 and one "error:" line, no panic trace.

@@ -60,6 +60,13 @@ func Train(t *target.Target, cfg config.Config, reference [][]float64) *experime
 	return TrainIn(RunDirOf(t, cfg), t, cfg, reference)
 }
 
+// LoadRun reads the finished run cfg of t from the folder Train wrote it to (RunDirOf): the
+// runs of a variant made with With, e.g. LoadRun(t, With(Config(t, "idem", 1),
+// "augment_fraction=0.1")).
+func LoadRun(t *target.Target, cfg config.Config) *experiment.Result {
+	return LoadFrom(RunDirOf(t, cfg), t)
+}
+
 // TrainIn is Train into the results folder dir instead of RunDirOf: for a run that must not
 // join the tables of its target (the quickstart's shortened run), since Table,
 // FinishedTargets and CollectFigures read only the RESULTS/TARGET/BUDGET/RUN layout. Read it
@@ -293,4 +300,11 @@ func CollectFigures(dir string, targets ...string) error {
 	}
 	fmt.Printf("copied %d figure files to %s\n", n, dir)
 	return nil
+}
+
+// LoadRecord reads the metrics.json of the finished run cfg of t (RunDirOf): its metrics,
+// per-epoch history (ESS per noise level included) and noise levels, without rebuilding the
+// run's model, so that a study of many runs loads in a moment.
+func LoadRecord(t *target.Target, cfg config.Config) report.Record {
+	return Must1(report.ReadRun(RunDirOf(t, cfg)))
 }

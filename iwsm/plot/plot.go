@@ -185,6 +185,9 @@ func Histograms(title, xlabel string, generated, reference []float64, bins int) 
 type Series struct {
 	Label string
 	X, Y  []float64
+	// YErr, when set (one value per point), draws Y ± YErr as vertical error bars: the
+	// standard deviation over seeds of a mean.
+	YErr []float64
 	// Style is used by interactive views only: "" (small markers), "lines" or "large"
 	// (large cross markers, for mixture means and other landmarks).
 	Style string
@@ -221,6 +224,24 @@ func Lines(title, xlabel, ylabel string, logX bool, series ...Series) (*gplot.Pl
 		l.LineStyle.Color = plotutil.Color(i)
 		l.LineStyle.Dashes = plotutil.Dashes(i)
 		p.Add(l)
+		if s.YErr != nil {
+			if len(s.YErr) != len(s.X) {
+				return nil, errors.Errorf("series %q: %d error bars for %d points", s.Label, len(s.YErr), len(s.X))
+			}
+			bars := make(errorPoints, len(s.X))
+			for j := range s.X {
+				if !(s.YErr[j] >= 0) {
+					return nil, errors.Errorf("series %q: error bar %d is %g, must be non-negative", s.Label, j, s.YErr[j])
+				}
+				bars[j] = errorPoint{pts[j].X, pts[j].Y, s.YErr[j]}
+			}
+			eb, err := plotter.NewYErrorBars(bars)
+			if err != nil {
+				return nil, errors.Wrapf(err, "series %q: error bars", s.Label)
+			}
+			eb.LineStyle.Color = plotutil.Color(i)
+			p.Add(eb)
+		}
 		if s.Label != "" {
 			p.Legend.Add(s.Label, l)
 		}
@@ -228,6 +249,16 @@ func Lines(title, xlabel, ylabel string, logX bool, series ...Series) (*gplot.Pl
 	p.Legend.Top = true
 	return p, nil
 }
+
+// errorPoint is a point with a symmetric vertical error, for plotter.NewYErrorBars.
+type errorPoint struct{ x, y, err float64 }
+
+// errorPoints implements plotter.XYer and plotter.YErrorer.
+type errorPoints []errorPoint
+
+func (e errorPoints) Len() int                         { return len(e) }
+func (e errorPoints) XY(i int) (float64, float64)      { return e[i].x, e[i].y }
+func (e errorPoints) YError(i int) (low, high float64) { return e[i].err, e[i].err }
 
 // RowPNG renders plots side by side (each w×h, axes aligned) into one PNG: the papers'
 // panels of IWSM next to iDEM.

@@ -95,6 +95,30 @@ func TestLines(t *testing.T) {
 	}
 }
 
+// Error bars widen the axes to Y ± YErr, and bad ones are refused.
+func TestLinesErrorBars(t *testing.T) {
+	p, err := Lines("mode-weight error", "d", "|ŵ₁ − w₁|", true,
+		Series{Label: "iwsm", X: []float64{2, 8, 64}, Y: []float64{0.1, 0.2, 0.3}, YErr: []float64{0.05, 0, 0.2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(p.Y.Min-0.05) > 1e-12 || math.Abs(p.Y.Max-0.5) > 1e-12 {
+		t.Errorf("y axis [%g, %g], want [0.05, 0.5] (the error bars' range)", p.Y.Min, p.Y.Max)
+	}
+	if raw, err := PNG(p, ColumnWidth, ColumnWidth); err != nil || len(raw) < 1000 {
+		t.Fatalf("PNG: %d bytes, %v", len(raw), err)
+	}
+	for _, bad := range []Series{
+		{X: []float64{1, 2}, Y: []float64{1, 2}, YErr: []float64{1}},
+		{X: []float64{1, 2}, Y: []float64{1, 2}, YErr: []float64{1, math.NaN()}},
+		{X: []float64{1, 2}, Y: []float64{1, 2}, YErr: []float64{-1, 0}},
+	} {
+		if _, err := Lines("t", "x", "y", false, bad); err == nil {
+			t.Errorf("Lines accepted error bars %v", bad.YErr)
+		}
+	}
+}
+
 func TestRowPNGIsSideBySide(t *testing.T) {
 	a, _ := Lines("a", "epoch", "y", false, Series{X: []float64{1, 2, 3}, Y: []float64{1, 2, 3}})
 	b, _ := Lines("b", "epoch", "y", false, Series{X: []float64{1, 2, 3}, Y: []float64{3, 2, 1}})

@@ -9,7 +9,8 @@ import (
 
 // Config returns the training configuration of t for a method at a named budget: the
 // target's Defaults (iDEM's published settings for the paper's targets, see
-// ../shared/DESIGN.md) or GenericDefaults, reduced to the budget by config.Shrink. The
+// ../shared/DESIGN.md) or GenericDefaults, reduced to the budget by the target's Shrink or
+// else config.Shrink. The
 // method's name is recorded, not checked (the method package owns the list).
 func (t *Target) Config(method, budget string) (config.Config, error) {
 	if err := t.Validate(); err != nil {
@@ -28,7 +29,11 @@ func (t *Target) Config(method, budget string) (config.Config, error) {
 	if method == config.ParallelTempering && c.PT == nil {
 		c.PT = config.DefaultPT(t.ptMaxTemperature())
 	}
-	if err := c.Shrink(budget); err != nil {
+	shrink := (*config.Config).Shrink
+	if t.Shrink != nil {
+		shrink = t.Shrink
+	}
+	if err := shrink(&c, budget); err != nil {
 		return c, errors.WithMessagef(err, "configuration of %s", t.Name)
 	}
 	return c, nil

@@ -55,6 +55,10 @@ type Target struct {
 	// (config.PT.MaxTemperature): high enough that exp(−E/T) crosses the target's energy
 	// barriers. 0 gives 10.
 	MaxTemperature float64
+	// Shrink, when non-nil, reduces the paper-budget configuration to a budget instead of
+	// config.Config.Shrink (which it may call first): for a target whose runs must be sized
+	// otherwise, as the two-mode family of the dimension study (TwoModesShrink).
+	Shrink func(c *config.Config, budget string) error
 }
 
 // IsParticleSystem reports whether the target is a system of interacting particles that
@@ -112,6 +116,14 @@ var registry = map[string]func() (*Target, error){
 	"lj55":   func() (*Target, error) { return LJ(55), nil },
 }
 
+func init() {
+	for _, d := range TwoModesDims {
+		registry[TwoModesName(d, TwoModesWeight, TwoModesSeparation)] = func() (*Target, error) {
+			return TwoModes(d, TwoModesWeight, TwoModesSeparation)
+		}
+	}
+}
+
 // Names lists the built-in targets.
 func Names() []string {
 	names := make([]string, 0, len(registry))
@@ -122,9 +134,14 @@ func Names() []string {
 	return names
 }
 
-// ByName returns a built-in target ("gmm40", "gmm40w", "gmm120", "dw4", "lj13", "lj55").
+// ByName returns a built-in target ("gmm40", "gmm40w", "gmm120", "dw4", "lj13", "lj55", the
+// two-mode family "two-d2" … "two-d64"), one added with Register, or a two-mode target of any
+// dimension, weight and separation by its name ("two-d128", "two-d16-w0.5-sep6": TwoModes).
 func ByName(name string) (*Target, error) {
 	make, ok := registry[strings.ToLower(name)]
+	if !ok && strings.HasPrefix(strings.ToLower(name), TwoModesPrefix) {
+		return parseTwoModes(name)
+	}
 	if !ok {
 		return nil, errors.Errorf("unknown target %q: built-in targets are %s", name, strings.Join(Names(), ", "))
 	}
