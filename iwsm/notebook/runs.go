@@ -63,9 +63,14 @@ func Train(t *target.Target, cfg config.Config, reference [][]float64) *experime
 // settings), since Table, FinishedTargets and CollectFigures read only RunDir's layout, and
 // a run in RunDir with other settings than the notebooks' would stop their Train with "holds
 // a checkpoint of a different run". Read it back with LoadFrom.
+//
+// cfg.Devices > 1 (notebook.With(cfg, "devices=4")) trains on that many devices of the XLA
+// backend (xla.ForDevices; the CPU plugin makes them from one CPU), the batch split over them;
+// on the pure-Go backend, which has one, it stops the cell with one line saying so.
 func TrainIn(dir string, t *target.Target, cfg config.Config, reference [][]float64) *experiment.Result {
 	choice, _ := xla.Selected()
-	res, err := experiment.Run(Backend(), t, cfg, experiment.Options{
+	backend := Must1(xla.ForDevices(Backend(), cfg.Devices))
+	res, err := experiment.Run(backend, t, cfg, experiment.Options{
 		Out: dir, Progress: os.Stdout, Log: os.Stdout, Reference: reference, Backend: choice.Config})
 	Must(err)
 	fmt.Println(res.Summary())

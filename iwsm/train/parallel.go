@@ -2,8 +2,8 @@ package train
 
 import (
 	"github.com/gomlx/compute/distributed"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
