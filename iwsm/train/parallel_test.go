@@ -1,9 +1,11 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/compute"
 
@@ -49,7 +51,7 @@ func parallelConfig(t *testing.T, method string, devices int) config.Config {
 func compareSteps(t *testing.T, what string, one, many StepStats, rel float64) {
 	t.Helper()
 	if !closeRel(one.Loss, many.Loss, rel) || !closeRel(one.ESS, many.ESS, rel) {
-		t.Errorf("%s: loss %.7g and ESS %.7g on several devices, %.7g and %.7g on one", what, many.Loss, many.ESS, one.Loss, one.ESS)
+		t.Errorf("%s: loss %.7g and ESS %.7g with several devices, %.7g and %.7g on one", what, many.Loss, many.ESS, one.Loss, one.ESS)
 	}
 	if len(one.Sigmas) != len(many.Sigmas) || len(one.Weights) != len(many.Weights) {
 		t.Fatalf("%s: %d/%d σ and weights on several devices, %d/%d on one", what, len(many.Sigmas), len(many.Weights),
@@ -66,15 +68,16 @@ func compareSteps(t *testing.T, what string, one, many StepStats, rel float64) {
 	if worstW > rel*10 {
 		t.Errorf("%s: importance weights differ by up to %.3g relative between several devices and one", what, worstW)
 	}
-	t.Logf("%s: loss %.7g (4 devices) vs %.7g (1), ESS %.6g vs %.6g, weights within %.2g", what, many.Loss, one.Loss,
+	t.Logf("%s: loss %.7g (with 4 devices) vs %.7g (1), ESS %.6g vs %.6g, weights within %.2g", what, many.Loss, one.Loss,
 		many.ESS, one.ESS, worstW)
 }
 
 // The data-parallel step on 4 devices (batch split, network replicated, gradients reduced by
 // XLA) trains what one device trains from the same seed: the same random times (σ per point
 // to float32 rounding), and losses, ESS and weights within float32 tolerance over an epoch
-// (the first buffer, 5 steps, Adam updates) and 3 more steps, for both the stratified levels
-// (IWSM) and t per point (iDEM).
+// (the first buffer, 5 steps, Adam updates), a second epoch (its buffer sampled with the
+// network on one device) and 3 more steps, for both the stratified levels (IWSM) and t per
+// point (iDEM).
 func TestDataParallelMatchesOneDevice(t *testing.T) {
 	backend := parallelBackend(t, 4)
 	tg, err := target.GMM40()
@@ -110,6 +113,17 @@ func TestDataParallelMatchesOneDevice(t *testing.T) {
 			}
 		}
 		compareSteps(t, m+" last step of epoch 1", one.LastStep, four.LastStep, 1e-4)
+		// Epoch 2 samples its buffer with the network on one device between sharded steps.
+		if e1, err = one.Epoch(); err != nil {
+			t.Fatal(err)
+		}
+		if e4, err = four.Epoch(); err != nil {
+			t.Fatal(err)
+		}
+		if !closeRel(e1.Loss, e4.Loss, 1e-4) || !closeRel(e1.ESS, e4.ESS, 1e-4) {
+			t.Errorf("%s epoch 2: loss %.7g ESS %.7g on 4 devices, %.7g %.7g on one", m, e4.Loss, e4.ESS, e1.Loss, e1.ESS)
+		}
+		compareSteps(t, m+" last step of epoch 2", one.LastStep, four.LastStep, 1e-4)
 		for s := 0; s < 3; s++ {
 			s1, err := one.Step()
 			if err != nil {
@@ -185,6 +199,14 @@ func TestDataParallelCheckpointResumesOnOneDevice(t *testing.T) {
 	if err := again.Extend(cfg); err != nil || again.Devices() != 4 {
 		t.Fatalf("Extend to 4 devices: %v, now on %d", err, again.Devices())
 	}
+	e2, err := again.Epoch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := full.History[1].Loss; !closeRel(w, e2.Loss, 1e-4) {
+		t.Errorf("epoch 2 resumed on 4 devices: loss %.7g, %.7g uninterrupted on 1", e2.Loss, w)
+	}
+	t.Logf("epoch 2 resumed on 4 devices: loss %.7g vs %.7g (1 device)", e2.Loss, full.History[1].Loss)
 }
 
 // More devices than the backend has is one error naming the pure-Go backend (on any test
@@ -217,5 +239,48 @@ func TestDevicesErrors(t *testing.T) {
 		if _, err := New(goBackend, tg, parallelConfig(t, "iwsm", devices)); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("devices=%d: error %v, want it to say %q", devices, err, msg)
 		}
+	}
+}
+
+// BenchmarkDataParallelStep times one training step of cpu-budget GMM-40 IWSM (batch 256,
+// K = 200, a buffer of 10,000 stand-in samples) on 1, 2 and 4 devices of the XLA backend
+// (IWSM_BACKEND=xla:cpu; skipped on the Go backend): `go test -run '^$' -bench
+// DataParallelStep ./iwsm/train`. On the CPU plugin all devices share the machine's cores.
+func BenchmarkDataParallelStep(b *testing.B) {
+	backend := benchBackend(b)
+	if backend.String() == xla.GoBackendName {
+		b.Skip("data-parallel training needs XLA: run with IWSM_BACKEND='xla:cpu!'")
+	}
+	tg, err := target.GMM40()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("devices=%d", n), func(b *testing.B) {
+			nb, err := xla.ForDevices(backend, n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg, err := target.DefaultConfig("gmm40", "iwsm", "cpu")
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg.Devices = n
+			tr, err := New(nb, tg, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr.buffer = flat32(gaussianRows(tg, cfg.BufferSize, 0.5, 1))
+			start := time.Now()
+			if _, err := tr.Step(); err != nil { // compiles
+				b.Fatal(err)
+			}
+			b.Logf("devices=%d: the first step (compiling) took %.1f s", n, time.Since(start).Seconds())
+			for b.Loop() {
+				if _, err := tr.Step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
