@@ -92,6 +92,16 @@ type Config struct {
 	// EvalSamples is the number of samples generated at the end for metrics.
 	EvalSamples int `json:"eval_samples"`
 
+	// Devices is the number of devices a training step runs on (data parallel: the batch is
+	// split over the devices, the network and optimiser state are copied on each, and XLA
+	// sums the gradients; see train.Trainer). 0 and 1 both mean one device, the default, and
+	// are left out of config.json. More than one needs an XLA backend with that many devices
+	// (xla.ForDevices makes them from one CPU with the CPU plugin) and must divide batch_size
+	// and time_groups. It does not change what is trained (the random draws are the same on
+	// any number of devices; the sums are rounded differently), so a run may resume on
+	// another number of devices, and it is not part of a run's label (Diff).
+	Devices int `json:"devices,omitempty"`
+
 	// Net is the score network of low-dimensional targets; EGNN that of particle systems.
 	Net  net.MLP  `json:"net"`
 	EGNN net.EGNN `json:"egnn"`
@@ -296,6 +306,11 @@ func (c Config) Validate() error {
 		check(c.EvalSamples > 0, "eval_samples must be positive, got %d", c.EvalSamples),
 		check(c.Net.Hidden > 0 && c.Net.Layers > 0 && c.Net.EmbedSize >= 2, "network sizes must be positive"),
 		check(c.Method != ParallelTempering || c.PT != nil, "method %q needs its settings (the \"pt\" object of config.json)", ParallelTempering),
+		check(c.Devices >= 0, "devices must not be negative, got %d", c.Devices),
+		check(c.Devices <= 1 || c.BatchSize%c.Devices == 0,
+			"devices (%d) must divide batch_size (%d): each device takes an equal share of the batch", c.Devices, c.BatchSize),
+		check(c.Devices <= 1 || c.TimeGroups%c.Devices == 0,
+			"devices (%d) must divide time_groups (%d): each device takes whole noise levels", c.Devices, c.TimeGroups),
 	} {
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"strings"
@@ -139,5 +140,43 @@ func TestParallelTemperingSection(t *testing.T) {
 	}
 	if got := (PT{Temperatures: 3, MaxTemperature: 100}).Ladder(); math.Abs(got[1]-10) > 1e-12 || got[0] != 1 || math.Abs(got[2]-100) > 1e-9 {
 		t.Errorf("ladder %v, want 1, 10, 100", got)
+	}
+}
+
+// devices is a setting like any other in JSON and overrides (left out of config.json when
+// 0), must not be negative and must divide the batch and the noise levels; it is not part of
+// a run's label (Diff) and a run may resume on another number of devices.
+func TestDevicesSetting(t *testing.T) {
+	base := Base("gmm40", "iwsm")
+	base.SigmaMin, base.SigmaMax = 1e-5, 1 // batch 512, 16 levels
+	raw, err := json.Marshal(base)
+	if err != nil || strings.Contains(string(raw), "devices") {
+		t.Errorf("one device: JSON %s (%v) names devices", raw, err)
+	}
+	c := base
+	if err := c.Apply([]byte(`{"devices": 4}`), nil); err != nil || c.Devices != 4 {
+		t.Fatalf("devices from JSON: %v, devices %d", err, c.Devices)
+	}
+	if raw, _ := json.Marshal(c); !strings.Contains(string(raw), `"devices":4`) {
+		t.Errorf("4 devices: JSON %s", raw)
+	}
+	if err := c.Apply(nil, []string{"devices=8"}); err != nil || c.Devices != 8 {
+		t.Errorf("-set devices=8: %v, devices %d", err, c.Devices)
+	}
+	if d := Diff(base, c); len(d) != 0 {
+		t.Errorf("Diff names %v; devices is not part of a run's label", d)
+	}
+	if err := CheckResume(c, base, 0); err != nil {
+		t.Errorf("resuming a run of 8 devices on one: %v", err)
+	}
+	for o, msg := range map[string]string{
+		"devices=-1": "devices must not be negative, got -1",
+		"devices=3":  "devices (3) must divide batch_size (512)",
+		"devices=32": "devices (32) must divide time_groups (16)",
+	} {
+		c := base
+		if err := c.Apply(nil, []string{o}); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: error %v, want it to say %q", o, err, msg)
+		}
 	}
 }

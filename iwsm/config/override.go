@@ -97,8 +97,9 @@ func (c *Config) Apply(raw []byte, overrides []string) error {
 }
 
 // Diff lists, as "key=value" in the order of the fields, the settings in which c differs from
-// base (nested keys with a dot), leaving out the seed: a run's label in tables ("iwsm (cpu,
-// epochs=180, k=500)").
+// base (nested keys with a dot), leaving out the seed and the devices (where a run trains,
+// not what: a run may resume on another number of devices): a run's label in tables ("iwsm
+// (cpu, epochs=180, k=500)").
 func Diff(base, c Config) []string {
 	var out []string
 	var walk func(prefix string, a, b reflect.Value)
@@ -109,7 +110,7 @@ func Diff(base, c Config) []string {
 			if name == "" {
 				name = f.Name // as encoding/json writes an untagged field
 			}
-			if name == "-" || (prefix == "" && name == "seed") {
+			if name == "-" || (prefix == "" && (name == "seed" || name == "devices")) {
 				continue
 			}
 			if f.Type.Kind() == reflect.Struct {
@@ -144,7 +145,8 @@ func Diff(base, c Config) []string {
 var resumable = map[string]bool{"epochs": true, "checkpoint_every": true, "eval_samples": true}
 
 // CheckResume reports whether a run saved with configuration saved can continue with next:
-// they may differ only in epochs (not below doneEpochs), checkpoint_every and eval_samples.
+// they may differ only in epochs (not below doneEpochs), checkpoint_every, eval_samples and
+// devices (which Diff leaves out).
 // The error names the settings that differ.
 func CheckResume(saved, next Config, doneEpochs int) error {
 	var changed []string

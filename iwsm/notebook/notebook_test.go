@@ -92,3 +92,34 @@ func TestFinishedTargets(t *testing.T) {
 		t.Errorf("FinishedTargets = %v, want [gmm40 lj13]", got)
 	}
 }
+
+// Training on more devices than the pure-Go backend has (one) stops the cell with exit
+// status 1 and one "error:" line before anything is trained or written; so does a device
+// count that does not divide the batch.
+func TestDevicesOnGoBackendStopWithOneLine(t *testing.T) {
+	if h := os.Getenv("IWSM_NOTEBOOK_HELPER"); h != "" {
+		gmm := Target("gmm40")
+		Train(gmm, With(Config(gmm, "iwsm", 1), "devices="+h), nil)
+		return
+	}
+	for devices, want := range map[string]string{
+		"2": "error: devices=2: the pure-Go backend runs on one device; data-parallel training needs XLA " +
+			"(IWSM_BACKEND=xla:cpu: its CPU plugin makes several devices from one CPU)\n",
+		"3": "error: invalid training configuration: devices (3) must divide batch_size (128): each device takes an equal share of the batch\n",
+	} {
+		results := t.TempDir()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestDevicesOnGoBackendStopWithOneLine$")
+		cmd.Env = append(os.Environ(), "IWSM_NOTEBOOK_HELPER="+devices, "IWSM_BACKEND=go", "IWSM_BUDGET=smoke", "IWSM_RESULTS="+results)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Fatalf("devices=%s: exit %v, want status 1; output %q", devices, err, out)
+		}
+		if string(out) != want {
+			t.Errorf("devices=%s: output %q, want %q", devices, out, want)
+		}
+		if entries, _ := os.ReadDir(results); len(entries) != 0 {
+			t.Errorf("devices=%s: %d entries written to the results folder", devices, len(entries))
+		}
+	}
+}

@@ -71,9 +71,14 @@ func LoadRun(t *target.Target, cfg config.Config) *experiment.Result {
 // join the tables of its target (the quickstart's shortened run), since Table,
 // FinishedTargets and CollectFigures read only the RESULTS/TARGET/BUDGET/RUN layout. Read it
 // back with LoadFrom.
+//
+// cfg.Devices > 1 (notebook.With(cfg, "devices=4")) trains on that many devices of the XLA
+// backend (xla.ForDevices; the CPU plugin makes them from one CPU), the batch split over them;
+// on the pure-Go backend, which has one, it stops the cell with one line saying so.
 func TrainIn(dir string, t *target.Target, cfg config.Config, reference [][]float64) *experiment.Result {
 	choice, _ := xla.Selected()
-	res, err := experiment.Run(Backend(), t, cfg, experiment.Options{
+	backend := Must1(xla.ForDevices(Backend(), cfg.Devices))
+	res, err := experiment.Run(backend, t, cfg, experiment.Options{
 		Out: dir, Progress: os.Stdout, Log: os.Stdout, Reference: reference, Backend: choice.Config})
 	Must(err)
 	fmt.Println(res.Summary())

@@ -81,8 +81,14 @@ func (s *Sampler) Noise(scope *model.Scope, g *Graph, shape shapes.Shape) *Node 
 // Forward noises clean points x0 [B, d] to times t [B] with the forward kernel:
 // x_t = x0 + σ(t) z, z ~ N(0, I) (projected). It returns x_t and σ(t).
 func (s *Sampler) Forward(scope *model.Scope, x0, t *Node) (xt, sigma *Node) {
+	return s.ForwardWith(x0, t, s.Noise(scope, x0.Graph(), x0.Shape()))
+}
+
+// ForwardWith is Forward with the noise z [B, d] given (drawn by Noise): x_t = x0 + σ(t) z.
+// The data-parallel training step draws its noise in a graph of its own (see train).
+func (s *Sampler) ForwardWith(x0, t, z *Node) (xt, sigma *Node) {
 	sigma = s.Schedule.SigmaNode(t)
-	xt = Add(x0, Mul(InsertAxes(sigma, -1), s.Noise(scope, x0.Graph(), x0.Shape())))
+	xt = Add(x0, Mul(InsertAxes(sigma, -1), z))
 	return xt, sigma
 }
 

@@ -145,10 +145,14 @@ func removeOtherGenerations(dir string, keep ...int) error {
 }
 
 // Extend lets a resumed run continue with cfg, which may differ from the run's configuration
-// only in epochs (not below EpochsDone), checkpoint_every and eval_samples
-// (config.CheckResume): `iwsm train -set epochs=180` on a finished 60-epoch run trains on.
+// only in epochs (not below EpochsDone), checkpoint_every, eval_samples and devices
+// (config.CheckResume): `iwsm train -set epochs=180` on a finished 60-epoch run trains on,
+// and a run saved on 4 devices continues on cfg.Devices (SetDevices).
 func (tr *Trainer) Extend(cfg config.Config) error {
 	if err := config.CheckResume(tr.Config, cfg, tr.EpochsDone); err != nil {
+		return err
+	}
+	if err := tr.SetDevices(cfg.Devices); err != nil {
 		return err
 	}
 	tr.Config.Epochs, tr.Config.CheckpointEvery, tr.Config.EvalSamples = cfg.Epochs, cfg.CheckpointEvery, cfg.EvalSamples

@@ -6,6 +6,13 @@
 // epoch (validation, checkpoints, the progress bar, a user's own callback) is a Hook
 // attached from outside, as GoMLX's train.Loop takes its callbacks.
 //
+// With Config.Devices > 1 the gradient step runs data parallel on that many devices of an
+// XLA backend (Trainer.SetDevices, GoMLX's AutoSharding): the batch is split over the
+// devices, the variables are replicated, and XLA reduces the gradients. The step's random
+// numbers are drawn replicated, as one device draws them, so a run's numbers do not depend
+// on the device count beyond rounding. Sampling, validation and evaluation run on one
+// device.
+//
 // It uses the stages before it (target, sampler, estimator, method, config) and none after
 // it: evaluation, figures and results folders are in packages evaluate, report and
 // experiment.

@@ -371,8 +371,11 @@ func ResumeLog(backend compute.Backend, t *target.Target, dir string, log io.Wri
 // target, an invalid configuration).
 type notDamage struct{ error }
 
-// resumeState builds a trainer for cfg and loads the generation st names into it.
+// resumeState builds a trainer for cfg and loads the generation st names into it. The
+// trainer runs on one device whatever cfg.Devices the run was saved with (the devices are
+// where a run trains, not what: Extend or SetDevices moves it onto more).
 func resumeState(backend compute.Backend, t *target.Target, cfg config.Config, dir string, st trainerState) (*Trainer, error) {
+	cfg.Devices = 0
 	tr, err := New(backend, t, cfg)
 	if err != nil {
 		return nil, notDamage{err}

@@ -68,6 +68,8 @@ type Trainer struct {
 	scoreExec *model.Exec        // the network's score alone (Score), built on first use
 	mcInit    *sampler.Generator // reverse SDE with the Monte Carlo score (first buffer, unless InitFromPrior)
 
+	parallel *dataParallel // the training step on Config.Devices devices (nil: one device)
+
 	generation int // of the last checkpoint saved or resumed (see Save)
 
 	validation   []float32 // flat [chunks·BatchSize, Dim] validation samples (nil: none)
@@ -151,6 +153,9 @@ func New(backend compute.Backend, t *target.Target, cfg config.Config) (*Trainer
 	if tr.mcInit, err = sampler.NewGenerator(backend, tr.store, &mcSampler, tr.monteCarloScore); err != nil {
 		return nil, errors.WithMessage(err, "Monte Carlo score")
 	}
+	if err := tr.SetDevices(cfg.Devices); err != nil {
+		return nil, err
+	}
 	return tr, nil
 }
 
@@ -216,25 +221,48 @@ func (tr *Trainer) score(scope *model.Scope, x, t *Node, chunks int) *Node {
 }
 
 // trainStepGraph builds one gradient step. x0 [B, d] are buffer samples, buffer [N, d] the
-// whole buffer (the IWSM proposal). Outputs: loss, normalised ESS, finite flag.
+// whole buffer (the IWSM proposal). Outputs: loss, normalised ESS, finite flag, ESS per level,
+// σ(t) and the weights per point (see stepGraphWith).
 func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node {
-	g := x0.Graph()
-	cfg := tr.Config
-	B := x0.Shape().Dimensions[0]
-	G := cfg.TimeGroups
-	var t *Node
+	t, eps, z := tr.stepDraws(scope, x0.Graph(), x0.DType(), x0.Shape().Dimensions[0])
+	return tr.stepGraphWith(scope, x0, buffer, t, eps, z)
+}
+
+// stepDraws draws the random numbers of one gradient step on a batch of B points from
+// scope's random state, in this order: the times t [B] (by the method: per point, or
+// Config.TimeGroups stratified levels), the forward noise eps [B, d] and the Monte Carlo
+// estimator's noise z [B, K, d] (both projected for particle systems). The one-device step
+// draws them inside its graph; the data-parallel step (parallel.go) in a graph of its own,
+// replicated, so that both draw the same numbers.
+func (tr *Trainer) stepDraws(scope *model.Scope, g *Graph, dtype dtypes.DType, B int) (t, eps, z *Node) {
+	G := tr.Config.TimeGroups
 	switch tr.Method.Times {
 	case method.PerPoint: // iDEM: t ~ U[0, 1] for every point
-		t = scope.RandomUniform(g, shapes.Make(x0.DType(), B))
+		t = scope.RandomUniform(g, shapes.Make(dtype, B))
 	default:
 		// Stratified noise levels: TimeGroups levels t_g = (g + u_g)/G, each shared by B/G
 		// points (marginally still uniform on [0, 1]); importance weights are normalised per
 		// level.
-		u := scope.RandomUniform(g, shapes.Make(x0.DType(), G))
-		tg := DivScalar(Add(Iota(g, shapes.Make(x0.DType(), G), 0), u), float64(G))
+		u := scope.RandomUniform(g, shapes.Make(dtype, G))
+		tg := DivScalar(Add(Iota(g, shapes.Make(dtype, G), 0), u), float64(G))
 		t = Reshape(BroadcastToDims(InsertAxes(tg, 1), G, B/G), B)
 	}
-	xt, sigma, target, logp := tr.noisedTarget(scope, x0, t)
+	d := tr.Target.Dim
+	eps = tr.sampler.Noise(scope, g, shapes.Make(dtype, B, d))
+	z = tr.sampler.Noise(scope, g, shapes.Make(dtype, B, tr.Config.K, d))
+	return t, eps, z
+}
+
+// stepGraphWith builds one gradient step from its random draws (stepDraws): x0 [B, d] buffer
+// samples, buffer [N, d] the whole buffer (the IWSM proposal), t [B], eps [B, d], z [B, K, d].
+// Outputs: loss, normalised ESS, finite flag, ESS per level, σ(t) and the weights per point.
+// Nothing in it is random, so that the data-parallel step can split it over devices.
+func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z *Node) []*Node {
+	g := x0.Graph()
+	cfg := tr.Config
+	G := cfg.TimeGroups
+	xt, sigma := tr.sampler.ForwardWith(x0, t, eps)
+	target, logp := estimator.MonteCarlo(tr.Target, xt, sigma, z, cfg.MaxScoreNorm)
 
 	weights, essLevels := tr.Method.Weights(method.Batch{Target: tr.Target, Xt: xt, Sigma: sigma, LogP: logp, Buffer: buffer, Groups: G})
 	ess := ReduceAllMean(essLevels)
@@ -499,7 +527,15 @@ func (tr *Trainer) step(bufT *tensors.Tensor) (StepStats, error) {
 		j := tr.rng.IntN(N)
 		copy(batch[i*d:(i+1)*d], tr.buffer[j*d:(j+1)*d])
 	}
-	outs, err := tr.stepExec.Call(tensors.FromFlatDataAndDimensions(batch, B, d), bufT)
+	var outs []*tensors.Tensor
+	var err error
+	if tr.parallel != nil {
+		x := tensors.FromFlatDataAndDimensions(batch, B, d)
+		outs, err = tr.parallel.run(tr, x, bufT)
+		x.MustFinalizeAll()
+	} else {
+		outs, err = tr.stepExec.Call(tensors.FromFlatDataAndDimensions(batch, B, d), bufT)
+	}
 	if err != nil {
 		return StepStats{}, err
 	}

@@ -134,6 +134,8 @@ func cmdTrain(args []string) error {
 	var set settings
 	set.register(fs)
 	restart := fs.Bool("restart", false, "delete the checkpoint in -out first and train from the first epoch")
+	devices := fs.Int("devices", 0, "train on this many devices of an XLA backend, the batch split over them "+
+		"(= -set devices=N; the CPU plugin makes them from one CPU; must divide the batch and the noise levels; 0: one device)")
 	if err := parse(fs, args, "target", "out"); err != nil {
 		return err
 	}
@@ -149,17 +151,23 @@ func cmdTrain(args []string) error {
 		return err
 	}
 	cfg.Seed = *seed
+	if *devices != 0 {
+		set.sets = append(set.sets, fmt.Sprintf("devices=%d", *devices))
+	}
 	if err := set.apply(&cfg); err != nil {
+		return err
+	}
+	backend, err := xla.Backend()
+	if err != nil {
+		return err
+	}
+	if backend, err = xla.ForDevices(backend, cfg.Devices); err != nil {
 		return err
 	}
 	if *restart { // only once every flag is known to be good: a typo must not cost the run
 		if err := experiment.RemoveCheckpoint(*out, os.Stderr); err != nil {
 			return err
 		}
-	}
-	backend, err := xla.Backend()
-	if err != nil {
-		return err
 	}
 	choice, _ := xla.Selected()
 	opt := experiment.Options{Out: *out, Backend: choice.Config, Log: os.Stderr}
@@ -170,7 +178,11 @@ func cmdTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s (%s) -> %s\n", res.Summary(), choice.Config, *out)
+	where := choice.Config
+	if cfg.Devices > 1 {
+		where += fmt.Sprintf(", %d devices", cfg.Devices)
+	}
+	fmt.Printf("%s (%s) -> %s\n", res.Summary(), where, *out)
 	return nil
 }
 
