@@ -48,7 +48,10 @@ if (($# > 0)); then
   notebooks=("$@")
 else
   shopt -s nullglob
-  notebooks=(notebooks/*.ipynb)
+  # 07_results (every *_results notebook) last: it collects the runs of all the others.
+  notebooks=()
+  for nb in notebooks/*.ipynb; do [[ $nb == *_results.ipynb ]] || notebooks+=("$nb"); done
+  for nb in notebooks/*_results.ipynb; do notebooks+=("$nb"); done
   shopt -u nullglob
 fi
 if ((${#notebooks[@]} == 0)); then

@@ -49,7 +49,9 @@ RUNNER="${IWSM_RUN_NOTEBOOKS:-$ROOT/scripts/run_notebooks.sh}"
 [[ -f "$COSTS" ]] || iwsm_die "run_plan: $COSTS is missing"
 if ((${#args[@]} == 0)); then
   shopt -s nullglob
-  args=(notebooks/*.ipynb)
+  # 07_results (every *_results notebook) last: it collects the runs of all the others.
+  for nb in notebooks/*.ipynb; do [[ $nb == *_results.ipynb ]] || args+=("$nb"); done
+  for nb in notebooks/*_results.ipynb; do args+=("$nb"); done
   shopt -u nullglob
 fi
 ((${#args[@]} > 0)) || iwsm_die "run_plan: no notebooks to run"
