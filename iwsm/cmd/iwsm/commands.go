@@ -232,28 +232,14 @@ func roundAll(v []float64) []float64 {
 func cmdRunDir(args []string) error {
 	fs := flag.NewFlagSet("rundir", flag.ContinueOnError)
 	root := fs.String("results", "results", "results root (the notebooks' IWSM_RESULTS)")
-	name := fs.String("target", "", "target name")
-	methodName := fs.String("method", "iwsm", "training method (see 'iwsm methods')")
-	budget := fs.String("budget", "smoke", "smoke, cpu or paper")
 	seed := fs.Int64("seed", 12345, "random seed")
-	var set settings
-	set.register(fs)
+	var run runFlags
+	run.register(fs)
 	if err := parse(fs, args, "target"); err != nil {
 		return err
 	}
-	t, err := target.ByName(*name)
+	t, cfg, err := run.config(func(c *config.Config) { c.Seed = *seed })
 	if err != nil {
-		return err
-	}
-	if _, err := method.ByName(*methodName); err != nil {
-		return err
-	}
-	cfg, err := t.Config(*methodName, *budget)
-	if err != nil {
-		return err
-	}
-	cfg.Seed = *seed
-	if err := set.apply(&cfg); err != nil {
 		return err
 	}
 	dir, err := experiment.RunDir(*root, t, cfg)
@@ -264,28 +250,52 @@ func cmdRunDir(args []string) error {
 	return nil
 }
 
+// runFlags are the flags that name a run's configuration, shared by config and rundir:
+// -target, -method, -budget and the -config/-set overrides.
+type runFlags struct {
+	target, method, budget *string
+	set                    settings
+}
+
+func (r *runFlags) register(fs *flag.FlagSet) {
+	r.target = fs.String("target", "", "target name")
+	r.method = fs.String("method", "iwsm", "training method (see 'iwsm methods')")
+	r.budget = fs.String("budget", "smoke", "smoke, cpu or paper")
+	r.set.register(fs)
+}
+
+// config is the target's configuration for the method at the budget, with before applied
+// ahead of the overrides (so that an override may change what it set).
+func (r *runFlags) config(before func(*config.Config)) (*target.Target, config.Config, error) {
+	t, err := target.ByName(*r.target)
+	if err != nil {
+		return nil, config.Config{}, err
+	}
+	if _, err := method.ByName(*r.method); err != nil {
+		return nil, config.Config{}, err
+	}
+	cfg, err := t.Config(*r.method, *r.budget)
+	if err != nil {
+		return nil, config.Config{}, err
+	}
+	if before != nil {
+		before(&cfg)
+	}
+	if err := r.set.apply(&cfg); err != nil {
+		return nil, config.Config{}, err
+	}
+	return t, cfg, nil
+}
+
 func cmdConfig(args []string) error {
 	fs := flag.NewFlagSet("config", flag.ContinueOnError)
-	name := fs.String("target", "", "target name")
-	methodName := fs.String("method", "iwsm", "training method (see 'iwsm methods')")
-	budget := fs.String("budget", "smoke", "smoke, cpu or paper")
-	var set settings
-	set.register(fs)
+	var run runFlags
+	run.register(fs)
 	if err := parse(fs, args, "target"); err != nil {
 		return err
 	}
-	t, err := target.ByName(*name)
+	_, cfg, err := run.config(nil)
 	if err != nil {
-		return err
-	}
-	if _, err := method.ByName(*methodName); err != nil {
-		return err
-	}
-	cfg, err := t.Config(*methodName, *budget)
-	if err != nil {
-		return err
-	}
-	if err := set.apply(&cfg); err != nil {
 		return err
 	}
 	raw, err := json.MarshalIndent(cfg, "", "  ")
