@@ -73,9 +73,11 @@ var (
 	// NearReference is the share of samples, in %, within NearStds component standard
 	// deviations (Euclidean, target coordinates) of at least one reference sample (exact
 	// draws): the part of the samples inside the region the mixture's mass occupies. Exact
-	// draws against exact draws score about 100 %. scripts/summarize_runs.py's "near".
+	// draws against exact draws score about 100 % in 2-D; in d dimensions the nearest of n
+	// draws lies about √(2d) standard deviations away, so the metric applies to 2-D mixtures
+	// only (exact draws of two-d32 would score 0 %). scripts/summarize_runs.py's "near".
 	NearReference = Metric{Name: "near_pct", ShortName: "near (%)", Description: "share of samples within 4 component standard deviations of some reference sample, in %",
-		Applies: isMixture, Compute: func(e *Evaluation) (float64, error) {
+		Applies: func(t *target.Target) bool { return isMixture(t) && t.Dim == 2 }, Compute: func(e *Evaluation) (float64, error) {
 			t := e.Target
 			share, err := metrics.NearShare(e.Generated.Rows, e.Reference.Rows, NearStds*t.Mixture.Std*t.Scale)
 			return 100 * share, err

@@ -116,7 +116,7 @@ func costStages(t *target.Target, methodName string, seed int64) ([]costStage, b
 func TrainCost(t *target.Target, methodName string, seed int64) {
 	stages, mcmc := costStages(t, methodName, seed)
 	for i, s := range stages {
-		if finished(s.dir) {
+		if Finished(s.dir, s.cfg) {
 			continue
 		}
 		if i > 0 && !mcmc {
@@ -124,12 +124,6 @@ func TrainCost(t *target.Target, methodName string, seed int64) {
 		}
 		TrainIn(s.dir, t, s.cfg, nil)
 	}
-}
-
-// finished reports whether dir holds a finished run (its metrics.json).
-func finished(dir string) bool {
-	_, err := report.ReadRun(dir)
-	return err == nil
 }
 
 // LoadCost reads the finished stages of the cost curves of the methods on t with seed (see

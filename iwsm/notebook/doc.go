@@ -18,8 +18,8 @@
 // no spaces; a setting given its default value is no override. So
 // `iwsm train -out DIR -target gmm40 -method idem -budget cpu -seed 2 -set augment_fraction=0.1`
 // belongs in DIR = RESULTS/gmm40/cpu/idem+augment_fraction=0.1-seed2, and
-// `-set augment_fraction=0.05 -set time_groups=4` in
-// RESULTS/gmm40/cpu/iwsm+time_groups=4,augment_fraction=0.05-seed1; `iwsm rundir` with the
+// `iwsm train -out DIR -target gmm40 -method iwsm -budget cpu -seed 1 -set augment_fraction=0.05
+// -set time_groups=4` in RESULTS/gmm40/cpu/iwsm+time_groups=4,augment_fraction=0.05-seed1; `iwsm rundir` with the
 // same flags prints the folder. A notebook that finds a finished run of the same settings
 // there loads it instead of training (TrainOrLoad).
 package notebook

@@ -36,10 +36,10 @@ func TestSettingsFromEnvironment(t *testing.T) {
 	tg := Target("two-d4")
 	cfg := Config(tg, "idem", 2)
 	if got := RunDirOf(tg, cfg); got != "/tmp/r/two-d4/smoke/idem-seed2" {
-		t.Errorf("RunFolder of the defaults = %q", got)
+		t.Errorf("RunDirOf of the defaults = %q", got)
 	}
 	if got := RunDirOf(tg, With(cfg, "augment_fraction=0.1", "k=16")); got != "/tmp/r/two-d4/smoke/idem+k=16,augment_fraction=0.1-seed2" {
-		t.Errorf("RunFolder with overrides = %q", got)
+		t.Errorf("RunDirOf with overrides = %q", got)
 	}
 }
 

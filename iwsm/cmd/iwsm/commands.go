@@ -143,8 +143,12 @@ func cmdTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := method.ByName(*methodName); err != nil {
+	m, err := method.ByName(*methodName)
+	if err != nil {
 		return err
+	}
+	if m.MCMC && *devices > 1 {
+		return usageError{fmt.Sprintf("train: -devices %d: method %s runs on one device (data-parallel training is for the diffusion methods)", *devices, m.Name)}
 	}
 	cfg, err := t.Config(*methodName, *budget)
 	if err != nil {
@@ -233,6 +237,7 @@ func cmdRunDir(args []string) error {
 	fs := flag.NewFlagSet("rundir", flag.ContinueOnError)
 	root := fs.String("results", "results", "results root (the notebooks' IWSM_RESULTS)")
 	seed := fs.Int64("seed", 12345, "random seed")
+	fs.Int("devices", 0, "accepted so that train's flags can be given as they are: the folder does not depend on the device count")
 	var run runFlags
 	run.register(fs)
 	if err := parse(fs, args, "target"); err != nil {
