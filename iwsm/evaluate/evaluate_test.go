@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gomlx/compute"
+
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/metrics"
 	"github.com/iwsm-go/iwsm/iwsm/target"
@@ -33,18 +35,7 @@ func TestEvaluateExactMixtureDraws(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs, err := evaluate.NewSampleSet(backend, gmm, gen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := evaluate.NewSampleSet(backend, gmm, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := evaluate.Evaluate(gmm, gs, rs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := evaluateRows(t, backend, gmm, gen, ref)
 	m := ev.Metrics
 	if want := []string{"n", "x_w2", "e_w2", "modes_covered", "modes", "mode_tv", "near_pct", "out_pct", "energy_tvd"}; !slices.Equal(names(m), want) {
 		t.Fatalf("metrics %v, want %v", names(m), want)
@@ -282,4 +273,23 @@ func TestModeTVUnequalWeights(t *testing.T) {
 			t.Errorf("exact draws: |ŵ₁ − w₁| = %v, want ≈ 0 (sd 0.015)", direct)
 		}
 	}
+}
+
+// evaluateRows evaluates the generated rows of tg against the reference rows, as
+// experiment.Run does (two SampleSets, then Evaluate), stopping the test on an error.
+func evaluateRows(t *testing.T, backend compute.Backend, tg *target.Target, generated, reference [][]float64) *evaluate.Evaluation {
+	t.Helper()
+	gs, err := evaluate.NewSampleSet(backend, tg, generated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := evaluate.NewSampleSet(backend, tg, reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := evaluate.Evaluate(tg, gs, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }

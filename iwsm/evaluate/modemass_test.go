@@ -81,18 +81,7 @@ func TestModeMassesAgainstBruteForce(t *testing.T) {
 	}
 	draws := gmm.Mixture.Sample(rand.New(rand.NewPCG(8, 9)), 200)
 	ref, _ := evaluate.Reference(gmm, 200, 3)
-	gs, err := evaluate.NewSampleSet(backend, gmm, draws)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := evaluate.NewSampleSet(backend, gmm, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := evaluate.Evaluate(gmm, gs, rs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := evaluateRows(t, backend, gmm, draws, ref)
 	got, err = ev.ModeMasses()
 	if err != nil {
 		t.Fatal(err)
