@@ -81,11 +81,19 @@ type Method struct {
 var registry []Method
 
 func init() {
-	for _, m := range []Method{IWSM, IDEM, IDEMLevels, Tempered(0.5), Defensive(0.1), ParallelTempering} {
+	for _, m := range []Method{IWSM, IDEM, IDEMLevels, must(Tempered(0.5)), must(Defensive(0.1)), ParallelTempering} {
 		if err := Register(m); err != nil {
 			panic(err)
 		}
 	}
+}
+
+// must returns the built-in variant m; its constant parameter is valid, so err is nil.
+func must(m Method, err error) Method {
+	if err != nil {
+		panic(err)
+	}
+	return m
 }
 
 // ParallelTempering is the classical baseline: replica exchange over a geometric temperature

@@ -3,6 +3,7 @@ package method
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -102,7 +103,7 @@ func TestWeightsMatchHostComputation(t *testing.T) {
 	for _, tc := range []struct {
 		m            Method
 		beta, lambda float64
-	}{{IWSM, 1, 0}, {Tempered(1), 1, 0}, {Tempered(0.5), 0.5, 0}, {Defensive(0.1), 1, 0.1}, {IDEM, 0, 0}} {
+	}{{IWSM, 1, 0}, {must(Tempered(1)), 1, 0}, {must(Tempered(0.5)), 0.5, 0}, {must(Defensive(0.1)), 1, 0.1}, {IDEM, 0, 0}} {
 		exec, err := NewExec(backend, func(xt, sig, lp, buf *Node) (*Node, *Node) {
 			return tc.m.Weights(Batch{Target: gmm, Xt: xt, Sigma: sig, LogP: lp, Buffer: buf, Groups: groups})
 		})
@@ -125,6 +126,31 @@ func TestWeightsMatchHostComputation(t *testing.T) {
 			if math.Abs(float64(gotESS[g])-wantESS[g]) > 1e-4 {
 				t.Errorf("%s: ESS of level %d = %v, host %v", tc.m.Name, g, gotESS[g], wantESS[g])
 			}
+		}
+	}
+}
+
+// TestVariantParameters: a tempering exponent outside (0, 1] or a defensive share outside
+// (0, 1), NaN included, is an error naming the parameter, not a method that trains on NaN
+// weights; the ends that are valid build.
+func TestVariantParameters(t *testing.T) {
+	for _, beta := range []float64{0, -0.5, 1.5, math.NaN(), math.Inf(1)} {
+		if _, err := Tempered(beta); err == nil || !strings.Contains(err.Error(), "beta") {
+			t.Errorf("Tempered(%g): err = %v, want one naming beta", beta, err)
+		}
+	}
+	for _, lambda := range []float64{0, 1, -0.1, 2, math.NaN()} {
+		if _, err := Defensive(lambda); err == nil || !strings.Contains(err.Error(), "lambda") {
+			t.Errorf("Defensive(%g): err = %v, want one naming lambda", lambda, err)
+		}
+	}
+	for _, ok := range []func() (Method, error){
+		func() (Method, error) { return Tempered(1) },
+		func() (Method, error) { return Tempered(1e-3) },
+		func() (Method, error) { return Defensive(0.5) },
+	} {
+		if m, err := ok(); err != nil || m.Weights == nil {
+			t.Errorf("valid parameter: %+v, %v", m.Name, err)
 		}
 	}
 }

@@ -125,40 +125,25 @@ func cmdEnergy(args []string) error {
 
 func cmdTrain(args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	name := fs.String("target", "", "target name")
-	methodName := fs.String("method", "iwsm", "training method (see 'iwsm methods')")
-	budget := fs.String("budget", "smoke", "smoke, cpu or paper")
+	var run runFlags
+	run.register(fs)
 	seed := fs.Int64("seed", 12345, "random seed")
 	out := fs.String("out", "", "results folder (resumes from its checkpoint if present; more -set epochs continue a finished run)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	var set settings
-	set.register(fs)
 	restart := fs.Bool("restart", false, "delete the checkpoint in -out first and train from the first epoch")
 	devices := fs.Int("devices", 0, "train on this many devices of an XLA backend, the batch split over them "+
 		"(= -set devices=N; the CPU plugin makes them from one CPU; must divide the batch and the noise levels; 0: one device)")
 	if err := parse(fs, args, "target", "out"); err != nil {
 		return err
 	}
-	t, err := target.ByName(*name)
-	if err != nil {
-		return err
-	}
-	m, err := method.ByName(*methodName)
-	if err != nil {
-		return err
-	}
-	if m.MCMC && *devices > 1 {
+	if m, err := method.ByName(*run.method); err == nil && m.MCMC && *devices > 1 {
 		return usageError{fmt.Sprintf("train: -devices %d: method %s runs on one device (data-parallel training is for the diffusion methods)", *devices, m.Name)}
 	}
-	cfg, err := t.Config(*methodName, *budget)
-	if err != nil {
-		return err
-	}
-	cfg.Seed = *seed
 	if *devices != 0 {
-		set.sets = append(set.sets, fmt.Sprintf("devices=%d", *devices))
+		run.set.sets = append(run.set.sets, fmt.Sprintf("devices=%d", *devices))
 	}
-	if err := set.apply(&cfg); err != nil {
+	t, cfg, err := run.config(func(c *config.Config) { c.Seed = *seed })
+	if err != nil {
 		return err
 	}
 	backend, err := xla.Backend()
@@ -255,7 +240,7 @@ func cmdRunDir(args []string) error {
 	return nil
 }
 
-// runFlags are the flags that name a run's configuration, shared by config and rundir:
+// runFlags are the flags that name a run's configuration, shared by train, config and rundir:
 // -target, -method, -budget and the -config/-set overrides.
 type runFlags struct {
 	target, method, budget *string
