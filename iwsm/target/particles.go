@@ -83,8 +83,10 @@ func LJ(n int) *Target {
 	switch n {
 	case 13:
 		t.ReferenceSet, t.ValidationSet, t.Defaults = shippedSplit(lj13TestNPY, name, 13, 3), shippedSplit(lj13ValNPY, name, 13, 3), lj13Defaults
+		t.Shrink = lj13Shrink
 	case 55:
 		t.ReferenceSet, t.Defaults = shippedSplit(lj55MCMCNPY, name, 55, 3), lj55Defaults
+		t.Shrink = lj55Shrink
 	}
 	return t
 }

@@ -11,6 +11,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
@@ -531,4 +532,64 @@ func TestGroupedWeights(t *testing.T) {
 			break
 		}
 	}
+}
+
+// TestParticleBudgets: every budget of the particle systems validates, and the cpu budgets
+// keep LJ-13's and LJ-55's runs to the size the README's wall times were measured at (issue
+// 15: ≤ 20 minutes on 2 cores). The check is a cost model, not a clock: the EGNN's edge work
+// of a run (reverse-SDE steps of the new and evaluation samples plus three passes per
+// training point, times the edges and the edge network's h² per layer) of LJ-55 at cpu may
+// not exceed LJ-13's, which its 55² edges would make ~20× larger with LJ-13's settings.
+func TestParticleBudgets(t *testing.T) {
+	work := func(tg *Target, c config.Config) float64 {
+		perEpoch := float64(c.SamplesPerEpoch*(c.IntegrationSteps+c.NegativeTimeSteps) + 3*c.StepsPerEpoch*c.BatchSize)
+		eval := float64(c.EvalSamples * (c.IntegrationSteps + c.NegativeTimeSteps))
+		edges := float64(tg.Particles * (tg.Particles - 1))
+		h := float64(c.EGNN.Hidden)
+		return (float64(c.Epochs)*perEpoch + eval) * edges * 3 * h * h * float64(c.EGNN.Layers)
+	}
+	cpu := map[string]config.Config{}
+	for _, name := range []string{"dw4", "lj13", "lj55"} {
+		tg, err := ByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range config.Budgets {
+			for _, m := range []string{"iwsm", "idem"} {
+				c, err := tg.Config(m, b)
+				if err == nil {
+					err = c.Validate()
+				}
+				if err != nil {
+					t.Errorf("%s %s %s: %v", name, m, b, err)
+				}
+				if b == "cpu" {
+					cpu[name] = c
+				}
+			}
+		}
+	}
+	if c := cpu["lj13"]; c.Epochs != 20 || c.SamplesPerEpoch != 300 || c.EGNN.Hidden != 64 || c.EGNN.Layers != 5 {
+		t.Errorf("lj13 cpu: %d epochs of %d samples, EGNN %d × %d; the README documents 20 × 300, 5 × 64", c.Epochs, c.SamplesPerEpoch, c.EGNN.Layers, c.EGNN.Hidden)
+	}
+	lj13, lj55 := mustByName(t, "lj13"), mustByName(t, "lj55")
+	w13, w55 := work(lj13, cpu["lj13"]), work(lj55, cpu["lj55"])
+	if w55 > w13 {
+		t.Errorf("LJ-55's cpu run does %.3g edge-network work, more than LJ-13's %.3g", w55, w13)
+	}
+	paper55, _ := lj55.Config("iwsm", "paper")
+	paper55.Shrink("cpu") // the particle systems' shared cpu settings, without LJ-55's own
+	if w := work(lj55, paper55); w < 10*w13 {
+		t.Errorf("the shared particle cpu settings on LJ-55 (%.3g) should cost ≥ 10× LJ-13's (%.3g): the cost model is off", w, w13)
+	}
+}
+
+// mustByName is ByName for tests: the registered target, or the test fails.
+func mustByName(t *testing.T, name string) *Target {
+	t.Helper()
+	tg, err := ByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
 }
