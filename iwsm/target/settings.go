@@ -119,6 +119,8 @@ func lj55Defaults(method string) config.Config {
 // systems' 30 of 500, the rest as config.Shrink leaves it (EGNN 5 × 64, K = 100, 100 SDE
 // steps, 50 steps of batch 256 an epoch). An epoch costs about as much in reverse-SDE
 // sampling as in training steps; 30 × 500 took 39–51 s an epoch, over 20 minutes a run.
+// Measured at 20 × 300: 26–27 CPU-minutes a run with single-threaded XLA under contention
+// (README: about 12–15 minutes estimated on 2 idle cores).
 func lj13Shrink(c *config.Config, budget string) error {
 	if err := c.Shrink(budget); err != nil {
 		return err
@@ -135,7 +137,8 @@ func lj13Shrink(c *config.Config, budget string) error {
 // 3 × 32, 128 new samples and 50 SDE steps an epoch still over 3. So the EGNN is 3 × 32 (a
 // quarter of the edge network's cost per layer), an epoch is 20 steps of batch 64 and 64 new
 // samples of 40 SDE steps, 12 epochs, K = 100 (iDEM's), and 250 samples are scored (against
-// 250 of the reference's 1000). Measured: ~70 CPU-seconds an epoch with single-threaded XLA.
+// 250 of the reference's 1000). Measured: ~70 CPU-seconds an epoch and 18–19 CPU-minutes a
+// run with single-threaded XLA.
 // The network and the training are far smaller than iDEM's (5 × 128, 2000 epochs): a cpu
 // result on LJ-55 shows what two cores do in minutes, not what the method can.
 func lj55Shrink(c *config.Config, budget string) error {
