@@ -548,12 +548,13 @@ func TestParticleBudgets(t *testing.T) {
 		h := float64(c.EGNN.Hidden)
 		return (float64(c.Epochs)*perEpoch + eval) * edges * 3 * h * h * float64(c.EGNN.Layers)
 	}
-	cpu := map[string]config.Config{}
+	cpu, targets := map[string]config.Config{}, map[string]*Target{}
 	for _, name := range []string{"dw4", "lj13", "lj55"} {
 		tg, err := ByName(name)
 		if err != nil {
 			t.Fatal(err)
 		}
+		targets[name] = tg
 		for _, b := range config.Budgets {
 			for _, m := range []string{"iwsm", "idem"} {
 				c, err := tg.Config(m, b)
@@ -572,7 +573,7 @@ func TestParticleBudgets(t *testing.T) {
 	if c := cpu["lj13"]; c.Epochs != 20 || c.SamplesPerEpoch != 300 || c.EGNN.Hidden != 64 || c.EGNN.Layers != 5 {
 		t.Errorf("lj13 cpu: %d epochs of %d samples, EGNN %d × %d; the README documents 20 × 300, 5 × 64", c.Epochs, c.SamplesPerEpoch, c.EGNN.Layers, c.EGNN.Hidden)
 	}
-	lj13, lj55 := mustByName(t, "lj13"), mustByName(t, "lj55")
+	lj13, lj55 := targets["lj13"], targets["lj55"]
 	w13, w55 := work(lj13, cpu["lj13"]), work(lj55, cpu["lj55"])
 	if w55 > w13 {
 		t.Errorf("LJ-55's cpu run does %.3g edge-network work, more than LJ-13's %.3g", w55, w13)
@@ -587,14 +588,4 @@ func TestParticleBudgets(t *testing.T) {
 	if w := work(lj55, paper55); w < 10*w13 {
 		t.Errorf("the shared particle cpu settings on LJ-55 (%.3g) should cost ≥ 10× LJ-13's (%.3g): the cost model is off", w, w13)
 	}
-}
-
-// mustByName is ByName for tests: the registered target, or the test fails.
-func mustByName(t *testing.T, name string) *Target {
-	t.Helper()
-	tg, err := ByName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tg
 }
