@@ -29,7 +29,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
 	"github.com/iwsm-go/iwsm/iwsm/net"
-	"github.com/iwsm-go/iwsm/iwsm/sampler"
+	"github.com/iwsm-go/iwsm/iwsm/sde"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
@@ -211,7 +211,7 @@ func TestCrossBackendTrainingStep(t *testing.T) {
 	// float32 rounding (~6e-8·‖x‖²) divided by 2σ² swamps the log-density below σ ≈ 1e-3
 	// (at GMM-40's σ_min = 1e-5 the two backends' log q differed by hundreds): the weights are
 	// then rounding noise on either backend, which no tolerance can compare.
-	sched := sampler.Geometric{SigmaMin: 1e-2, SigmaMax: 1}
+	sched := sde.Geometric{SigmaMin: 1e-2, SigmaMax: 1}
 	mlp := net.MLP{Hidden: 64, Layers: 2, EmbedSize: 32, CoordScale: 25, TimeScale: 1}
 	rng := rand.New(rand.NewPCG(5, 6))
 	buffer := configs(tg, rng, N)

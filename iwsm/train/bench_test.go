@@ -95,7 +95,7 @@ func benchmarkPaper(b *testing.B, name string) {
 	b.Run("estimator", func(b *testing.B) {
 		sig := make([]float32, cfg.BatchSize)
 		for i := range sig {
-			sig[i] = float32(tr.sampler.Schedule.Sigma(float64(i+1) / float64(len(sig))))
+			sig[i] = float32(tr.sde.Schedule.Sigma(float64(i+1) / float64(len(sig))))
 		}
 		benchEstimator(b, backend, tg, cfg.K, cfg.MaxScoreNorm, 0.5*cfg.SigmaMax, sig)
 	})

@@ -61,7 +61,7 @@ func (tr *Trainer) augmentation(n int) [][]float64 {
 // reverse-SDE samples driven by the Monte Carlo score.
 func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
 	if tr.Config.InitFromPrior {
-		flat, d := tr.sampler.Prior(tr.rng, n), tr.Target.Dim
+		flat, d := tr.sde.Prior(tr.rng, n), tr.Target.Dim
 		rows := make([][]float64, n)
 		for i := range rows {
 			rows[i] = make([]float64, d)

@@ -58,7 +58,7 @@ func (tr *Trainer) SampleWithPrior(n int) (samples, prior [][]float64, err error
 	if n <= 0 {
 		return nil, nil, errors.Errorf("number of samples must be positive, got %d", n)
 	}
-	flat, d := tr.sampler.Prior(tr.rng, n), tr.Target.Dim
+	flat, d := tr.sde.Prior(tr.rng, n), tr.Target.Dim
 	if samples, err = tr.sampling.GenerateFrom(flat); err != nil {
 		return nil, nil, err
 	}

@@ -122,7 +122,7 @@ func TestNegativeTimeStepsDescend(t *testing.T) {
 			x = append(x, float32(v))
 		}
 	}
-	neg, err := graph.NewExec(backend, tr.sampler.NegativeTimeStep)
+	neg, err := graph.NewExec(backend, tr.sde.NegativeTimeStep)
 	if err != nil {
 		t.Fatal(err)
 	}

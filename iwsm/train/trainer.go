@@ -17,7 +17,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
 	"github.com/iwsm-go/iwsm/iwsm/gmath"
 	"github.com/iwsm-go/iwsm/iwsm/method"
-	"github.com/iwsm-go/iwsm/iwsm/sampler"
+	"github.com/iwsm-go/iwsm/iwsm/sde"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -60,13 +60,13 @@ type Trainer struct {
 	Method  method.Method
 	backend compute.Backend
 	store   *model.Store
-	sampler *sampler.Sampler
+	sde     *sde.SDE
 
 	stepExec  *model.Exec
-	valExec   *model.Exec        // validation loss (no update)
-	sampling  *sampler.Generator // reverse SDE with the network's score
-	scoreExec *model.Exec        // the network's score alone (Score), built on first use
-	mcInit    *sampler.Generator // reverse SDE with the Monte Carlo score (first buffer, unless InitFromPrior)
+	valExec   *model.Exec    // validation loss (no update)
+	sampling  *sde.Generator // reverse SDE with the network's score
+	scoreExec *model.Exec    // the network's score alone (Score), built on first use
+	mcInit    *sde.Generator // reverse SDE with the Monte Carlo score (first buffer, unless InitFromPrior)
 
 	parallel *dataParallel // the training step on Config.Devices devices (nil: one device)
 
@@ -120,7 +120,7 @@ func New(backend compute.Backend, t *target.Target, cfg config.Config) (*Trainer
 		return nil, err
 	}
 	tr := &Trainer{Config: cfg, Target: t, Method: m, backend: backend, store: model.NewStore(),
-		sampler: &sampler.Sampler{Schedule: sampler.Geometric{SigmaMin: cfg.SigmaMin, SigmaMax: cfg.SigmaMax}, Target: t,
+		sde: &sde.SDE{Schedule: sde.Geometric{SigmaMin: cfg.SigmaMin, SigmaMax: cfg.SigmaMax}, Target: t,
 			Steps: cfg.IntegrationSteps, DiffusionScale: cfg.DiffusionScale,
 			NegativeTimeSteps: cfg.NegativeTimeSteps, MaxScoreNorm: cfg.MaxScoreNorm}}
 	tr.learningRate = cfg.LearningRate
@@ -143,14 +143,14 @@ func New(backend compute.Backend, t *target.Target, cfg config.Config) (*Trainer
 	if err != nil {
 		return nil, errors.WithMessage(err, "building the validation loss")
 	}
-	if tr.sampling, err = sampler.NewGenerator(backend, tr.store, tr.sampler, tr.networkScore); err != nil {
+	if tr.sampling, err = sde.NewGenerator(backend, tr.store, tr.sde, tr.networkScore); err != nil {
 		return nil, err
 	}
 	// The first buffer of a mixture run comes from the Monte Carlo score, without the
 	// negative-time steps.
-	mcSampler := *tr.sampler
-	mcSampler.NegativeTimeSteps = 0
-	if tr.mcInit, err = sampler.NewGenerator(backend, tr.store, &mcSampler, tr.monteCarloScore); err != nil {
+	mcSDE := *tr.sde
+	mcSDE.NegativeTimeSteps = 0
+	if tr.mcInit, err = sde.NewGenerator(backend, tr.store, &mcSDE, tr.monteCarloScore); err != nil {
 		return nil, errors.WithMessage(err, "Monte Carlo score")
 	}
 	if err := tr.SetDevices(cfg.Devices); err != nil {
@@ -193,8 +193,8 @@ func (tr *Trainer) networkScore(scope *model.Scope, x, t *Node) *Node {
 // untrained network.
 func (tr *Trainer) monteCarloScore(scope *model.Scope, x, t *Node) *Node {
 	N, d := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-	sigma := tr.sampler.Schedule.SigmaNode(t)
-	z := tr.sampler.Noise(scope, x.Graph(), shapes.Make(x.DType(), N, tr.Config.K, d))
+	sigma := tr.sde.Schedule.SigmaNode(t)
+	z := tr.sde.Noise(scope, x.Graph(), shapes.Make(x.DType(), N, tr.Config.K, d))
 	score, _ := estimator.MonteCarlo(tr.Target, x, sigma, z, tr.Config.MaxScoreNorm)
 	return score
 }
@@ -248,8 +248,8 @@ func (tr *Trainer) stepDraws(scope *model.Scope, g *Graph, dtype dtypes.DType, B
 		t = Reshape(BroadcastToDims(InsertAxes(tg, 1), G, B/G), B)
 	}
 	d := tr.Target.Dim
-	eps = tr.sampler.Noise(scope, g, shapes.Make(dtype, B, d))
-	z = tr.sampler.Noise(scope, g, shapes.Make(dtype, B, tr.Config.K, d))
+	eps = tr.sde.Noise(scope, g, shapes.Make(dtype, B, d))
+	z = tr.sde.Noise(scope, g, shapes.Make(dtype, B, tr.Config.K, d))
 	return t, eps, z
 }
 
@@ -261,7 +261,7 @@ func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z *Node
 	g := x0.Graph()
 	cfg := tr.Config
 	G := cfg.TimeGroups
-	xt, sigma := tr.sampler.ForwardWith(x0, t, eps)
+	xt, sigma := tr.sde.ForwardWith(x0, t, eps)
 	target, logp := estimator.MonteCarlo(tr.Target, xt, sigma, z, cfg.MaxScoreNorm)
 
 	weights, essLevels := tr.Method.Weights(method.Batch{Target: tr.Target, Xt: xt, Sigma: sigma, LogP: logp, Buffer: buffer, Groups: G})
@@ -295,8 +295,8 @@ func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z *Node
 // and the Monte Carlo log-density estimate log p̂_t(x_t).
 func (tr *Trainer) noisedTarget(scope *model.Scope, x0, t *Node) (xt, sigma, target, logp *Node) {
 	B, d := x0.Shape().Dimensions[0], x0.Shape().Dimensions[1]
-	xt, sigma = tr.sampler.Forward(scope, x0, t)
-	z := tr.sampler.Noise(scope, x0.Graph(), shapes.Make(x0.DType(), B, tr.Config.K, d))
+	xt, sigma = tr.sde.Forward(scope, x0, t)
+	z := tr.sde.Noise(scope, x0.Graph(), shapes.Make(x0.DType(), B, tr.Config.K, d))
 	target, logp = estimator.MonteCarlo(tr.Target, xt, sigma, z, tr.Config.MaxScoreNorm)
 	return
 }
@@ -430,7 +430,7 @@ func (tr *Trainer) LevelSigmas() []float64 {
 	G := tr.Config.TimeGroups
 	out := make([]float64, G)
 	for g := range out {
-		out[g] = tr.sampler.Schedule.Sigma((float64(g) + 0.5) / float64(G))
+		out[g] = tr.sde.Schedule.Sigma((float64(g) + 0.5) / float64(G))
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package sampler
+package sde
 
 import (
 	"math"
@@ -20,11 +20,11 @@ import (
 // it, or draw its random numbers from it).
 type ScoreFunc func(scope *model.Scope, x, t *Node) *Node
 
-// Sampler is the VE diffusion of one target: its noise schedule, the reverse-time SDE
+// SDE is the VE diffusion of one target: its noise schedule, the reverse-time SDE
 // integrated with Euler–Maruyama (or the probability-flow ODE), the prior N(0, σ_max² I)
 // and iDEM's optional "negative time" steps. Particle systems live on the zero-centre-of-
 // mass subspace: noise, steps and prior draws are projected onto it.
-type Sampler struct {
+type SDE struct {
 	// Schedule is σ(t).
 	Schedule Geometric
 	// Target supplies the particle structure (projection) and, for negative-time steps,
@@ -44,12 +44,12 @@ type Sampler struct {
 }
 
 // Validate reports impossible settings.
-func (s *Sampler) Validate() error {
+func (s *SDE) Validate() error {
 	if err := s.Schedule.Validate(); err != nil {
 		return err
 	}
 	if s.Target == nil {
-		return errors.New("sampler has no target")
+		return errors.New("SDE has no target")
 	}
 	if s.Steps <= 0 {
 		return errors.Errorf("integration steps must be positive, got %d", s.Steps)
@@ -65,7 +65,7 @@ func (s *Sampler) Validate() error {
 
 // Project removes the centre of mass of particle-system configurations x [..., d] (the
 // identity for other targets).
-func (s *Sampler) Project(x *Node) *Node {
+func (s *SDE) Project(x *Node) *Node {
 	if s.Target.IsParticleSystem() {
 		return gmath.RemoveMean(x, s.Target.Particles, s.Target.SpatialDim)
 	}
@@ -74,19 +74,19 @@ func (s *Sampler) Project(x *Node) *Node {
 
 // Noise draws standard normal noise of the given shape from scope's random state,
 // projected onto the zero-centre-of-mass subspace for particle systems.
-func (s *Sampler) Noise(scope *model.Scope, g *Graph, shape shapes.Shape) *Node {
+func (s *SDE) Noise(scope *model.Scope, g *Graph, shape shapes.Shape) *Node {
 	return s.Project(scope.RandomNormal(g, shape))
 }
 
 // Forward noises clean points x0 [B, d] to times t [B] with the forward kernel:
 // x_t = x0 + σ(t) z, z ~ N(0, I) (projected). It returns x_t and σ(t).
-func (s *Sampler) Forward(scope *model.Scope, x0, t *Node) (xt, sigma *Node) {
+func (s *SDE) Forward(scope *model.Scope, x0, t *Node) (xt, sigma *Node) {
 	return s.ForwardWith(x0, t, s.Noise(scope, x0.Graph(), x0.Shape()))
 }
 
 // ForwardWith is Forward with the noise z [B, d] given (drawn by Noise): x_t = x0 + σ(t) z.
 // The data-parallel training step draws its noise in a graph of its own (see train).
-func (s *Sampler) ForwardWith(x0, t, z *Node) (xt, sigma *Node) {
+func (s *SDE) ForwardWith(x0, t, z *Node) (xt, sigma *Node) {
 	sigma = s.Schedule.SigmaNode(t)
 	xt = Add(x0, Mul(InsertAxes(sigma, -1), z))
 	return xt, sigma
@@ -97,7 +97,7 @@ func (s *Sampler) ForwardWith(x0, t, z *Node) (xt, sigma *Node) {
 // when last != 0 (the final step returns the mean), projected for particle systems. With
 // ProbabilityFlow it is the ODE step x ← x + ½ g(t)² s dt instead. t, dt and last are
 // scalars.
-func (s *Sampler) ReverseStep(scope *model.Scope, x, t, dt, last, score *Node) *Node {
+func (s *SDE) ReverseStep(scope *model.Scope, x, t, dt, last, score *Node) *Node {
 	g2 := s.Schedule.G2Node(t)
 	if s.ProbabilityFlow {
 		return s.Project(Add(x, Mul(score, MulScalar(Mul(g2, dt), 0.5))))
@@ -111,7 +111,7 @@ func (s *Sampler) ReverseStep(scope *model.Scope, x, t, dt, last, score *Node) *
 // NegativeTimeStep is one of iDEM's "negative time" steps after the integration:
 // x ← x + 10⁻⁴ clip(-∇E(x)) (the whole vector clipped to MaxScoreNorm), projected.
 // Non-finite energies and gradients (overlapping particles) contribute nothing.
-func (s *Sampler) NegativeTimeStep(x *Node) *Node {
+func (s *SDE) NegativeTimeStep(x *Node) *Node {
 	e := s.Target.Energy(x)
 	grad := Gradient(ReduceAllSum(Where(IsFinite(e), e, ZerosLike(e))), x)[0]
 	grad = Where(IsFinite(grad), grad, ZerosLike(grad))
@@ -120,7 +120,7 @@ func (s *Sampler) NegativeTimeStep(x *Node) *Node {
 
 // Prior returns n draws of the prior N(0, σ_max² I) from the host rng (centre of mass
 // removed for particle systems), flat [n·d].
-func (s *Sampler) Prior(rng *rand.Rand, n int) []float32 {
+func (s *SDE) Prior(rng *rand.Rand, n int) []float32 {
 	t := s.Target
 	d := t.Dim
 	flat := make([]float32, n*d)
@@ -139,22 +139,22 @@ func (s *Sampler) Prior(rng *rand.Rand, n int) []float32 {
 	return flat
 }
 
-// Generator integrates a Sampler with a given score: its steps are compiled once on a
+// Generator integrates a SDE with a given score: its steps are compiled once on a
 // backend, their random numbers come from the model store's random state (so a checkpointed
 // store continues the same stream), and the prior draws from a host RNG given per call.
 type Generator struct {
-	sampler *Sampler
-	step    *model.Exec
-	neg     *Exec
+	sde  *SDE
+	step *model.Exec
+	neg  *Exec
 }
 
 // NewGenerator compiles the reverse step of s with score on backend, with the variables and
 // random state of store.
-func NewGenerator(backend compute.Backend, store *model.Store, s *Sampler, score ScoreFunc) (*Generator, error) {
+func NewGenerator(backend compute.Backend, store *model.Store, s *SDE, score ScoreFunc) (*Generator, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	gen := &Generator{sampler: s}
+	gen := &Generator{sde: s}
 	var err error
 	gen.step, err = model.NewExec(backend, store, func(scope *model.Scope, x, t, dt, last *Node) *Node {
 		sc := score(scope, x, BroadcastToDims(t, x.Shape().Dimensions[0]))
@@ -185,14 +185,14 @@ func (gen *Generator) Generate(n int, rng *rand.Rand) ([][]float64, error) {
 	if n <= 0 {
 		return nil, errors.Errorf("number of samples must be positive, got %d", n)
 	}
-	return gen.GenerateFrom(gen.sampler.Prior(rng, n))
+	return gen.GenerateFrom(gen.sde.Prior(rng, n))
 }
 
 // GenerateFrom integrates from the given prior draws (flat [n·d], sampler coordinates, as
 // Prior returns them): Generate with the starting points known, to see where a sample
 // came from.
 func (gen *Generator) GenerateFrom(prior []float32) ([][]float64, error) {
-	s := gen.sampler
+	s := gen.sde
 	d := s.Target.Dim
 	n := len(prior) / d
 	if n == 0 || len(prior)%d != 0 {

@@ -1,4 +1,4 @@
-package sampler_test
+package sde_test
 
 import (
 	"math"
@@ -9,16 +9,16 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/iwsm-go/iwsm/iwsm/sampler"
+	"github.com/iwsm-go/iwsm/iwsm/sde"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
 // gaussian is the target N(0, s0² I) in d dimensions; under the VE forward process its
 // marginal p_t is N(0, (s0² + σ(t)²) I), whose score −x/(s0² + σ²) is exact.
-func gaussian(d int, s0 float64) (*target.Target, sampler.ScoreFunc, sampler.Geometric) {
+func gaussian(d int, s0 float64) (*target.Target, sde.ScoreFunc, sde.Geometric) {
 	t := target.New("gauss", d, func(x *Node) *Node { return MulScalar(ReduceSum(Square(x), -1), 0.5/(s0*s0)) })
-	sched := sampler.Geometric{SigmaMin: 1e-3, SigmaMax: 5}
+	sched := sde.Geometric{SigmaMin: 1e-3, SigmaMax: 5}
 	score := func(_ *model.Scope, x, tt *Node) *Node {
 		sig := sched.SigmaNode(tt)
 		v := AddScalar(Square(sig), s0*s0)
@@ -27,14 +27,14 @@ func gaussian(d int, s0 float64) (*target.Target, sampler.ScoreFunc, sampler.Geo
 	return t, score, sched
 }
 
-func generate(t *testing.T, s *sampler.Sampler, score sampler.ScoreFunc, n int, seed uint64) [][]float64 {
+func generate(t *testing.T, s *sde.SDE, score sde.ScoreFunc, n int, seed uint64) [][]float64 {
 	t.Helper()
 	backend := xla.TestBackend(t)
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(int64(seed)); err != nil {
 		t.Fatal(err)
 	}
-	gen, err := sampler.NewGenerator(backend, store, s, score)
+	gen, err := sde.NewGenerator(backend, store, s, score)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func generate(t *testing.T, s *sampler.Sampler, score sampler.ScoreFunc, n int, 
 func TestProbabilityFlowODEMapsPriorDrawsByTheStdRatio(t *testing.T) {
 	const s0, n = 0.7, 64
 	tg, score, sched := gaussian(2, s0)
-	s := &sampler.Sampler{Schedule: sched, Target: tg, Steps: 2000, DiffusionScale: 1, ProbabilityFlow: true}
+	s := &sde.SDE{Schedule: sched, Target: tg, Steps: 2000, DiffusionScale: 1, ProbabilityFlow: true}
 	rows := generate(t, s, score, n, 3)
 	prior := s.Prior(rand.New(rand.NewPCG(3, 1)), n) // the same draws Generate started from
 	ratio := math.Sqrt((s0*s0 + sched.SigmaMin*sched.SigmaMin) / (s0*s0 + sched.SigmaMax*sched.SigmaMax))
@@ -72,7 +72,7 @@ func TestProbabilityFlowODEMapsPriorDrawsByTheStdRatio(t *testing.T) {
 func TestReverseSDEWithExactScoreSamplesTheTarget(t *testing.T) {
 	const s0, n = 0.7, 4000
 	tg, score, sched := gaussian(2, s0)
-	s := &sampler.Sampler{Schedule: sched, Target: tg, Steps: 500, DiffusionScale: 1}
+	s := &sde.SDE{Schedule: sched, Target: tg, Steps: 500, DiffusionScale: 1}
 	rows := generate(t, s, score, n, 5)
 	var m, v float64
 	for _, r := range rows {
@@ -107,7 +107,7 @@ func TestReverseSDEWithExactScoreSamplesTheTarget(t *testing.T) {
 func TestForwardNoisingAndProjection(t *testing.T) {
 	backend := xla.TestBackend(t)
 	dw := target.DW4()
-	s := &sampler.Sampler{Schedule: sampler.Geometric{SigmaMin: 0.01, SigmaMax: 3}, Target: dw, Steps: 1, DiffusionScale: 1}
+	s := &sde.SDE{Schedule: sde.Geometric{SigmaMin: 0.01, SigmaMax: 3}, Target: dw, Steps: 1, DiffusionScale: 1}
 	store := model.NewStore()
 	_ = store.SetRNGStateFromSeed(1)
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x0, tt *Node) *Node {
@@ -157,10 +157,10 @@ func TestForwardNoisingAndProjection(t *testing.T) {
 // Bad settings are one clear error.
 func TestSamplerValidate(t *testing.T) {
 	tg, _, sched := gaussian(2, 1)
-	for name, s := range map[string]sampler.Sampler{
+	for name, s := range map[string]sde.SDE{
 		"no steps":       {Schedule: sched, Target: tg, DiffusionScale: 1},
 		"no target":      {Schedule: sched, Steps: 10, DiffusionScale: 1},
-		"inverted sigma": {Schedule: sampler.Geometric{SigmaMin: 2, SigmaMax: 1}, Target: tg, Steps: 10, DiffusionScale: 1},
+		"inverted sigma": {Schedule: sde.Geometric{SigmaMin: 2, SigmaMax: 1}, Target: tg, Steps: 10, DiffusionScale: 1},
 		"zero diffusion": {Schedule: sched, Target: tg, Steps: 10},
 	} {
 		if err := s.Validate(); err == nil {
