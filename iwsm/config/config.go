@@ -199,77 +199,11 @@ func (p PT) Ladder() []float64 {
 	return out
 }
 
-// DefaultPT returns parallel tempering's paper-budget settings for a target whose hottest
-// replica needs maxTemperature to cross between its modes: 10 temperatures, 512 chains,
-// 10,000 sweeps after 2,000 of burn-in, MALA from step 0.01·√T (Shrink cuts the sweeps).
-func DefaultPT(maxTemperature float64) *PT {
-	return &PT{Chains: 512, Temperatures: 10, MaxTemperature: maxTemperature, Sweeps: 10000, BurnIn: 2000,
-		Move: MoveMALA, StepSize: 0.01}
-}
-
 // The flat distributions of the buffer augmentation (Config.AugmentDistribution).
 const (
 	AugmentUniform  = "uniform"
 	AugmentGaussian = "gaussian"
 )
-
-// Base returns iDEM's settings shared by every target at the paper budget (replay buffer of
-// 10,000, 1,024 initial samples, 1,000 new samples and 100 steps per epoch, batch 512, 1,000
-// SDE steps, Adam at 1e-3 with gradient clipping 0.5, K = 1000, score clip 20, validation
-// every 10 epochs with ReduceLROnPlateau); a target's defaults start from it and set the
-// schedule, the estimator and the network (see target.Target.Config).
-func Base(targetName, method string) Config {
-	return Config{Target: targetName, Method: method, Budget: "paper", Seed: 12345,
-		BufferSize: 10000, InitialSamples: 1024, SamplesPerEpoch: 1000, StepsPerEpoch: 100,
-		BatchSize: 512, TimeGroups: 16, IntegrationSteps: 1000, LearningRate: 1e-3, GradClip: 0.5, K: 1000,
-		MaxScoreNorm: 20, CheckpointEvery: 10, EvalSamples: 1000, Net: net.DefaultMLP(), Epochs: 1000,
-		DiffusionScale: 1, ValidateEvery: 10, ValidationSamples: 1024, LRFactor: 0.1, LRPatience: 10}
-}
-
-// Shrink reduces a paper-budget configuration to the named budget: paper leaves it as it is;
-// cpu and smoke cut epochs, steps, integration steps, K and the batch to fit 2 CPU cores
-// (particle systems, whose epochs are dominated by EGNN sampling, further). It records the
-// budget in c.Budget.
-func (c *Config) Shrink(budget string) error {
-	switch budget {
-	case "paper":
-	case "cpu":
-		c.Epochs, c.StepsPerEpoch, c.IntegrationSteps, c.K, c.BatchSize = 60, 50, 200, min(c.K, 200), min(c.BatchSize, 256)
-		c.CheckpointEvery = 5
-		if c.EGNN.Particles > 0 {
-			// Sampling dominates an epoch of a particle system on 2 cores (one reverse-SDE
-			// step of the EGNN per sample and step), so fewer samples and steps per epoch.
-			c.EGNN.Hidden, c.Epochs, c.K = 64, 30, min(c.K, 100)
-			c.SamplesPerEpoch, c.IntegrationSteps = 500, 100
-		}
-	case "smoke":
-		c.Epochs, c.StepsPerEpoch, c.IntegrationSteps, c.K, c.BatchSize = 3, 10, 50, 64, 128
-		c.InitialSamples, c.SamplesPerEpoch, c.EvalSamples, c.CheckpointEvery = 256, 256, 500, 1
-		c.Net.Hidden, c.Net.EmbedSize = 64, 32
-		c.EGNN.Hidden, c.EGNN.Layers = 32, 2
-		c.K = min(c.K, 64)
-		if c.EGNN.Particles > 20 {
-			// LJ-55: the EGNN's 55² edges make one reverse-SDE step of one sample cost ~40 ms
-			// on the Go backend (2 cores), so the smoke run stays at about a minute.
-			c.Epochs, c.StepsPerEpoch, c.IntegrationSteps, c.K, c.BatchSize, c.TimeGroups = 2, 3, 10, 16, 32, 4
-			c.InitialSamples, c.SamplesPerEpoch, c.EvalSamples = 32, 32, 32
-		}
-	default:
-		return CheckBudget(budget)
-	}
-	if p := c.PT; p != nil {
-		q := *p // never change a PT another Config shares
-		switch budget {
-		case "cpu":
-			q.Sweeps, q.BurnIn = min(q.Sweeps, 2000), min(q.BurnIn, 500)
-		case "smoke":
-			q.Chains, q.Sweeps, q.BurnIn = min(q.Chains, 100), min(q.Sweeps, 100), min(q.BurnIn, 50)
-		}
-		c.PT = &q
-	}
-	c.Budget = budget
-	return nil
-}
 
 // Validate reports impossible settings with the name of the offending field. What depends on
 // the target (the network's particle count) and on the method registry (the method's name)

@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"encoding/json"
@@ -6,52 +6,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 )
 
-// Every budget shrinks the paper settings to a valid configuration, cpu and smoke are smaller
-// than paper, and each impossible setting names its field.
-func TestShrinkAndValidate(t *testing.T) {
-	for _, b := range Budgets {
-		c := Base("x", "iwsm")
-		c.SigmaMin, c.SigmaMax = 1e-3, 1
-		if err := c.Shrink(b); err != nil {
-			t.Fatal(err)
-		}
-		if c.Budget != b || c.Validate() != nil {
-			t.Errorf("%s: budget %q, validate %v", b, c.Budget, c.Validate())
-		}
-		if b != "paper" && (c.Epochs >= 1000 || c.IntegrationSteps >= 1000) {
-			t.Errorf("%s: %d epochs, %d SDE steps: not reduced", b, c.Epochs, c.IntegrationSteps)
-		}
-	}
-	c := Base("x", "iwsm")
-	if err := c.Shrink("huge"); err == nil || !strings.Contains(err.Error(), "smoke, cpu, paper") {
-		t.Errorf("unknown budget: %v", err)
-	}
-	ok := Base("x", "iwsm")
-	ok.SigmaMin, ok.SigmaMax = 1e-3, 1
-	for field, mutate := range map[string]func(*Config){
-		"sigma_min":        func(c *Config) { c.SigmaMin = 0 },
-		"k":                func(c *Config) { c.K = 0 },
-		"time_groups":      func(c *Config) { c.TimeGroups = 7 },
-		"initial_samples":  func(c *Config) { c.InitialSamples = c.BatchSize - 1 },
-		"checkpoint_every": func(c *Config) { c.CheckpointEvery = 0 },
-		"lr_factor":        func(c *Config) { c.LRFactor = 1 },
-		"diffusion_scale":  func(c *Config) { c.DiffusionScale = 0 },
-	} {
-		c := ok
-		mutate(&c)
-		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), field) {
-			t.Errorf("%s: error %v does not name the field", field, err)
-		}
-	}
-}
-
 // Overrides go through JSON names, nested keys with a dot; bad keys and values name
-// themselves; Diff lists exactly what changed; a resume may change only epochs (upwards),
+// themselves; config.Diff lists exactly what changed; a resume may change only epochs (upwards),
 // checkpoint_every and eval_samples.
 func TestOverrides(t *testing.T) {
-	base := Base("gmm40", "iwsm")
+	base := preset.Base("iwsm")
 	base.SigmaMin, base.SigmaMax = 1e-5, 1
 	c := base
 	if err := c.Apply([]byte(`{"k": 250, "net": {"hidden": 32}}`), []string{"epochs=180", "lambda_h=true", "augment_distribution=uniform", "egnn.layers=4"}); err != nil {
@@ -62,8 +26,8 @@ func TestOverrides(t *testing.T) {
 		t.Errorf("after overrides: %+v", c)
 	}
 	want := []string{"k=250", "lambda_h=true", "epochs=180", "augment_distribution=uniform", "net.Hidden=32", "egnn.layers=4"}
-	if got := Diff(base, c); strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("Diff = %v, want %v", got, want)
+	if got := config.Diff(base, c); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("config.Diff = %v, want %v", got, want)
 	}
 	for o, msg := range map[string]string{
 		"foo=1":        `unknown setting "foo"`,
@@ -83,53 +47,53 @@ func TestOverrides(t *testing.T) {
 	}
 	more := base
 	more.Epochs, more.EvalSamples = 2000, 50
-	if err := CheckResume(base, more, 1000); err != nil {
+	if err := config.CheckResume(base, more, 1000); err != nil {
 		t.Errorf("more epochs: %v", err)
 	}
 	old := base // a checkpoint written before the augmentation settings existed
 	old.AugmentDistribution, old.AugmentScale = "", 0
 	withAug := base
-	withAug.AugmentDistribution, withAug.AugmentScale = AugmentUniform, 0.8
-	if err := CheckResume(old, withAug, 0); err != nil {
+	withAug.AugmentDistribution, withAug.AugmentScale = config.AugmentUniform, 0.8
+	if err := config.CheckResume(old, withAug, 0); err != nil {
 		t.Errorf("augmentation off in both, settings differ: %v", err)
 	}
 	withAug.AugmentFraction = 0.1
-	if err := CheckResume(old, withAug, 0); err == nil {
+	if err := config.CheckResume(old, withAug, 0); err == nil {
 		t.Error("turning the augmentation on when resuming: no error")
 	}
-	if err := CheckResume(base, base, 1001); err == nil {
+	if err := config.CheckResume(base, base, 1001); err == nil {
 		t.Error("resuming to fewer epochs than done: no error")
 	}
 	other := base
 	other.K, other.Seed = 7, 3
-	if err := CheckResume(base, other, 0); err == nil || !strings.Contains(err.Error(), "k=7, seed=3") {
+	if err := config.CheckResume(base, other, 0); err == nil || !strings.Contains(err.Error(), "k=7, seed=3") {
 		t.Errorf("another K and seed: %v", err)
 	}
 }
 
-// The parallel-tempering section: Diff names its changed keys (and a missing section compares
+// The parallel-tempering section: config.Diff names its changed keys (and a missing section compares
 // as zero), a failed override leaves the configuration as it was, Shrink copies it rather
 // than changing a shared one, and Validate needs it for method pt.
 func TestParallelTemperingSection(t *testing.T) {
-	base := Base("x", ParallelTempering)
-	base.SigmaMin, base.SigmaMax, base.PT = 1e-3, 1, DefaultPT(20)
+	base := preset.Base(config.ParallelTempering)
+	base.SigmaMin, base.SigmaMax, base.PT = 1e-3, 1, preset.DefaultPT(20)
 	c := base
 	if err := c.Set("pt.sweeps=60"); err != nil {
 		t.Fatal(err)
 	}
-	if d := Diff(base, c); !slices.Equal(d, []string{"pt.sweeps=60"}) || base.PT.Sweeps != 10000 {
-		t.Errorf("Diff %v (base sweeps %d), want [pt.sweeps=60] with the base unchanged", d, base.PT.Sweeps)
+	if d := config.Diff(base, c); !slices.Equal(d, []string{"pt.sweeps=60"}) || base.PT.Sweeps != 10000 {
+		t.Errorf("config.Diff %v (base sweeps %d), want [pt.sweeps=60] with the base unchanged", d, base.PT.Sweeps)
 	}
-	if err := c.Set("pt.move=7"); err == nil || c.PT.Move != MoveMALA {
+	if err := c.Set("pt.move=7"); err == nil || c.PT.Move != config.MoveMALA {
 		t.Errorf("a bad override: error %v, move %q afterwards", err, c.PT.Move)
 	}
 	noPT := base
 	noPT.PT = nil
-	if d := Diff(noPT, base); !slices.Contains(d, "pt.chains=512") {
-		t.Errorf("Diff against a configuration without pt: %v", d)
+	if d := config.Diff(noPT, base); !slices.Contains(d, "pt.chains=512") {
+		t.Errorf("config.Diff against a configuration without pt: %v", d)
 	}
 	shrunk := base
-	if err := shrunk.Shrink("smoke"); err != nil {
+	if err := preset.Shrink(&shrunk, "smoke"); err != nil {
 		t.Fatal(err)
 	}
 	if shrunk.PT == base.PT || base.PT.Sweeps != 10000 || shrunk.PT.Sweeps != 100 {
@@ -138,16 +102,16 @@ func TestParallelTemperingSection(t *testing.T) {
 	if err := noPT.Validate(); err == nil || !strings.Contains(err.Error(), `"pt"`) {
 		t.Errorf("method pt without settings: %v", err)
 	}
-	if got := (PT{Temperatures: 3, MaxTemperature: 100}).Ladder(); math.Abs(got[1]-10) > 1e-12 || got[0] != 1 || math.Abs(got[2]-100) > 1e-9 {
+	if got := (config.PT{Temperatures: 3, MaxTemperature: 100}).Ladder(); math.Abs(got[1]-10) > 1e-12 || got[0] != 1 || math.Abs(got[2]-100) > 1e-9 {
 		t.Errorf("ladder %v, want 1, 10, 100", got)
 	}
 }
 
 // devices is a setting like any other in JSON and overrides (left out of config.json when
 // 0), must not be negative and must divide the batch and the noise levels; it is not part of
-// a run's label (Diff) and a run may resume on another number of devices.
+// a run's label (config.Diff) and a run may resume on another number of devices.
 func TestDevicesSetting(t *testing.T) {
-	base := Base("gmm40", "iwsm")
+	base := preset.Base("iwsm")
 	base.SigmaMin, base.SigmaMax = 1e-5, 1 // batch 512, 16 levels
 	raw, err := json.Marshal(base)
 	if err != nil || strings.Contains(string(raw), "devices") {
@@ -163,10 +127,10 @@ func TestDevicesSetting(t *testing.T) {
 	if err := c.Apply(nil, []string{"devices=8"}); err != nil || c.Devices != 8 {
 		t.Errorf("-set devices=8: %v, devices %d", err, c.Devices)
 	}
-	if d := Diff(base, c); len(d) != 0 {
-		t.Errorf("Diff names %v; devices is not part of a run's label", d)
+	if d := config.Diff(base, c); len(d) != 0 {
+		t.Errorf("config.Diff names %v; devices is not part of a run's label", d)
 	}
-	if err := CheckResume(c, base, 0); err != nil {
+	if err := config.CheckResume(c, base, 0); err != nil {
 		t.Errorf("resuming a run of 8 devices on one: %v", err)
 	}
 	for o, msg := range map[string]string{

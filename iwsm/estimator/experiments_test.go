@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
@@ -34,7 +35,7 @@ func TestE1ESSPerLevel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := target.DefaultConfig("gmm40", "iwsm", "cpu")
+	cfg, err := preset.ByName("gmm40", "iwsm", "cpu")
 	if err != nil {
 		t.Fatal(err)
 	}

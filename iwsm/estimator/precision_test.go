@@ -12,6 +12,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
 	"github.com/iwsm-go/iwsm/iwsm/gmath"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -75,7 +76,7 @@ func precisionCases(t testing.TB, n, levels, perLevel int) []precisionCase {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := tg.Config("iwsm", "paper")
+		cfg, err := preset.For(tg, "iwsm", "paper")
 		if err != nil {
 			t.Fatal(err)
 		}

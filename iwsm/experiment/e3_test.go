@@ -7,7 +7,9 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
+	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
@@ -40,7 +42,11 @@ func TestE3ScoreAndOutliers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, mix := res.Trainer, tg.Mixture
+	tr, err := train.Resume(xla.TestBackend(t), tg, rundir.Checkpoint(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mix := tg.Mixture
 	rings := []float64{0, 0.8, 1.2, 1.8, 2.4, 3.4}
 	var grid [][]float64
 	for i := -30; i <= 30; i++ {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -15,7 +16,7 @@ import (
 func ExampleRun() {
 	backend, _ := xla.NewGoBackend()
 	gmm, _ := target.GMM40()
-	cfg, _ := target.DefaultConfig("gmm40", "iwsm", "smoke")
+	cfg, _ := preset.ByName("gmm40", "iwsm", "smoke")
 	dir, _ := os.MkdirTemp("", "iwsm-example")
 	defer os.RemoveAll(dir)
 	res, err := experiment.Run(backend, gmm, cfg, experiment.Options{Out: dir})
@@ -40,14 +41,14 @@ func ExampleRun() {
 func ExampleRun_parallelTempering() {
 	backend, _ := xla.NewGoBackend()
 	gmm, _ := target.GMM40()
-	cfg, _ := target.DefaultConfig("gmm40", "pt", "smoke")
+	cfg, _ := preset.ByName("gmm40", "pt", "smoke")
 	res, err := experiment.Run(backend, gmm, cfg, experiment.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println("samples:", res.Samples.Len(), "modes:", res.Metrics.Of(evaluate.Modes))
-	fmt.Println("temperature pairs:", len(res.PT.SwapAcceptance), "energy evaluations:", res.EnergyEvaluations)
+	fmt.Println("temperature pairs:", len(res.Record.PT.SwapAcceptance), "energy evaluations:", res.Record.EnergyEvaluations)
 	// Output:
 	// samples: 500 modes: 40
 	// temperature pairs: 9 energy evaluations: 151000

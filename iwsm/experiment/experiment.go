@@ -1,11 +1,8 @@
 package experiment
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -15,24 +12,26 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
-	"github.com/iwsm-go/iwsm/iwsm/method"
-	"github.com/iwsm-go/iwsm/iwsm/npyfile"
-	"github.com/iwsm-go/iwsm/iwsm/pt"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/iwsm/train"
 )
 
 // Options are the optional parts of an experiment.
 type Options struct {
-	// Out is the results folder. When it already holds a checkpoint of the same
-	// configuration, training resumes from it; a checkpoint of another configuration is an
-	// error (nothing is overwritten). Empty: keep everything in memory.
+	// Out is the results folder (rundir). When it already holds the finished run of the same
+	// configuration, Run loads it; when it holds a checkpoint of the same configuration (or
+	// one with more epochs, which continues it), the run resumes from it; a checkpoint of
+	// another configuration is an error (nothing is overwritten). Empty: keep everything in
+	// memory.
 	Out string
-	// Progress receives the training progress bar (os.Stderr on the command line, os.Stdout
-	// in notebooks); nil for none.
+	// Progress receives the progress bar (os.Stderr on the command line, os.Stdout in
+	// notebooks); nil for none.
 	Progress io.Writer
-	// Log, if non-nil, receives one-line status messages (resuming from a checkpoint).
+	// Log, if non-nil, receives one-line status messages (resuming from a checkpoint,
+	// loading a finished run).
 	Log io.Writer
 	// Reference, when set, replaces the target's built-in reference samples (target
 	// coordinates). User-defined targets have no built-in reference: without one the metrics
@@ -40,24 +39,22 @@ type Options struct {
 	Reference [][]float64
 	// Backend names the backend in metrics.json (e.g. xla.Selected's Config); informative.
 	Backend string
-	// Hooks run after the default ones (validation, checkpoints, progress bar) at every
-	// epoch: see train.Hook.
-	Hooks []train.Hook
+	// Hooks run after the default ones (checkpoints, progress bar) around every step of the
+	// sampler: see sampler.Hook.
+	Hooks []sampler.Hook
 }
 
 // Result is a finished experiment.
 type Result struct {
 	Target *target.Target
 	Config config.Config
-	// Trainer is the diffusion method's trainer; nil for the parallel-tempering baseline,
-	// whose statistics are PT.
-	Trainer *train.Trainer
-	// PT describes a parallel-tempering run (ladder, step sizes, acceptance and swap
-	// rates, history); nil for the diffusion methods.
-	PT *pt.Stats
-	// EnergyEvaluations and GradientEvaluations are the points at which the method
-	// evaluated E and ∇E, training and the final samples included (report.Record).
-	EnergyEvaluations, GradientEvaluations int64
+	// Sampler is the sampler that ran (a *train.Trainer for the diffusion methods, a
+	// *pt.Sampler for parallel tempering, ...); nil for a run read back by Load.
+	Sampler sampler.Sampler
+	// Record is what metrics.json holds: identity, metrics, the sampler's history and
+	// statistics, evaluation counts, wall time (TrainSeconds: of the steps run in this call,
+	// not of a resumed earlier part; ResumedFrom: the step a checkpoint resumed from).
+	Record rundir.Record
 	// Samples are the generated samples (Rows in the target's coordinates) with their
 	// energies, computed once.
 	Samples evaluate.SampleSet
@@ -65,10 +62,6 @@ type Result struct {
 	Evaluation *evaluate.Evaluation
 	// Metrics are Evaluation's metrics (nil without a reference).
 	Metrics evaluate.Metrics
-	// TrainSeconds is the wall time of training in this call (not of a resumed earlier part).
-	TrainSeconds float64
-	// Resumed is the epoch a checkpoint resumed from (0 for a fresh run).
-	Resumed int
 	// Dir is the results folder ("" when Options.Out was empty).
 	Dir string
 
@@ -76,68 +69,71 @@ type Result struct {
 	figures []Figure // drawn once by Figures
 }
 
-// Run trains cfg on t, samples cfg.EvalSamples points, evaluates them and, when opt.Out is
-// set, writes the results folder (see the package documentation). A run interrupted at any
-// moment and started again with the same arguments resumes from its last checkpoint.
+// Run runs the sampler cfg.Method names (Kind) on t with cfg, draws cfg.EvalSamples samples,
+// evaluates them and, when opt.Out is set, writes the results folder (package rundir). A run
+// interrupted at any moment and started again with the same arguments resumes from its last
+// checkpoint; a finished one is loaded.
 func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Options) (*Result, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
+	kind, err := Kind(cfg.Method)
+	if err != nil {
+		return nil, err
+	}
 	var reference [][]float64 // sampler coordinates
-	if opt.Reference != nil { // before training, not after it
-		var err error
+	if opt.Reference != nil { // before running, not after it
 		if reference, err = evaluate.ReferenceFromTarget(t, opt.Reference); err != nil {
 			return nil, err
 		}
 	}
+	res := &Result{Target: t, Config: cfg, Dir: opt.Out, backend: backend}
+	ckpt := ""
 	if opt.Out != "" { // one run per results folder, for the whole run
-		lock, err := LockFolder(opt.Out, opt.Log)
+		lock, err := rundir.Claim(opt.Out, opt.Log)
 		if err != nil {
 			return nil, err
 		}
 		defer lock.Release()
+		if rundir.Finished(opt.Out, cfg) {
+			if opt.Log != nil {
+				fmt.Fprintf(opt.Log, "loading the finished %s run in %s\n", cfg.Method, opt.Out)
+			}
+			return Load(backend, t, opt.Out)
+		}
+		ckpt = rundir.Checkpoint(opt.Out)
 	}
-	res := &Result{Target: t, Config: cfg, Dir: opt.Out, backend: backend}
-	ckptDir := ""
-	if opt.Out != "" {
-		ckptDir = filepath.Join(opt.Out, "checkpoint")
-	}
-	if m, err := method.ByName(cfg.Method); err == nil && m.MCMC {
-		return res.runMCMC(reference, opt)
-	}
-	var err error
-	if ckptDir != "" && train.HasCheckpoint(ckptDir) {
-		saved, err := train.ReadConfig(ckptDir)
+	if ckpt != "" && kind.Checkpointed(ckpt) {
+		saved, err := rundir.ReadConfig(ckpt)
 		if err != nil {
 			return nil, err
 		}
 		if err := config.CheckResume(saved, cfg, 0); err != nil {
 			return nil, errors.WithMessagef(err, "%s: use another results folder or delete it", opt.Out)
 		}
-		if res.Trainer, err = train.ResumeLog(backend, t, ckptDir, opt.Log); err != nil {
-			return nil, err
-		}
-		if err := res.Trainer.Extend(cfg); err != nil { // more epochs continue the run
+		if res.Sampler, err = kind.Resume(backend, t, cfg, ckpt, opt.Log); err != nil {
 			return nil, errors.WithMessage(err, opt.Out)
 		}
-		res.Resumed = res.Trainer.EpochsDone
+		res.Record.ResumedFrom, _ = res.Sampler.Progress()
 		if opt.Log != nil {
-			fmt.Fprintf(opt.Log, "resuming %s from epoch %d of %d\n", ckptDir, res.Resumed, cfg.Epochs)
+			_, total := res.Sampler.Progress()
+			fmt.Fprintf(opt.Log, "resuming %s from step %d of %d\n", ckpt, res.Record.ResumedFrom, total)
 		}
-	} else if res.Trainer, err = train.New(backend, t, cfg); err != nil {
+	} else if res.Sampler, err = kind.New(backend, t, cfg); err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	if err := res.Trainer.Run(append(train.DefaultHooks(ckptDir, opt.Progress), opt.Hooks...)...); err != nil {
+	label := fmt.Sprintf("%s %s", cfg.Method, t.Name)
+	hooks := append(sampler.DefaultHooks(ckpt, cfg.CheckpointEvery, opt.Progress, label), opt.Hooks...)
+	if err := sampler.Run(res.Sampler, hooks...); err != nil {
 		return nil, err
 	}
-	res.TrainSeconds = time.Since(start).Seconds()
-
-	gen, err := res.Trainer.Sample(cfg.EvalSamples)
+	res.Record.TrainSeconds = time.Since(start).Seconds()
+	gen, err := res.Sampler.Samples(cfg.EvalSamples)
 	if err != nil {
 		return nil, err
 	}
-	res.EnergyEvaluations, res.GradientEvaluations = res.Trainer.EnergyEvaluations, res.Trainer.GradientEvaluations
+	res.Sampler.Report(&res.Record)
 	return res.finish(gen, reference, opt)
 }
 
@@ -151,54 +147,18 @@ func (r *Result) finish(gen, reference [][]float64, opt Options) (*Result, error
 	if err := r.compare(reference); err != nil {
 		return nil, err
 	}
+	r.Record.Target, r.Record.Method, r.Record.Budget, r.Record.Seed = r.Target.Name, r.Config.Method, r.Config.Budget, r.Config.Seed
+	if r.Record.Overrides, err = preset.Overrides(r.Target, r.Config); err != nil {
+		r.Record.Overrides = nil // a target without a preset for this method: no label
+	}
+	r.Record.Metrics, r.Record.Go, r.Record.Versions = r.Metrics, runtime.Version(), Versions()
+	r.Record.Coordinates = fmt.Sprintf("target coordinates (sampler coordinates × %g)", r.Target.Scale)
+	r.Record.Backend = opt.Backend
+	if r.Record.History == nil {
+		r.Record.History = []rundir.Epoch{}
+	}
 	if opt.Out != "" {
-		if err := r.write(opt.Backend); err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
-}
-
-// runMCMC runs the parallel-tempering baseline (package pt) in place of training. A results
-// folder that already holds a finished run of the same configuration is loaded instead
-// (checkpoint/config.json marks it finished: there are no mid-run checkpoints, an
-// interrupted run starts again, and `iwsm train -restart` runs it again); one of another
-// configuration is an error naming the settings that differ.
-func (r *Result) runMCMC(reference [][]float64, opt Options) (*Result, error) {
-	ckpt := ""
-	if opt.Out != "" {
-		ckpt = filepath.Join(opt.Out, "checkpoint")
-	}
-	if ckpt != "" && fileExists(filepath.Join(ckpt, "config.json")) && fileExists(filepath.Join(opt.Out, "metrics.json")) {
-		saved, err := train.ReadConfig(ckpt)
-		if err != nil {
-			return nil, err
-		}
-		if d := config.Diff(saved, r.Config); len(d) > 0 || saved.Seed != r.Config.Seed {
-			return nil, errors.Errorf("%s holds a finished %s run of other settings (%s seed %d; now %v, seed %d): use another results folder or -restart",
-				opt.Out, saved.Method, saved.Budget, saved.Seed, d, r.Config.Seed)
-		}
-		if opt.Log != nil {
-			fmt.Fprintf(opt.Log, "loading the finished %s run in %s\n", saved.Method, opt.Out)
-		}
-		return Load(r.backend, r.Target, opt.Out)
-	}
-	start := time.Now()
-	out, err := pt.Run(r.backend, r.Target, r.Config, opt.Progress)
-	if err != nil {
-		return nil, err
-	}
-	r.TrainSeconds = time.Since(start).Seconds()
-	r.PT = &out.Stats
-	r.EnergyEvaluations, r.GradientEvaluations = out.Stats.EnergyEvaluations, out.Stats.GradientEvaluations
-	if _, err := r.finish(out.Samples, reference, opt); err != nil {
-		return nil, err
-	}
-	if ckpt != "" { // last: the run is finished
-		if err := os.MkdirAll(ckpt, 0o755); err != nil {
-			return nil, errors.Wrapf(err, "creating %s", ckpt)
-		}
-		if err := WriteJSON(filepath.Join(ckpt, "config.json"), r.Config); err != nil {
+		if err := r.write(); err != nil {
 			return nil, err
 		}
 	}
@@ -235,7 +195,7 @@ func (r *Result) Summary() string {
 	s := fmt.Sprintf("%s %s (%s, seed %d):", r.Target.Name, r.Config.Method, r.Config.Budget, r.Config.Seed)
 	if m := r.Metrics; m != nil {
 		s += fmt.Sprintf(" x-W2 %.4g  E-W2 %.4g", m.Of(evaluate.XW2), m.Of(evaluate.EW2))
-		if r.Target.Mixture != nil {
+		if r.Target.DrawsExactly() {
 			s += fmt.Sprintf("  modes %g/%g", m.Of(evaluate.ModesCovered), m.Of(evaluate.Modes))
 		}
 		if r.Target.IsParticleSystem() {
@@ -244,7 +204,7 @@ func (r *Result) Summary() string {
 	} else {
 		s += fmt.Sprintf(" no reference samples; mean energy %.4g", mean(r.Samples.Energies))
 	}
-	s += fmt.Sprintf("  (%.0f s training)", r.TrainSeconds)
+	s += fmt.Sprintf("  (%.0f s)", r.Record.TrainSeconds)
 	return s
 }
 
@@ -256,57 +216,43 @@ func mean(v []float64) float64 {
 	return s / float64(max(len(v), 1))
 }
 
-func (r *Result) write(backend string) error {
+// lastWeights is implemented by samplers that weigh their training points (the diffusion
+// trainer): the noise level and self-normalised weight of each point of the last batch,
+// written as weights.npy.
+type lastWeights interface {
+	LastWeights() (sigmas, weights []float64)
+}
+
+func (r *Result) write() error {
 	dir := r.Dir
-	if err := npyfile.Write(filepath.Join(dir, "samples.npy"), r.Samples.Rows); err != nil {
-		return err
-	}
-	if err := npyfile.WriteVector(filepath.Join(dir, "energies.npy"), r.Samples.Energies); err != nil {
+	if err := rundir.WriteSamples(dir, r.Samples.Rows, r.Samples.Energies); err != nil {
 		return err
 	}
 	if r.Evaluation != nil {
-		if err := npyfile.Write(filepath.Join(dir, "reference.npy"), r.Evaluation.Reference.Rows); err != nil {
+		if err := rundir.WriteReference(dir, r.Evaluation.Reference.Rows); err != nil {
 			return err
 		}
 	}
-	if r.Trainer != nil && len(r.Trainer.LastStep.Weights) > 0 {
-		last := r.Trainer.LastStep
-		rows := make([][]float64, len(last.Weights))
-		for i := range rows {
-			rows[i] = []float64{last.Sigmas[i], last.Weights[i]}
-		}
-		if err := npyfile.Write(filepath.Join(dir, "weights.npy"), rows); err != nil {
-			return err
+	if lw, ok := r.Sampler.(lastWeights); ok {
+		if sigmas, weights := lw.LastWeights(); len(weights) > 0 {
+			if err := rundir.WriteWeights(dir, sigmas, weights); err != nil {
+				return err
+			}
 		}
 	}
 	figs, err := r.Figures()
 	if err != nil {
 		return err
 	}
-	written, err := SaveFigures(figs, filepath.Join(dir, "figures"))
+	written, err := SaveFigures(figs, rundir.Figures(dir))
 	if err != nil {
 		return err
 	}
-	rec := r.Record()
-	rec.Backend, rec.Files = backend, map[string][]string{"figures": written}
-	if err := WriteJSON(filepath.Join(dir, "metrics.json"), rec); err != nil {
+	r.Record.Files = map[string][]string{"figures": written}
+	if err := rundir.WriteRecord(dir, r.Record); err != nil {
 		return err
 	}
-	return WriteJSON(filepath.Join(dir, "config.json"), r.Config)
-}
-
-// Record is the run's metrics.json record (without Dir, Backend and Files, which writing the
-// folder adds): what tables group and average (report.Collect; see Collect).
-func (r *Result) Record() report.Record {
-	rec := report.Record{Target: r.Target.Name, Method: r.Config.Method, Budget: r.Config.Budget, Seed: r.Config.Seed,
-		Overrides: r.Overrides(), Metrics: r.Metrics, TrainSeconds: r.TrainSeconds, ResumedFrom: r.Resumed, Go: runtime.Version(),
-		Versions: Versions(), Coordinates: fmt.Sprintf("target coordinates (sampler coordinates × %g)", r.Target.Scale),
-		History:           []train.EpochStats{},
-		EnergyEvaluations: r.EnergyEvaluations, GradientEvaluations: r.GradientEvaluations, PT: r.PT}
-	if r.Trainer != nil {
-		rec.History, rec.LevelSigmas = r.Trainer.History, r.Trainer.LevelSigmas()
-	}
-	return rec
+	return rundir.WriteConfig(dir, r.Config)
 }
 
 // Collect groups finished runs by (target, method, budget, overrides) and averages each of
@@ -315,28 +261,28 @@ func (r *Result) Record() report.Record {
 // Load) has its column too. A results folder given twice counts once. metrics nil: every
 // metric found.
 func Collect(runs []*Result, metrics []string) report.Table {
-	var recs []report.Record
+	var recs []rundir.Record
 	seen := map[string]bool{}
 	for _, r := range runs {
 		if r.Dir != "" && seen[r.Dir] {
 			continue
 		}
 		seen[r.Dir] = true
-		rec := r.Record()
-		rec.Dir = r.Dir
+		rec := r.Record
+		rec.Metrics, rec.Dir = r.Metrics, r.Dir
 		recs = append(recs, rec)
 	}
 	return report.Collect(recs, metrics)
 }
 
-// Overrides lists the run's settings that differ from its target's defaults for the method
-// at the budget (config.Diff), as "key=value": the label tables show next to the method.
-func (r *Result) Overrides() []string {
-	base, err := r.Target.Config(r.Config.Method, r.Config.Budget)
+// RunDir is the results folder of the run cfg of t under root: root/TARGET/BUDGET/NAME with
+// the overrides of cfg against its preset (rundir.Path, preset.Overrides).
+func RunDir(root string, t *target.Target, cfg config.Config) (string, error) {
+	overrides, err := preset.Overrides(t, cfg)
 	if err != nil {
-		return nil
+		return "", err
 	}
-	return config.Diff(base, r.Config)
+	return rundir.Path(root, cfg, overrides)
 }
 
 // Versions lists the versions of the compute libraries this binary was built with.
@@ -353,61 +299,38 @@ func Versions() map[string]string {
 	return out
 }
 
-// WriteJSON writes v as indented JSON to path, atomically (write then rename).
-func WriteJSON(path string, v any) error {
-	raw, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return errors.Wrapf(err, "encoding %s", path)
-	}
-	return npyfile.WriteFileAtomic(path, append(raw, '\n'))
-}
-
-// Load reads a results folder written by Run for target t (which must be the folder's
-// target): configuration, trainer state (from the checkpoint), samples, energies,
-// reference and metrics, without training or sampling again. Metrics registered after the
-// run was written (evaluate.Register, or a newer version of this library) are computed from
-// the stored samples and reference; metrics.json is not changed. Notebooks train in one cell
-// and draw from the folder in the next.
+// Load reads the finished run in the results folder dir for target t (which must be the
+// folder's target): configuration, record (metrics, history, statistics), samples, energies
+// and reference, without running or sampling again and without rebuilding the sampler.
+// Metrics registered after the run was written (evaluate.Register, or a newer version of
+// this library) are computed from the stored samples and reference; metrics.json is not
+// changed. Notebooks run in one cell and draw from the folder in the next.
 func Load(backend compute.Backend, t *target.Target, dir string) (*Result, error) {
-	rec, err := report.ReadRun(dir)
+	rec, err := rundir.ReadRecord(dir)
 	if err != nil {
-		return nil, errors.WithMessagef(err, "%s is not a finished results folder (run the training first)", dir)
+		return nil, errors.WithMessage(err, "run the training first")
 	}
 	if rec.Target != t.Name {
 		return nil, errors.Errorf("%s holds a run of target %q, not %q", dir, rec.Target, t.Name)
 	}
-	res := &Result{Target: t, Metrics: rec.Metrics, TrainSeconds: rec.TrainSeconds, Resumed: rec.ResumedFrom, Dir: dir,
-		backend: backend, PT: rec.PT, EnergyEvaluations: rec.EnergyEvaluations, GradientEvaluations: rec.GradientEvaluations}
-	if rec.PT != nil { // the parallel-tempering baseline: no trainer
-		if res.Config, err = train.ReadConfig(filepath.Join(dir, "checkpoint")); err != nil {
-			return nil, err
-		}
-	} else {
-		if res.Trainer, err = train.Resume(backend, t, filepath.Join(dir, "checkpoint")); err != nil {
-			return nil, err
-		}
-		res.Config = res.Trainer.Config
-	}
-	rows, err := npyfile.Read(filepath.Join(dir, "samples.npy"))
+	cfg, err := rundir.ReadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
-	energies, err := npyfile.ReadVector(filepath.Join(dir, "energies.npy"))
+	res := &Result{Target: t, Config: cfg, Record: rec, Metrics: rec.Metrics, Dir: dir, backend: backend}
+	rows, energies, err := rundir.ReadSamples(dir)
 	if err != nil {
 		return nil, err
-	}
-	if len(energies) != len(rows) {
-		return nil, errors.Errorf("%s: %d samples but %d energies", dir, len(rows), len(energies))
 	}
 	res.Samples = evaluate.SampleSet{Sampler: t.FromTargetCoords(rows), Rows: rows, Energies: energies}
 	if t.IsParticleSystem() {
 		res.Samples.Distances = evaluate.Distances(t, rows)
 	}
-	if path := filepath.Join(dir, "reference.npy"); fileExists(path) {
-		refRows, err := npyfile.Read(path)
-		if err != nil {
-			return nil, err
-		}
+	refRows, ok, err := rundir.ReadReference(dir)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		ref, err := evaluate.NewSampleSet(backend, t, t.FromTargetCoords(refRows))
 		if err != nil {
 			return nil, errors.WithMessagef(err, "reference samples in %s", dir)
@@ -420,9 +343,4 @@ func Load(backend compute.Backend, t *target.Target, dir string) (*Result, error
 		res.Metrics = res.Evaluation.Metrics
 	}
 	return res, nil
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }

@@ -14,7 +14,8 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
-	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -25,15 +26,15 @@ func smoke(t *testing.T, name string, method string) (*target.Target, config.Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := target.DefaultConfig(name, method, "smoke")
+	cfg, err := preset.ByName(name, method, "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tg, cfg
 }
 
-// A results folder is complete and self-describing, readable by report, and a second Run
-// on it resumes (trains nothing) and reproduces the samples exactly.
+// A results folder is complete and self-describing, readable by report and by Load, and a
+// second Run on it loads the finished run (trains and samples nothing).
 func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 	backend := xla.TestBackend(t)
 	tg, cfg := smoke(t, "gmm40", "iwsm")
@@ -72,7 +73,7 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 			t.Errorf("level %d: mean weight %v, want 1", g, sum/float64(per))
 		}
 	}
-	run, err := report.ReadRun(dir)
+	run, err := rundir.ReadRecord(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +90,8 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Equal(loaded.Metrics, res.Metrics) || loaded.Evaluation == nil || loaded.Evaluation.Reference.Len() != res.Evaluation.Reference.Len() ||
-		loaded.Trainer.EpochsDone != cfg.Epochs || !slices.Equal(loaded.Samples.Energies, res.Samples.Energies) {
-		t.Errorf("Load: metrics %+v epochs %d, want %+v %d", loaded.Metrics, loaded.Trainer.EpochsDone, res.Metrics, cfg.Epochs)
+		len(loaded.Record.History) != cfg.Epochs || !slices.Equal(loaded.Samples.Energies, res.Samples.Energies) {
+		t.Errorf("Load: metrics %+v epochs %d, want %+v %d", loaded.Metrics, len(loaded.Record.History), res.Metrics, cfg.Epochs)
 	}
 	for i := range res.Samples.Rows {
 		if !slices.Equal(loaded.Samples.Rows[i], res.Samples.Rows[i]) ||
@@ -107,12 +108,13 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 		t.Error("loading a gmm40 folder as dw4 gave no error")
 	}
 
-	again, err := Run(backend, tg, cfg, Options{Out: dir})
+	var log bytes.Buffer
+	again, err := Run(backend, tg, cfg, Options{Out: dir, Log: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Resumed != cfg.Epochs {
-		t.Errorf("second run resumed from epoch %d, want %d (all done)", again.Resumed, cfg.Epochs)
+	if again.Sampler != nil || !strings.Contains(log.String(), "loading the finished iwsm run") {
+		t.Errorf("second run: sampler %v, log %q; want the finished run loaded", again.Sampler, log.String())
 	}
 	second, _ := os.ReadFile(filepath.Join(dir, "samples.npy"))
 	if !bytes.Equal(first, second) {
@@ -184,8 +186,8 @@ func TestMoreEpochsContinueTheRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Resumed != 2 || res.Trainer.EpochsDone != 4 || len(res.Trainer.History) != 4 {
-		t.Fatalf("resumed from %d, %d epochs done, history %d", res.Resumed, res.Trainer.EpochsDone, len(res.Trainer.History))
+	if done, _ := res.Sampler.Progress(); res.Record.ResumedFrom != 2 || done != 4 || len(res.Record.History) != 4 {
+		t.Fatalf("resumed from %d, %d epochs done, history %d", res.Record.ResumedFrom, done, len(res.Record.History))
 	}
 	if _, err := Run(backend, tg, long, Options{Out: straight}); err != nil {
 		t.Fatal(err)
@@ -195,7 +197,7 @@ func TestMoreEpochsContinueTheRun(t *testing.T) {
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Error("2 + 2 epochs differ from 4 epochs")
 	}
-	rec, err := report.ReadRun(dir)
+	rec, err := rundir.ReadRecord(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

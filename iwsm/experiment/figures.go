@@ -12,7 +12,6 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
-	"github.com/iwsm-go/iwsm/iwsm/train"
 )
 
 // FigureName names one of a run's figures; the results folder has NAME.png, .svg and .pdf.
@@ -76,7 +75,7 @@ func (r *Result) Figures() ([]Figure, error) {
 	if r.figures != nil {
 		return r.figures, nil
 	}
-	t, tr := r.Target, r.Trainer
+	t, rec := r.Target, r.Record
 	title := fmt.Sprintf("%s %s", t.Name, r.Config.Method)
 	var figs []Figure
 	add := func(name FigureName, p *gplot.Plot, err error, square bool) error {
@@ -90,7 +89,7 @@ func (r *Result) Figures() ([]Figure, error) {
 		figs = append(figs, Figure{Name: name, Plot: p, W: plot.ColumnWidth, H: h})
 		return nil
 	}
-	if st := r.PT; st != nil && len(st.SwapAcceptance) > 0 {
+	if st := rec.PT; st != nil && len(st.SwapAcceptance) > 0 {
 		pairs := st.Temperatures[:len(st.Temperatures)-1]
 		p, err := plot.Lines(title+": acceptance after burn-in", "temperature T (pair T, next T for swaps)", "acceptance rate", true,
 			plot.Series{Label: "swaps", X: pairs, Y: st.SwapAcceptance},
@@ -99,10 +98,7 @@ func (r *Result) Figures() ([]Figure, error) {
 			return nil, err
 		}
 	}
-	var history []train.EpochStats
-	if tr != nil {
-		history = tr.History
-	}
+	history := rec.History
 	epochs := make([]float64, len(history))
 	var loss, ess []float64
 	val := plot.Series{Label: "validation"}
@@ -128,9 +124,9 @@ func (r *Result) Figures() ([]Figure, error) {
 			return nil, err
 		}
 		var levels []plot.Series
-		sig := tr.LevelSigmas()
-		for _, i := range distinct(0, len(tr.History)/2, len(tr.History)-1) {
-			h := tr.History[i]
+		sig := rec.LevelSigmas
+		for _, i := range distinct(0, len(history)/2, len(history)-1) {
+			h := history[i]
 			if len(h.ESSByLevel) == len(sig) {
 				levels = append(levels, plot.Series{Label: fmt.Sprintf("epoch %d", h.Epoch), X: sig, Y: h.ESSByLevel})
 			}
@@ -143,7 +139,7 @@ func (r *Result) Figures() ([]Figure, error) {
 		}
 	}
 	ev := r.Evaluation
-	if t.Dim == 2 {
+	if t.Plots2D() {
 		half := t.PlotHalfWidth
 		switch {
 		case half > 0:
@@ -171,7 +167,7 @@ func (r *Result) Figures() ([]Figure, error) {
 				return nil, err
 			}
 		}
-		if t.Mixture != nil {
+		if t.DrawsExactly() {
 			p, err := ModeMassFigure(r)
 			if err := add(FigModeMass, p, err, false); err != nil {
 				return nil, err

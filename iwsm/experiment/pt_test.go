@@ -8,7 +8,9 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
-	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/pt"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
+	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
@@ -24,16 +26,16 @@ func TestParallelTemperingResultsFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Metrics.Of(evaluate.Modes) != 40 || res.Samples.Len() != 200 || res.Trainer != nil {
-		t.Fatalf("metrics %+v, %d samples, trainer %v", res.Metrics, res.Samples.Len(), res.Trainer)
+	if _, ok := res.Sampler.(*pt.Sampler); res.Metrics.Of(evaluate.Modes) != 40 || res.Samples.Len() != 200 || !ok {
+		t.Fatalf("metrics %+v, %d samples, sampler %T", res.Metrics, res.Samples.Len(), res.Sampler)
 	}
 	for _, f := range []string{"config.json", "metrics.json", "samples.npy", "energies.npy", "reference.npy",
-		"checkpoint/config.json", "figures/samples.png", "figures/swap_acceptance.png", "figures/energy_hist.png"} {
+		"checkpoint/config.json", "checkpoint/state.json", "figures/samples.png", "figures/swap_acceptance.png", "figures/energy_hist.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("results folder lacks %s", f)
 		}
 	}
-	rec, err := report.ReadRun(dir)
+	rec, err := rundir.ReadRecord(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +58,8 @@ func TestParallelTemperingResultsFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if loaded.PT == nil || loaded.EnergyEvaluations != want || loaded.Config.PT.Sweeps != cfg.PT.Sweeps {
-		t.Errorf("Load: PT %v, %d evaluations, config %+v", loaded.PT, loaded.EnergyEvaluations, loaded.Config.PT)
+	if loaded.Record.PT == nil || loaded.Record.EnergyEvaluations != want || loaded.Config.PT.Sweeps != cfg.PT.Sweeps {
+		t.Errorf("Load: PT %v, %d evaluations, config %+v", loaded.Record.PT, loaded.Record.EnergyEvaluations, loaded.Config.PT)
 	}
 	if _, err := loaded.Figure(FigSwapAcceptance); err != nil {
 		t.Error(err)
@@ -82,12 +84,13 @@ func TestRunRecordsEvaluationCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := report.ReadRun(dir)
+	rec, err := rundir.ReadRecord(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.EnergyEvaluations == 0 || rec.EnergyEvaluations != res.Trainer.EnergyEvaluations || rec.PT != nil {
-		t.Fatalf("metrics.json: %d energy evaluations, trainer %d", rec.EnergyEvaluations, res.Trainer.EnergyEvaluations)
+	tr := res.Sampler.(*train.Trainer)
+	if rec.EnergyEvaluations == 0 || rec.EnergyEvaluations != tr.EnergyEvaluations || rec.PT != nil {
+		t.Fatalf("metrics.json: %d energy evaluations, trainer %d", rec.EnergyEvaluations, tr.EnergyEvaluations)
 	}
 	h := rec.History
 	if len(h) != 2 || !(h[0].EnergyEvaluations > 0 && h[1].EnergyEvaluations > h[0].EnergyEvaluations && h[1].EnergyEvaluations <= rec.EnergyEvaluations) {

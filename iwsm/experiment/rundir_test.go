@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -32,7 +34,7 @@ func TestRunDirFollowsTheRule(t *testing.T) {
 		{"iwsm-def0.1", nil, 12, "iwsm-def0.1-seed12"},
 		{"idem-levels", []string{"net.hidden=32"}, 1, "idem-levels+net.Hidden=32-seed1"}, // Diff names the field as config.json does,
 	} {
-		cfg, err := gmm.Config(c.method, "cpu") // as `iwsm train` builds it
+		cfg, err := preset.For(gmm, c.method, "cpu") // as `iwsm train` builds it
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,17 +50,6 @@ func TestRunDirFollowsTheRule(t *testing.T) {
 			t.Errorf("%s %v seed %d: %s, want %s", c.method, c.sets, c.seed, got, want)
 		}
 	}
-	for _, bad := range []struct {
-		method    string
-		overrides []string
-	}{
-		{"", nil}, {"a/b", nil}, {"iw+sm", nil}, {"iwsm", []string{"noequals"}}, {"iwsm", []string{"=1"}},
-		{"iwsm", []string{"augment_distribution=a b"}}, {"iwsm", []string{"k=../x"}}, {"iwsm", []string{"k=1,2"}},
-	} {
-		if name, err := RunName(bad.method, bad.overrides, 1); err == nil {
-			t.Errorf("RunName(%q, %q) = %q, want an error", bad.method, bad.overrides, name)
-		}
-	}
 }
 
 // Collect averages the runs' metrics per (target, method, budget, overrides): the means and
@@ -66,12 +57,18 @@ func TestRunDirFollowsTheRule(t *testing.T) {
 func TestCollectAveragesLoadedRunsByHand(t *testing.T) {
 	gmm, _ := target.GMM40()
 	run := func(method string, seed int64, xw2, out float64, sets ...string) *Result {
-		cfg, _ := gmm.Config(method, "smoke")
+		cfg, _ := preset.For(gmm, method, "smoke")
 		cfg.Seed = seed
 		if err := cfg.Apply(nil, sets); err != nil {
 			t.Fatal(err)
 		}
-		return &Result{Target: gmm, Config: cfg, Metrics: evaluate.Metrics{{Name: "x_w2", Value: xw2}, {Name: "out_pct", Value: out}}}
+		overrides, err := preset.Overrides(gmm, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := evaluate.Metrics{{Name: "x_w2", Value: xw2}, {Name: "out_pct", Value: out}}
+		rec := rundir.Record{Target: gmm.Name, Method: method, Budget: cfg.Budget, Seed: seed, Overrides: overrides, Metrics: m}
+		return &Result{Target: gmm, Config: cfg, Record: rec, Metrics: m}
 	}
 	tab := Collect([]*Result{
 		run("iwsm", 1, 10, 0), run("iwsm", 2, 14, 1), run("iwsm", 3, 18, 5),

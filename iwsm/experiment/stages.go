@@ -2,10 +2,10 @@ package experiment
 
 import (
 	"os"
-	"path/filepath"
 
 	"github.com/pkg/errors"
 
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/train"
 )
 
@@ -17,11 +17,11 @@ import (
 // before), and fails when src holds none. The copy is made under dst's lock, into a
 // temporary folder renamed into place, so an interrupted copy leaves no half checkpoint.
 func ContinueFrom(src, dst string) error {
-	from, to := filepath.Join(src, "checkpoint"), filepath.Join(dst, "checkpoint")
+	from, to := rundir.Checkpoint(src), rundir.Checkpoint(dst)
 	if !train.HasCheckpoint(from) {
 		return errors.Errorf("%s holds no checkpoint to continue from (train it first)", src)
 	}
-	lock, err := LockFolder(dst, nil)
+	lock, err := rundir.Claim(dst, nil)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func TestFailedResultsWriteStopsRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second run: %v", err)
 	}
-	if res.Resumed != cfg.Epochs {
-		t.Errorf("second run resumed from epoch %d, want %d (the checkpoint of the failed run)", res.Resumed, cfg.Epochs)
+	if res.Record.ResumedFrom != cfg.Epochs {
+		t.Errorf("second run resumed from epoch %d, want %d (the checkpoint of the failed run)", res.Record.ResumedFrom, cfg.Epochs)
 	}
 }

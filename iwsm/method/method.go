@@ -7,7 +7,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/pkg/errors"
 
-	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -66,11 +65,6 @@ type Method struct {
 	// Ablation marks a variant that isolates one part of a method: the command line lists and
 	// trains it, but the notebooks' default comparison (Compared) leaves it out.
 	Ablation bool
-	// MCMC marks a method that is no diffusion loss but a Monte Carlo sampler run on the
-	// target's energy itself: the parallel-tempering baseline (config.ParallelTempering,
-	// package pt). experiment.Run runs it instead of a training loop; it has no Times nor
-	// Weights, and the notebooks' default comparison (Compared) leaves it out.
-	MCMC bool
 	// Weights returns the loss weight of every point [B] (the loss is their mean times the
 	// squared errors; weights are treated as constants) and the normalised effective sample
 	// size (Σw)²/(n Σw²) of each noise level's weights [Groups], the weight diagnostics.
@@ -81,7 +75,7 @@ type Method struct {
 var registry []Method
 
 func init() {
-	for _, m := range []Method{IWSM, IDEM, IDEMLevels, must(Tempered(0.5)), must(Defensive(0.1)), ParallelTempering} {
+	for _, m := range []Method{IWSM, IDEM, IDEMLevels, must(Tempered(0.5)), must(Defensive(0.1))} {
 		if err := Register(m); err != nil {
 			panic(err)
 		}
@@ -96,18 +90,14 @@ func must(m Method, err error) Method {
 	return m
 }
 
-// ParallelTempering is the classical baseline: replica exchange over a geometric temperature
-// ladder with MALA or random-walk moves (package pt, settings config.PT), no network.
-var ParallelTempering = Method{Name: config.ParallelTempering, MCMC: true,
-	Description: "parallel tempering: replica exchange over a geometric temperature ladder, MALA moves (baseline, no network)"}
-
-// Register adds a method so that ByName, the command line and the notebooks find it. It
-// fails for an empty or taken name or a diffusion method without Weights.
+// Register adds a method so that ByName, the command line and the notebooks find it (each
+// method is a sampler run by the diffusion trainer: experiment.Kind). It fails for an empty
+// or taken name or a method without Weights.
 func Register(m Method) error {
 	switch {
 	case m.Name == "" || strings.ToLower(m.Name) != m.Name || strings.ContainsAny(m.Name, " \t/="):
 		return errors.Errorf("method name %q must be a non-empty lower-case word", m.Name)
-	case m.Weights == nil && !m.MCMC:
+	case m.Weights == nil:
 		return errors.Errorf("method %q has no Weights function", m.Name)
 	case slices.ContainsFunc(registry, func(o Method) bool { return o.Name == m.Name }):
 		return errors.Errorf("method %q is already registered", m.Name)
@@ -128,19 +118,6 @@ func ByName(name string) (Method, error) {
 
 // All returns the registered methods in registration order (IWSM, iDEM, then any others).
 func All() []Method { return slices.Clone(registry) }
-
-// Compared returns the names of the methods the notebooks compare by default: every
-// registered diffusion method that is not an Ablation (IWSM, iDEM, and any method a user
-// registers); the MCMC baseline is run where a notebook asks for it.
-func Compared() []string {
-	var out []string
-	for _, m := range registry {
-		if !m.Ablation && !m.MCMC {
-			out = append(out, m.Name)
-		}
-	}
-	return out
-}
 
 // Names returns the registered methods' names in registration order.
 func Names() []string {

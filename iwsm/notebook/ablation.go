@@ -1,7 +1,6 @@
 package notebook
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -17,7 +16,9 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -62,9 +63,7 @@ func (v Variant) Config(t *target.Target, seed int64) config.Config {
 // overridesKey is v's overrides on t as a table row holds them (config.Diff's canonical list,
 // not v.Overrides as written: augment_fraction=0.10 is "augment_fraction=0.1").
 func (v Variant) overridesKey(t *target.Target) string {
-	cfg := v.Config(t, 1)
-	base := Must1(t.Config(cfg.Method, cfg.Budget))
-	return report.OverridesLabel(config.Diff(base, cfg))
+	return report.OverridesLabel(Must1(preset.Overrides(t, v.Config(t, 1))))
 }
 
 // RunDirOf is the results folder of the run cfg of t: experiment.RunDir under ResultsDir,
@@ -74,22 +73,9 @@ func RunDirOf(t *target.Target, cfg config.Config) string {
 	return Must1(experiment.RunDir(ResultsDir(), t, cfg))
 }
 
-// Finished reports whether dir holds a finished run (metrics.json) of exactly cfg (its
-// config.json has the same settings and seed): such a run is loaded rather than trained.
-func Finished(dir string, cfg config.Config) bool {
-	if _, err := os.Stat(filepath.Join(dir, "metrics.json")); err != nil {
-		return false
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		return false
-	}
-	var saved config.Config
-	if err := json.Unmarshal(raw, &saved); err != nil {
-		return false
-	}
-	return saved.Seed == cfg.Seed && len(config.Diff(saved, cfg)) == 0
-}
+// Finished reports whether dir holds a finished run of exactly cfg (rundir.Finished): such a
+// run is loaded rather than trained.
+func Finished(dir string, cfg config.Config) bool { return rundir.Finished(dir, cfg) }
 
 // TrainOrLoad returns the finished run of cfg on t from its folder (RunDirOf), loaded
 // without training or sampling again when the folder already holds it (a run of an earlier
@@ -144,7 +130,7 @@ func RunVariants(targets []*target.Target, variants []Variant, seeds []int64) []
 // stored samples (experiment.Load). A missing run stops the cell, naming its folder. The
 // columns are metrics (Columns gives them from typed values).
 func VariantTable(metrics []string, targets []*target.Target, variants []Variant, seeds []int64) report.Table {
-	var recs []report.Record
+	var recs []rundir.Record
 	seen := map[string]bool{}
 	for _, t := range targets {
 		for _, v := range variants {
@@ -154,7 +140,7 @@ func VariantTable(metrics []string, targets []*target.Target, variants []Variant
 					continue
 				}
 				seen[dir] = true
-				rec, err := report.ReadRun(dir)
+				rec, err := rundir.ReadRecord(dir)
 				if err != nil {
 					Fail(errors.WithMessagef(err, "no finished run of %s %s seed %d (run the training cell first)", t.Name, v.Label(), seed))
 				}
@@ -180,7 +166,7 @@ func VariantTable(metrics []string, targets []*target.Target, variants []Variant
 
 // lacksMetric reports whether rec lacks one of the named registered metrics that applies
 // to t.
-func lacksMetric(t *target.Target, rec report.Record, names []string) bool {
+func lacksMetric(t *target.Target, rec rundir.Record, names []string) bool {
 	for _, m := range evaluate.Registered() {
 		if !slices.Contains(names, m.Name) || (m.Applies != nil && !m.Applies(t)) {
 			continue

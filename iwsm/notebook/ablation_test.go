@@ -14,7 +14,8 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
-	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -152,13 +153,13 @@ func TestVariantTableAndFigure(t *testing.T) {
 		}
 		for i, seed := range []int64{1, 2, 3} {
 			cfg := v.Config(gmm, seed)
-			rec := report.Record{Target: "gmm40", Method: v.Method, Budget: "cpu", Seed: seed, Overrides: config.Diff(Must1(gmm.Config(v.Method, "cpu")), cfg),
+			rec := rundir.Record{Target: "gmm40", Method: v.Method, Budget: "cpu", Seed: seed, Overrides: config.Diff(Must1(preset.For(gmm, v.Method, "cpu")), cfg),
 				Metrics: evaluate.Metrics{{Name: "x_w2", Value: x[key][i]}, {Name: "out_pct", Value: float64(i)}}}
 			dir := RunDirOf(gmm, cfg)
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := experiment.WriteJSON(filepath.Join(dir, "metrics.json"), rec); err != nil {
+			if err := rundir.WriteJSON(filepath.Join(dir, "metrics.json"), rec); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -16,10 +16,9 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
-	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
-	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -30,7 +29,7 @@ type CostPoint struct {
 	Target, Method string
 	// Stage is what was varied: "epochs=15" or "sweeps=500".
 	Stage string
-	// EnergyEvaluations and GradientEvaluations are the run's totals (report.Record).
+	// EnergyEvaluations and GradientEvaluations are the run's totals (rundir.Record).
 	EnergyEvaluations, GradientEvaluations int64
 	// Seconds is the wall time of the run's epochs from the first (the history's, so a stage
 	// continued from the previous one counts the previous epochs too), or of parallel
@@ -88,15 +87,16 @@ type costStage struct {
 	label, dir string
 }
 
-// costStages lists the stages of methodName's cost curve on t with seed (CostStages).
+// costStages lists the stages of methodName's cost curve on t with seed (CostStages), and
+// whether they are stages of sweeps (parallel tempering) rather than of epochs.
 func costStages(t *target.Target, methodName string, seed int64) ([]costStage, bool) {
 	base := Config(t, methodName, seed)
-	m := Must1(method.ByName(methodName))
+	sweeps := base.PT != nil
 	var out []costStage
 	for _, n := range CostStages(base) {
 		cfg := base
 		label := fmt.Sprintf("epochs=%d", n)
-		if m.MCMC {
+		if sweeps {
 			p := *base.PT
 			p.Sweeps = n
 			cfg.PT, label = &p, fmt.Sprintf("sweeps=%d", n)
@@ -105,7 +105,7 @@ func costStages(t *target.Target, methodName string, seed int64) ([]costStage, b
 		}
 		out = append(out, costStage{cfg, label, CostDir(t.Name, methodName, label, seed)})
 	}
-	return out, m.MCMC
+	return out, sweeps
 }
 
 // TrainCost runs the cost curve of a method on t with seed at the notebook's budget, one run
@@ -114,12 +114,12 @@ func costStages(t *target.Target, methodName string, seed int64) ([]costStage, b
 // one run of the largest stage plus an evaluation per stage; parallel tempering runs once per
 // number of sweeps. Finished stages are loaded, not run again. Read the points with LoadCost.
 func TrainCost(t *target.Target, methodName string, seed int64) {
-	stages, mcmc := costStages(t, methodName, seed)
+	stages, sweeps := costStages(t, methodName, seed)
 	for i, s := range stages {
 		if Finished(s.dir, s.cfg) {
 			continue
 		}
-		if i > 0 && !mcmc {
+		if i > 0 && !sweeps {
 			Must(experiment.ContinueFrom(stages[i-1].dir, s.dir))
 		}
 		TrainIn(s.dir, t, s.cfg, nil)
@@ -134,7 +134,7 @@ func LoadCost(t *target.Target, methods []string, seed int64) []CostPoint {
 	for _, name := range methods {
 		stages, _ := costStages(t, name, seed)
 		for _, s := range stages {
-			rec, err := report.ReadRun(s.dir)
+			rec, err := rundir.ReadRecord(s.dir)
 			if err != nil {
 				Fail(errors.WithMessagef(err, "cost curve of %s on %s, %s: run the training cell first", name, t.Name, s.label))
 			}

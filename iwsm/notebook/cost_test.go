@@ -8,6 +8,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -18,14 +19,14 @@ func TestCostStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idem, err := gmm.Config("idem", "cpu")
+	idem, err := preset.For(gmm, "idem", "cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := CostStages(idem); !slices.Equal(got, []int{5, 15, 30, 60}) {
 		t.Errorf("iDEM at cpu (60 epochs): stages %v", got)
 	}
-	pt, err := gmm.Config(config.ParallelTempering, "smoke")
+	pt, err := preset.For(gmm, config.ParallelTempering, "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
-	"github.com/iwsm-go/iwsm/iwsm/experiment"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
@@ -63,10 +63,10 @@ func ResultsDir(parts ...string) string {
 }
 
 // RunDir is the results folder of a run with the budget's default settings:
-// ResultsDir(target, budget, "METHOD-seedS") (experiment.RunName's rule). A run with
+// ResultsDir(target, budget, "METHOD-seedS") (rundir.Name's rule). A run with
 // overrides has its own (RunDirOf). A method name that cannot name a folder stops the cell.
 func RunDir(target string, method string, seed int64) string {
-	return ResultsDir(target, Budget(), Must1(experiment.RunName(method, nil, seed)))
+	return ResultsDir(target, Budget(), Must1(rundir.Name(method, nil, seed)))
 }
 
 // Backend returns the compute backend every cell runs its graphs on (the one Setup

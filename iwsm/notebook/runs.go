@@ -14,10 +14,11 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/experiment"
-	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -28,16 +29,16 @@ func Target(name string) *target.Target {
 	return Must1(target.ByName(name))
 }
 
-// Methods returns the names of the training methods the notebooks compare (method.Compared:
-// IWSM, iDEM and any method registered later, without the ablations): the list every
-// comparison in the notebooks runs over.
-func Methods() []string { return method.Compared() }
+// Methods returns the names of the samplers the notebooks compare (experiment.Compared: IWSM,
+// iDEM and any method or sampler registered later as compared, without the ablations and the
+// references): the list every comparison in the notebooks runs over.
+func Methods() []string { return experiment.Compared() }
 
 // Config is the configuration of a run of the named method on t with seed at the notebook's
 // budget (target.Target.Config). Change its fields before Train to try other settings.
 func Config(t *target.Target, methodName string, seed int64) config.Config {
-	Must1(method.ByName(methodName))
-	cfg := Must1(t.Config(methodName, Budget()))
+	Must1(experiment.Kind(methodName))
+	cfg := Must1(preset.For(t, methodName, Budget()))
 	cfg.Seed = seed
 	return cfg
 }
@@ -180,11 +181,11 @@ func ShowSamples(rs ...*experiment.Result) {
 // methods × metrics table (mean ± std over seeds). metrics are the columns' keys, in order:
 // Columns(evaluate.XW2, ...) gives them from the typed metrics.
 func Table(metrics []string, targets ...string) report.Table {
-	var runs []report.Record
+	var runs []rundir.Record
 	for _, name := range targets {
 		dirs, _ := filepath.Glob(filepath.Join(ResultsDir(name, Budget()), "*", "metrics.json"))
 		for _, path := range dirs {
-			r, err := report.ReadRun(filepath.Dir(path))
+			r, err := rundir.ReadRecord(filepath.Dir(path))
 			Must(err)
 			runs = append(runs, r)
 		}
@@ -310,6 +311,6 @@ func CollectFigures(dir string, targets ...string) error {
 // LoadRecord reads the metrics.json of the finished run cfg of t (RunDirOf): its metrics,
 // per-epoch history (ESS per noise level included) and noise levels, without rebuilding the
 // run's model, so that a study of many runs loads in a moment.
-func LoadRecord(t *target.Target, cfg config.Config) report.Record {
-	return Must1(report.ReadRun(RunDirOf(t, cfg)))
+func LoadRecord(t *target.Target, cfg config.Config) rundir.Record {
+	return Must1(rundir.ReadRecord(RunDirOf(t, cfg)))
 }

@@ -15,10 +15,12 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
+	"github.com/iwsm-go/iwsm/iwsm/experiment"
 	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
 	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -44,7 +46,7 @@ type Options struct {
 // Run is one run the figure shows: its record and its generated samples (target
 // coordinates, with energies and, for particle systems, distances).
 type Run struct {
-	Record  report.Record
+	Record  rundir.Record
 	Samples evaluate.SampleSet
 }
 
@@ -84,11 +86,11 @@ func DisplayName(m string) string {
 // runs, several targets or budgets, a method or seed without a run, a run folder without
 // its samples) is an error of one line that says what to do.
 func Prepare(backend compute.Backend, paths []string, opt Options) (*Export, error) {
-	runs, err := report.FindRuns(paths...)
+	runs, err := rundir.Find(paths...)
 	if err != nil {
 		return nil, err
 	}
-	targets := distinct(runs, func(r report.Record) string { return r.Target })
+	targets := distinct(runs, func(r rundir.Record) string { return r.Target })
 	if len(targets) > 1 {
 		return nil, errors.Errorf("the results folders hold runs of several targets (%s): export one target at a time (give its folder, e.g. results/%s)", strings.Join(targets, ", "), targets[0])
 	}
@@ -100,7 +102,7 @@ func Prepare(backend compute.Backend, paths []string, opt Options) (*Export, err
 	} else if t.Name != targets[0] {
 		return nil, errors.Errorf("the runs are of target %q, not of the given target %q", targets[0], t.Name)
 	}
-	budgets := distinct(runs, func(r report.Record) string { return r.Budget })
+	budgets := distinct(runs, func(r rundir.Record) string { return r.Budget })
 	budget := opt.Budget
 	switch {
 	case budget == "" && len(budgets) > 1:
@@ -110,8 +112,8 @@ func Prepare(backend compute.Backend, paths []string, opt Options) (*Export, err
 	case !slices.Contains(budgets, budget):
 		return nil, errors.Errorf("no run of %s at budget %q (the runs found are at %s)", t.Name, budget, strings.Join(budgets, ", "))
 	}
-	runs = slices.DeleteFunc(runs, func(r report.Record) bool { return r.Budget != budget })
-	found := distinct(runs, func(r report.Record) string { return r.Method })
+	runs = slices.DeleteFunc(runs, func(r rundir.Record) bool { return r.Budget != budget })
+	found := distinct(runs, func(r rundir.Record) string { return r.Method })
 	methods := opt.Methods
 	if methods == nil {
 		methods = orderMethods(found)
@@ -120,9 +122,9 @@ func Prepare(backend compute.Backend, paths []string, opt Options) (*Export, err
 		return nil, errors.New("no methods to export")
 	}
 	e := &Export{Target: t, Budget: budget, Seeds: map[string]int{}, opt: opt}
-	var selected []report.Record
+	var selected []rundir.Record
 	for _, m := range methods {
-		var mine []report.Record
+		var mine []rundir.Record
 		for _, r := range runs {
 			if r.Method == m {
 				mine = append(mine, r)
@@ -143,13 +145,15 @@ func Prepare(backend compute.Backend, paths []string, opt Options) (*Export, err
 		}
 		e.Runs = append(e.Runs, run)
 	}
-	refPath := filepath.Join(e.Runs[0].Record.Dir, "reference.npy")
-	refRows, err := npyfile.Read(refPath)
+	refRows, ok, err := rundir.ReadReference(e.Runs[0].Record.Dir)
+	if err == nil && !ok {
+		err = errors.New("no reference.npy")
+	}
 	if err != nil {
 		return nil, errors.WithMessagef(err, "%s has no reference samples to compare with", e.Runs[0].Record.Dir)
 	}
 	if e.Reference, err = evaluate.NewSampleSet(backend, t, t.FromTargetCoords(refRows)); err != nil {
-		return nil, errors.WithMessage(err, refPath)
+		return nil, errors.WithMessagef(err, "reference samples of %s", e.Runs[0].Record.Dir)
 	}
 	e.Reference.Rows = refRows // as stored, not rounded through the sampler's coordinates
 	e.Table = report.Collect(selected, tableMetrics(t))
@@ -162,7 +166,7 @@ func Prepare(backend compute.Backend, paths []string, opt Options) (*Export, err
 }
 
 // distinct returns the sorted distinct values of key over runs.
-func distinct(runs []report.Record, key func(report.Record) string) []string {
+func distinct(runs []rundir.Record, key func(rundir.Record) string) []string {
 	var out []string
 	for _, r := range runs {
 		if k := key(r); !slices.Contains(out, k) {
@@ -173,13 +177,13 @@ func distinct(runs []report.Record, key func(report.Record) string) []string {
 	return out
 }
 
-// orderMethods puts registered methods first, in registration order, then the others as
+// orderMethods puts registered samplers first, in registration order, then the others as
 // found (sorted).
-func orderMethods(found []string) []string { return report.KnownFirst(method.Names(), found) }
+func orderMethods(found []string) []string { return report.KnownFirst(experiment.Names(), found) }
 
 // pick returns the run of the seed (0: the lowest seed), preferring a run with the budget's
 // default settings over one with overrides.
-func pick(runs []report.Record, seed int64) (report.Record, error) {
+func pick(runs []rundir.Record, seed int64) (rundir.Record, error) {
 	best := -1
 	var seeds []string
 	for i, r := range runs {
@@ -192,23 +196,19 @@ func pick(runs []report.Record, seed int64) (report.Record, error) {
 		}
 	}
 	if best < 0 {
-		return report.Record{}, errors.Errorf("no run with seed %d (seeds found: %s)", seed, strings.Join(seeds, ", "))
+		return rundir.Record{}, errors.Errorf("no run with seed %d (seeds found: %s)", seed, strings.Join(seeds, ", "))
 	}
 	return runs[best], nil
 }
 
 // readSamples reads a run's samples.npy and energies.npy.
-func readSamples(t *target.Target, r report.Record) (Run, error) {
-	rows, err := npyfile.Read(filepath.Join(r.Dir, "samples.npy"))
+func readSamples(t *target.Target, r rundir.Record) (Run, error) {
+	rows, energies, err := rundir.ReadSamples(r.Dir)
 	if err != nil {
 		return Run{}, errors.WithMessagef(err, "%s has no samples", r.Dir)
 	}
-	energies, err := npyfile.ReadVector(filepath.Join(r.Dir, "energies.npy"))
-	if err != nil {
-		return Run{}, errors.WithMessagef(err, "%s has no energies", r.Dir)
-	}
-	if len(energies) != len(rows) || len(rows) == 0 {
-		return Run{}, errors.Errorf("%s: %d samples and %d energies (need as many, and some)", r.Dir, len(rows), len(energies))
+	if len(rows) == 0 {
+		return Run{}, errors.Errorf("%s holds no samples", r.Dir)
 	}
 	if err := t.CheckRows(t.FromTargetCoords(rows)); err != nil {
 		return Run{}, errors.WithMessagef(err, "%s/samples.npy", r.Dir)

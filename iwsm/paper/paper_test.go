@@ -19,7 +19,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/plot"
-	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -39,7 +39,7 @@ func writeRun(t *testing.T, b compute.Backend, dir string, tg *target.Target, me
 	must(t, npyfile.Write(filepath.Join(dir, "samples.npy"), tg.ToTargetCoords(gen)))
 	must(t, npyfile.WriteVector(filepath.Join(dir, "energies.npy"), e))
 	must(t, npyfile.Write(filepath.Join(dir, "reference.npy"), tg.ToTargetCoords(ref)))
-	rec := report.Record{Target: tg.Name, Method: method, Budget: budget, Seed: seed,
+	rec := rundir.Record{Target: tg.Name, Method: method, Budget: budget, Seed: seed,
 		Metrics: evaluate.Metrics{{Name: "n", Value: float64(len(gen))}, {Name: "x_w2", Value: xw2}, {Name: "modes_covered", Value: 40}}}
 	raw, err := json.Marshal(rec)
 	must(t, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -41,7 +42,7 @@ func leftWeight(a, b float64) float64 {
 // wellConfig is a PT run on the double well: chains × samplesPerChain samples.
 func wellConfig(t *testing.T, temperatures int, seed int64) (*target.Target, config.Config) {
 	tg := target.DoubleWell1D(wellA, wellB)
-	cfg, err := tg.Config(config.ParallelTempering, "paper")
+	cfg, err := preset.For(tg, config.ParallelTempering, "paper")
 	if err != nil {
 		t.Fatal(err)
 	}

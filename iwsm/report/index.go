@@ -16,6 +16,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 )
 
 // IndexOptions are the optional parts of the results page.
@@ -32,7 +33,7 @@ type IndexOptions struct {
 // elsewhere; the figures' PNGs embedded as data URIs) of runs: per target and budget the
 // metrics table (mean ± std over seeds) and every run's figures, so that a newcomer sees
 // what a `make run` produced in one file. It returns the number of targets.
-func WriteIndex(out string, runs []Record, o IndexOptions) (int, error) {
+func WriteIndex(out string, runs []rundir.Record, o IndexOptions) (int, error) {
 	if len(runs) == 0 {
 		return 0, errors.New("no finished runs to index")
 	}
@@ -57,7 +58,7 @@ func WriteIndex(out string, runs []Record, o IndexOptions) (int, error) {
 		}
 		b.WriteString("</ul>\n")
 	}
-	byTarget := map[string][]Record{}
+	byTarget := map[string][]rundir.Record{}
 	var targets []string
 	for _, r := range runs {
 		if _, ok := byTarget[r.Target]; !ok {
@@ -114,7 +115,7 @@ func orDefaultText(s, def string) string {
 }
 
 // metricOrder lists the metrics the runs have, registered ones in registry order first.
-func metricOrder(runs []Record) []string {
+func metricOrder(runs []rundir.Record) []string {
 	var found []string
 	for _, r := range runs {
 		for _, m := range r.Metrics {
@@ -179,7 +180,7 @@ func htmlTable(t Table) string {
 }
 
 // writeRunFigures writes a run's heading and its PNG figures, embedded.
-func writeRunFigures(b *strings.Builder, r Record, base string) error {
+func writeRunFigures(b *strings.Builder, r rundir.Record, base string) error {
 	rel, err := filepath.Rel(base, r.Dir)
 	if err != nil {
 		rel = r.Dir

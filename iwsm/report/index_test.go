@@ -12,39 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// FindRuns takes run folders and folders above them, skips unfinished runs and checkpoints,
-// and names a folder that holds no finished run.
-func TestFindRuns(t *testing.T) {
-	root := t.TempDir()
-	writeRun(t, filepath.Join(root, "gmm40", "cpu", "iwsm-seed1"), `{"target":"gmm40","method":"iwsm","budget":"cpu","seed":1}`)
-	writeRun(t, filepath.Join(root, "gmm40", "cpu", "idem-seed1"), `{"target":"gmm40","method":"idem","budget":"cpu","seed":1}`)
-	// A checkpoint's copy of metrics.json is not a run; an unfinished run has no metrics.json.
-	writeRun(t, filepath.Join(root, "gmm40", "cpu", "idem-seed1", "checkpoint"), `{"target":"x","method":"y"}`)
-	if err := os.MkdirAll(filepath.Join(root, "dw4", "cpu", "iwsm-seed1", "checkpoint"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	runs, err := FindRuns(root, filepath.Join(root, "gmm40", "cpu", "iwsm-seed1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range runs {
-		got = append(got, r.Method)
-	}
-	if strings.Join(got, ",") != "idem,iwsm" {
-		t.Errorf("runs %v, want idem,iwsm once each (sorted by folder)", got)
-	}
-	for name, path := range map[string]string{"unfinished run": filepath.Join(root, "dw4"), "missing": filepath.Join(root, "nope")} {
-		if _, err := FindRuns(path); err == nil || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: error %v, want one line", name, err)
-		}
-	}
-	if _, err := FindRuns(filepath.Join(root, "dw4")); err == nil || !strings.Contains(err.Error(), "not a results folder") {
-		t.Errorf("folder without finished runs: %v", err)
-	}
-}
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
+)
 
 // The results page holds every run's table row and figures, embedded, and loads nothing.
 func TestWriteIndexIsSelfContained(t *testing.T) {
@@ -71,7 +41,7 @@ func TestWriteIndexIsSelfContained(t *testing.T) {
 			}
 		}
 	}
-	runs, err := FindRuns(root)
+	runs, err := rundir.Find(root)
 	if err != nil {
 		t.Fatal(err)
 	}

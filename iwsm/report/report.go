@@ -1,79 +1,15 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/pkg/errors"
-
-	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
-	"github.com/iwsm-go/iwsm/iwsm/pt"
-	"github.com/iwsm-go/iwsm/iwsm/train"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 )
-
-// Record is a results folder's metrics.json, declared once: the run's identity, its metrics
-// (see evaluate.Registered for the keys), the per-epoch training history, wall time, backend,
-// Go and library versions, and the files written. experiment writes it; tables read it.
-type Record struct {
-	// Dir is the results folder the record was read from (not stored).
-	Dir    string `json:"-"`
-	Target string `json:"target"`
-	Method string `json:"method"`
-	Budget string `json:"budget"`
-	Seed   int64  `json:"seed"`
-	// Overrides are the settings that differ from the target's defaults at the budget
-	// ("epochs=180"): part of the run's label in tables.
-	Overrides []string `json:"overrides,omitempty"`
-	// Metrics is absent when the target has no reference samples.
-	Metrics evaluate.Metrics `json:"metrics,omitempty"`
-	// History has one entry per epoch (loss, ESS, ESS per noise level, validation loss, ...).
-	History []train.EpochStats `json:"history"`
-	// LevelSigmas are σ(t) at the centres of the stratified noise levels, the x axis of
-	// the history's ess_by_level.
-	LevelSigmas  []float64 `json:"level_sigmas"`
-	TrainSeconds float64   `json:"train_seconds"`
-	ResumedFrom  int       `json:"resumed_from_epoch,omitempty"`
-	Backend      string    `json:"backend,omitempty"`
-	Go           string    `json:"go"`
-	// Versions are the compute libraries' module versions.
-	Versions    map[string]string   `json:"versions"`
-	Coordinates string              `json:"samples_coordinates"`
-	Files       map[string][]string `json:"files"`
-	// EnergyEvaluations and GradientEvaluations count the points at which the method
-	// evaluated the target's energy and its gradient, training and the final samples included
-	// (train.Trainer.EnergyEvaluations lists what is counted; for parallel tempering every
-	// sweep's proposals, pt.Sampler.Run); the history has the training's cumulative counts
-	// per epoch. 0 (absent) in runs written before they were counted.
-	EnergyEvaluations   int64 `json:"energy_evaluations,omitempty"`
-	GradientEvaluations int64 `json:"gradient_evaluations,omitempty"`
-	// PT holds the parallel-tempering baseline's ladder, step sizes, move and swap
-	// acceptance rates (per temperature and per adjacent pair) and its per-round history;
-	// absent for the diffusion methods, whose History it replaces.
-	PT *pt.Stats `json:"parallel_tempering,omitempty"`
-}
-
-// ReadRun reads dir/metrics.json.
-func ReadRun(dir string) (Record, error) {
-	var r Record
-	raw, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
-	if err != nil {
-		return r, errors.Wrapf(err, "%s is not a results folder", dir)
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return r, errors.Wrapf(err, "decoding %s/metrics.json", dir)
-	}
-	if r.Target == "" || r.Method == "" {
-		return r, errors.Errorf("%s/metrics.json has no target or method", dir)
-	}
-	r.Dir = dir
-	return r, nil
-}
 
 // Row is one line of a table: a method on a target, with per-metric statistics.
 type Row struct {
@@ -99,9 +35,9 @@ type Table struct {
 
 // Collect groups runs by (target, method, budget) and averages each metric over seeds.
 // metrics selects and orders the columns; nil means every metric found, sorted.
-func Collect(runs []Record, metrics []string) Table {
+func Collect(runs []rundir.Record, metrics []string) Table {
 	type key struct{ t, m, b, o string }
-	groups := map[key][]Record{}
+	groups := map[key][]rundir.Record{}
 	var keys []key
 	seen := map[string]bool{}
 	for _, r := range runs {

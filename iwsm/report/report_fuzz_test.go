@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 )
 
 // FuzzReadRun reads arbitrary bytes as a results folder's metrics.json, as `iwsm table`
@@ -16,14 +18,14 @@ func FuzzReadRun(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, "metrics.json"), raw, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r, err := ReadRun(dir)
+		r, err := rundir.ReadRecord(dir)
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error spans several lines: %q", err)
 			}
 			return
 		}
-		tab := Collect([]Record{r, r}, nil)
+		tab := Collect([]rundir.Record{r, r}, nil)
 		_ = tab.Markdown()
 		_ = tab.CSV()
 		_ = tab.LaTeX("fuzz")

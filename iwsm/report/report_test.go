@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 )
 
 func writeRun(t *testing.T, dir, body string) {
@@ -24,9 +26,9 @@ func TestCollectAveragesSeeds(t *testing.T) {
 	writeRun(t, filepath.Join(root, "b"), `{"target":"gmm40","method":"iwsm","budget":"cpu","seed":2,"metrics":{"x_w2":4,"e_w2":20}}`)
 	writeRun(t, filepath.Join(root, "c"), `{"target":"gmm40","method":"idem","budget":"cpu","seed":1,"metrics":{"x_w2":7}}`)
 	writeRun(t, filepath.Join(root, "d"), `{"target":"gmm40","method":"idem","budget":"cpu","seed":1,"overrides":["epochs=180","k=500"],"metrics":{"x_w2":5}}`)
-	var runs []Record
+	var runs []rundir.Record
 	for _, d := range []string{"a", "b", "c", "d"} {
-		r, err := ReadRun(filepath.Join(root, d))
+		r, err := rundir.ReadRecord(filepath.Join(root, d))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +58,7 @@ func TestCollectAveragesSeeds(t *testing.T) {
 			t.Errorf("LaTeX lacks %q:\n%s", want, tex)
 		}
 	}
-	if _, err := ReadRun(filepath.Join(root, "missing")); err == nil {
+	if _, err := rundir.ReadRecord(filepath.Join(root, "missing")); err == nil {
 		t.Error("missing folder: no error")
 	}
 }

@@ -178,7 +178,7 @@ const GMM40WeightLink = 5
 // the order of their lowest index, alternate heavy and light: heavy and light modes are
 // interleaved all over the box, no coarse left/right balance gets the weights right, and
 // the nearest-mean masses of exact draws match the weights (a tested property). Everything
-// else (Scale 50, plotting box, Defaults) is GMM-40's: the target differs only in its
+// else (Scale 50, plotting box, preset) is GMM-40's: the target differs only in its
 // weights, so its runs compare with GMM-40's directly.
 func GMM40W() (*Target, error) {
 	means, err := readMatrix(gmm40MeansNPY, 2)
@@ -262,6 +262,6 @@ func fabMixture(name string, meansNPY []byte, modes int, weights []float64) (*Ta
 	mix.Box = 40 // FAB's means are (U[0, 1) − 0.5)·80
 	scaled := mix.Scaled(50)
 	return &Target{Name: name, Dim: 2, Scale: 50, Mixture: scaled, Energy: scaled.Energy(),
-		PlotHalfWidth: 50, Defaults: mixtureDefaults, MaxTemperature: 50,
-		Description: fmt.Sprintf("%d-mode Gaussian mixture (FAB recipe), means in [-40,40]², std 1.3133, trained on x/50", modes)}, nil
+		PlotHalfWidth: 50,
+		Description:   fmt.Sprintf("%d-mode Gaussian mixture (FAB recipe), means in [-40,40]², std 1.3133, trained on x/50", modes)}, nil
 }

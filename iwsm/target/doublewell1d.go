@@ -14,7 +14,7 @@ import (
 // weights of its starting points instead. It has no reference samples and is not in the
 // registry.
 func DoubleWell1D(a, b float64) *Target {
-	return &Target{Name: "doublewell1d", Dim: 1, Scale: 1, MaxTemperature: 2 * a,
+	return &Target{Name: "doublewell1d", Dim: 1, Scale: 1,
 		Energy: func(x *Node) *Node {
 			x0 := ReduceSum(x, -1) // [..., 1] → [...]
 			return Add(MulScalar(Square(AddScalar(Square(x0), -1)), a), MulScalar(x0, b))

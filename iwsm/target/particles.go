@@ -48,7 +48,6 @@ func DW4() *Target {
 		Energy:        DoubleWellEnergy(4, 2, 0, -4, 0.9, 4, 1),
 		ReferenceSet:  shippedSplit(dw4TestNPY, "dw4", 4, 2),
 		ValidationSet: shippedSplit(dw4ValNPY, "dw4", 4, 2),
-		Defaults:      dw4Defaults,
 		Description:   "double well, 4 particles in 2D: Σ_{i<j} 0.9(d-4)⁴ - 4(d-4)²"}
 }
 
@@ -72,9 +71,8 @@ func LennardJonesEnergy(n, spatial int, eps, rm, oscillator float64) EnergyFunc 
 }
 
 // LJ returns the n-particle Lennard-Jones cluster in 3D. LJ-13 and LJ-55 carry their
-// benchmark settings and reference samples (iDEM's LJ-13 test and validation splits; for
-// LJ-55 the project's Metropolis reference, see package mcmc); other n get the generic
-// settings of a user-defined particle system and no reference.
+// reference samples (iDEM's LJ-13 test and validation splits; for LJ-55 the project's
+// Metropolis reference, see package mcmc); other n have none.
 func LJ(n int) *Target {
 	name := fmt.Sprintf("lj%d", n)
 	t := &Target{Name: name, Dim: 3 * n, Particles: n, SpatialDim: 3, Scale: 1,
@@ -82,11 +80,9 @@ func LJ(n int) *Target {
 		Description: fmt.Sprintf("Lennard-Jones cluster, %d particles in 3D (ε=1, r_m=1, harmonic scale 1)", n)}
 	switch n {
 	case 13:
-		t.ReferenceSet, t.ValidationSet, t.Defaults = shippedSplit(lj13TestNPY, name, 13, 3), shippedSplit(lj13ValNPY, name, 13, 3), lj13Defaults
-		t.Shrink = lj13Shrink
+		t.ReferenceSet, t.ValidationSet = shippedSplit(lj13TestNPY, name, 13, 3), shippedSplit(lj13ValNPY, name, 13, 3)
 	case 55:
-		t.ReferenceSet, t.Defaults = shippedSplit(lj55MCMCNPY, name, 55, 3), lj55Defaults
-		t.Shrink = lj55Shrink
+		t.ReferenceSet = shippedSplit(lj55MCMCNPY, name, 55, 3)
 	}
 	return t
 }

@@ -8,8 +8,6 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/pkg/errors"
-
-	"github.com/iwsm-go/iwsm/iwsm/config"
 )
 
 // EnergyFunc maps configurations x of shape [..., Dim] to energies of shape [...].
@@ -48,17 +46,6 @@ type Target struct {
 	// PlotHalfWidth is the half-width, in target coordinates, of the square in which 2-D
 	// plots draw the target (0: derived from the samples and Scale).
 	PlotHalfWidth float64
-	// Defaults returns the target's training configuration at the paper budget for a method
-	// (see Config); nil gives GenericDefaults, iDEM's generic settings.
-	Defaults func(method string) config.Config
-	// MaxTemperature is the hottest temperature of the parallel-tempering baseline's ladder
-	// (config.PT.MaxTemperature): high enough that exp(−E/T) crosses the target's energy
-	// barriers. 0 gives 10.
-	MaxTemperature float64
-	// Shrink, when non-nil, reduces the paper-budget configuration to a budget instead of
-	// config.Config.Shrink (which it may call first): for a target whose runs must be sized
-	// otherwise, as the two-mode family of the dimension study (TwoModesShrink).
-	Shrink func(c *config.Config, budget string) error
 }
 
 // IsParticleSystem reports whether the target is a system of interacting particles that

@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/pkg/errors"
-
-	"github.com/iwsm-go/iwsm/iwsm/config"
 )
 
 // The two-mode family's defaults (TwoModes): the weight of the first mode and the distance
@@ -44,10 +42,8 @@ var TwoModesDims = []int{2, 4, 8, 16, 32, 64}
 // one input coordinate of the network carries the separation at every d (the MLP embeds
 // each coordinate on its own); the density is the same up to a rotation.
 //
-// Coordinates and settings. The sampler works in x/separation (Scale = separation), so σ_max
-// = 1 is one separation and GMM-40's settings (iDEM's, on x/50 where σ_max = 50 spans the
-// means' box) carry over unchanged except two that must follow d (twoModesDefaults): the
-// score clip, and the box of the buffer augmentation. The budgets are TwoModesShrink's.
+// Coordinates: the sampler works in x/separation (Scale = separation), so that GMM-40's
+// settings (iDEM's, on x/50) carry over (preset.TwoModes).
 func TwoModes(d int, weight, separation float64) (*Target, error) {
 	if d <= 0 {
 		return nil, errors.Errorf("two-mode target: dimension must be positive, got %d", d)
@@ -69,8 +65,6 @@ func TwoModes(d int, weight, separation float64) (*Target, error) {
 	name := TwoModesName(d, weight, separation)
 	return &Target{Name: name, Dim: d, Scale: separation, Mixture: scaled, Energy: scaled.Energy(),
 		PlotHalfWidth: a + 4,
-		Defaults:      func(method string) config.Config { return twoModesDefaults(d, separation, method) },
-		Shrink:        TwoModesShrink,
 		Description: fmt.Sprintf("two Gaussians in %d-D, weights %.3g and %.3g, means ±%g e₁ (std 1), trained on x/%g",
 			d, weight, 1-weight, a, separation)}, nil
 }
@@ -122,50 +116,4 @@ func parseTwoModes(name string) (*Target, error) {
 		return nil, errors.WithMessagef(err, "target %q", name)
 	}
 	return t, nil
-}
-
-// twoModesDefaults are GMM-40's settings (mixtureDefaults: iDEM's, in sampler coordinates
-// where σ_max = 1 is one separation) with the two that must follow the dimension d:
-//
-//   - the score clip: the exact score of a target sample has norm χ_d/s (s = 1/separation, the
-//     components' std in sampler coordinates), so a fixed clip (iDEM's 70) would cut the true
-//     score of most samples at d = 64 (χ_64 ≈ 8, 8·8 = 64) and none at d = 2. The clip is
-//     (√d + 3)/s instead: χ_d exceeds √d + 3 with probability below 10⁻⁴ for every d ≥ 1, so
-//     the clip cuts the Monte Carlo estimate's outliers and not the exact score;
-//   - the augmentation's box: uniform on [−(a + 3), a + 3]^d in target coordinates (a = the
-//     means' distance from 0), the smallest box holding both components' ±3 std, as GMM-40's
-//     is the means' box. In high d most of that box lies far from the target (its points
-//     have norm ≈ (a + 3)√(d/3)), which is what the study measures.
-func twoModesDefaults(d int, separation float64, method string) config.Config {
-	c := mixtureDefaults(method)
-	s := 1 / separation
-	c.MaxScoreNorm = (math.Sqrt(float64(d)) + 3) / s
-	c.AugmentDistribution, c.AugmentScale = config.AugmentUniform, (separation/2+3)/separation
-	return c
-}
-
-// TwoModesShrink sizes the two-mode targets' budgets after config.Shrink. The dimension
-// study trains 6 dimensions × 4 variants × 3 seeds at the cpu budget, so one cpu run must
-// take about 40 s on 2 cores (xla:cpu): measured under load 18-20 on the 2-core project
-// machine, one cpu run at d = 64 used 82 s of CPU (user + sys; 267 s of wall time) and at
-// d = 2 45 s (/work/notes/dimension.md), i.e. about 40 s of wall time when both cores are
-// free. The cuts are in the run's length: 10 epochs of 20 steps (200 gradient steps, against
-// GMM-40's 3000 at cpu), batch 128 (8 points per noise level), 50 SDE steps, 256 new samples
-// per epoch, and K = 100 Monte Carlo samples (half GMM-40's cpu K: the estimator's
-// [batch, K, d] work is what grows with d). The network stays iDEM's MLP. These runs are
-// short: they show how the estimators and the weights behave as d grows at a fixed, small
-// budget, not what a converged sampler reaches; the paper budget is iDEM's GMM settings.
-func TwoModesShrink(c *config.Config, budget string) error {
-	if err := c.Shrink(budget); err != nil {
-		return err
-	}
-	switch budget {
-	case "cpu":
-		c.Epochs, c.StepsPerEpoch, c.BatchSize, c.K, c.IntegrationSteps = 10, 20, 128, 100, 50
-		c.InitialSamples, c.SamplesPerEpoch, c.BufferSize = 256, 256, 5000
-	case "smoke":
-		c.Epochs, c.StepsPerEpoch, c.IntegrationSteps, c.K = 2, 5, 20, 32
-		c.InitialSamples, c.SamplesPerEpoch, c.EvalSamples, c.BatchSize = 128, 128, 256, 64
-	}
-	return nil
 }

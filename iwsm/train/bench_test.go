@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -78,7 +79,7 @@ func benchmarkPaper(b *testing.B, name string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := target.DefaultConfig(name, "iwsm", "paper")
+	cfg, err := preset.ByName(name, "iwsm", "paper")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func benchmarkPaper(b *testing.B, name string) {
 	tr.addToBuffer(gaussianRows(tg, cfg.BufferSize, 0.5*cfg.SigmaMax, 1))
 
 	b.Run("step", func(b *testing.B) {
-		timeCalls(b, func() error { _, err := tr.Step(); return err })
+		timeCalls(b, func() error { _, err := tr.GradientStep(); return err })
 	})
 
 	b.Run("estimator", func(b *testing.B) {
@@ -149,7 +150,7 @@ func benchmarkEpoch(b *testing.B, name string, method string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := target.DefaultConfig(name, method, "cpu")
+	cfg, err := preset.ByName(name, method, "cpu")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func BenchmarkScaling(b *testing.B) {
 		})
 	}
 	step := func(b *testing.B, tg *target.Target, mutate func(*config.Config)) {
-		cfg, err := target.DefaultConfig("dw4", "iwsm", "paper")
+		cfg, err := preset.ByName("dw4", "iwsm", "paper")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -202,7 +203,7 @@ func BenchmarkScaling(b *testing.B) {
 			b.Fatal(err)
 		}
 		tr.addToBuffer(gaussianRows(tg, cfg.BufferSize, 1, 1))
-		timeCalls(b, func() error { _, err := tr.Step(); return err })
+		timeCalls(b, func() error { _, err := tr.GradientStep(); return err })
 	}
 	for _, B := range []int{64, 128, 256, 512} {
 		b.Run(fmt.Sprintf("step/dw4/batch=%d", B), func(b *testing.B) {

@@ -25,7 +25,7 @@ func (tr *Trainer) refreshBuffer() error {
 	case tr.BufferLen() == 0:
 		rows, err = tr.initialSamples(n - flat)
 	default:
-		rows, err = tr.Sample(n - flat)
+		rows, err = tr.Samples(n - flat)
 	}
 	if err != nil {
 		return err

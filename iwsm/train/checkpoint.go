@@ -13,6 +13,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -33,10 +34,10 @@ import (
 // model file, a missing buffer), Resume falls back to the previous one and says so.
 
 type trainerState struct {
-	EpochsDone int          `json:"epochs_done"`
-	History    []EpochStats `json:"history"`
-	HostRNG    []byte       `json:"host_rng"`
-	Generation int          `json:"generation"`
+	EpochsDone int            `json:"epochs_done"`
+	History    []rundir.Epoch `json:"history"`
+	HostRNG    []byte         `json:"host_rng"`
+	Generation int            `json:"generation"`
 	// LearningRate and Plateau carry the learning-rate schedule (absent in checkpoints
 	// written before it existed: the configured rate and a fresh schedule then).
 	LearningRate float64  `json:"learning_rate,omitempty"`

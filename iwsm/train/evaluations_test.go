@@ -2,6 +2,8 @@ package train
 
 import (
 	"testing"
+
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
 )
 
 // The energy and gradient evaluation counts equal a hand count for a tiny GMM-40 run (first
@@ -25,7 +27,7 @@ func TestEvaluationCountsMatchHandCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := tr.Run(Validation(), Checkpoints(dir)); err != nil {
+	if err := sampler.Run(tr, sampler.Checkpoints(dir, tr.Config.CheckpointEvery)); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range []int64{first, second} {
@@ -39,7 +41,7 @@ func TestEvaluationCountsMatchHandCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []*Trainer{tr, resumed} {
-		if _, err := r.Sample(10); err != nil {
+		if _, err := r.Samples(10); err != nil {
 			t.Fatal(err)
 		}
 		if r.EnergyEvaluations != final || r.GradientEvaluations != final {
@@ -53,7 +55,7 @@ func TestEvaluationCountsMatchHandCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.Run(); err != nil {
+	if err := sampler.Run(tr); err != nil {
 		t.Fatal(err)
 	}
 	if want := int64(3 * 16 * 8); tr.History[0].EnergyEvaluations != want {

@@ -3,6 +3,9 @@ package train_test
 import (
 	"fmt"
 
+	"github.com/iwsm-go/iwsm/iwsm/preset"
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
+
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
@@ -13,18 +16,18 @@ import (
 func ExampleTrainer() {
 	backend, _ := xla.NewGoBackend()
 	gmm, _ := target.GMM40()
-	cfg, _ := target.DefaultConfig("gmm40", "iwsm", "smoke")
+	cfg, _ := preset.ByName("gmm40", "iwsm", "smoke")
 	cfg.Epochs = 1
 	tr, err := train.New(backend, gmm, cfg)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	if err := tr.Run(train.DefaultHooks("", nil)...); err != nil { // no checkpoints, no progress bar
+	if err := sampler.Run(tr); err != nil { // no checkpoints, no progress bar
 		fmt.Println(err)
 		return
 	}
-	samples, _ := tr.Sample(10)
+	samples, _ := tr.Samples(10)
 	fmt.Println(tr.EpochsDone, len(samples), len(samples[0]), tr.BufferLen())
 	// Output: 1 10 2 256
 }

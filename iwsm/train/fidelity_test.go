@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -61,7 +62,7 @@ func TestLearningRateScheduleFollowsIDEM(t *testing.T) {
 		patience int
 	}{{"gmm40", 0}, {"gmm120", 0}, {"dw4", 10}, {"lj13", 10}, {"lj55", 10}} {
 		for _, m := range []string{"iwsm", "idem"} {
-			c, err := target.DefaultConfig(tc.target, m, "paper")
+			c, err := preset.ByName(tc.target, m, "paper")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +82,7 @@ func TestBufferAugmentation(t *testing.T) {
 		target *target.Target
 		name   string
 	}{{mustGMM40(t), "gmm40"}, {target.DW4(), "dw4"}} {
-		cfg, err := target.DefaultConfig(tc.name, "iwsm", "smoke")
+		cfg, err := preset.ByName(tc.name, "iwsm", "smoke")
 		if err != nil {
 			t.Fatal(err)
 		}

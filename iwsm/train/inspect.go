@@ -52,7 +52,7 @@ func (tr *Trainer) Score(rows [][]float64, t float64) ([][]float64, error) {
 	return res, nil
 }
 
-// SampleWithPrior is Sample that also returns each sample's starting point, the prior draw
+// SampleWithPrior is Samples that also returns each sample's starting point, the prior draw
 // the reverse SDE began from (sampler coordinates): to see where outlying samples come from.
 func (tr *Trainer) SampleWithPrior(n int) (samples, prior [][]float64, err error) {
 	if n <= 0 {

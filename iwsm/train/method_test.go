@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iwsm-go/iwsm/iwsm/preset"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
+
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 
@@ -39,8 +43,8 @@ func TestThirdMethodRegistersAndTrains(t *testing.T) {
 	}
 	backend := xla.TestBackend(t)
 	gmm, _ := target.GMM40()
-	run := func(name string) ([][]float64, []EpochStats) {
-		cfg, err := gmm.Config(name, "smoke")
+	run := func(name string) ([][]float64, []rundir.Epoch) {
+		cfg, err := preset.For(gmm, name, "smoke")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,10 +53,10 @@ func TestThirdMethodRegistersAndTrains(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := tr.Run(DefaultHooks("", nil)...); err != nil {
+		if err := sampler.Run(tr); err != nil {
 			t.Fatal(err)
 		}
-		s, err := tr.Sample(50)
+		s, err := tr.Samples(50)
 		if err != nil {
 			t.Fatal(err)
 		}

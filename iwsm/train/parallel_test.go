@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iwsm-go/iwsm/iwsm/preset"
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
+
 	"github.com/gomlx/compute"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
@@ -125,11 +128,11 @@ func TestDataParallelMatchesOneDevice(t *testing.T) {
 		}
 		compareSteps(t, m+" last step of epoch 2", one.LastStep, four.LastStep, 1e-4)
 		for s := 0; s < 3; s++ {
-			s1, err := one.Step()
+			s1, err := one.GradientStep()
 			if err != nil {
 				t.Fatal(err)
 			}
-			s4, err := four.Step()
+			s4, err := four.GradientStep()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,7 +155,7 @@ func TestDataParallelCheckpointResumesOnOneDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := full.Run(DefaultHooks("", nil)...); err != nil {
+	if err := sampler.Run(full); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -176,7 +179,7 @@ func TestDataParallelCheckpointResumesOnOneDevice(t *testing.T) {
 	if resumed.Devices() != 1 || resumed.EpochsDone != 1 {
 		t.Fatalf("resumed on %d devices at epoch %d, want 1 and 1", resumed.Devices(), resumed.EpochsDone)
 	}
-	if err := resumed.Run(DefaultHooks("", nil)...); err != nil {
+	if err := sampler.Run(resumed); err != nil {
 		t.Fatal(err)
 	}
 	if len(resumed.History) != 2 || len(full.History) != 2 {
@@ -261,7 +264,7 @@ func BenchmarkDataParallelStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cfg, err := target.DefaultConfig("gmm40", "iwsm", "cpu")
+			cfg, err := preset.ByName("gmm40", "iwsm", "cpu")
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -272,12 +275,12 @@ func BenchmarkDataParallelStep(b *testing.B) {
 			}
 			tr.buffer = flat32(gaussianRows(tg, cfg.BufferSize, 0.5, 1))
 			start := time.Now()
-			if _, err := tr.Step(); err != nil { // compiles
+			if _, err := tr.GradientStep(); err != nil { // compiles
 				b.Fatal(err)
 			}
 			b.Logf("devices=%d: the first step (compiling) took %.1f s", n, time.Since(start).Seconds())
 			for b.Loop() {
-				if _, err := tr.Step(); err != nil {
+				if _, err := tr.GradientStep(); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
+
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
@@ -58,7 +60,7 @@ func TestInterruptedSaveKeepsPreviousCheckpoint(t *testing.T) {
 		if r.EpochsDone != 1 {
 			t.Fatalf("resumed at epoch %d, want 1", r.EpochsDone)
 		}
-		s, err := r.Sample(20)
+		s, err := r.Samples(20)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +159,7 @@ func TestDivergenceStopsAndKeepsLastCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := good.Run(DefaultHooks(dir, nil)...); err != nil {
+	if err := sampler.Run(good, sampler.Checkpoints(dir, good.Config.CheckpointEvery)); err != nil {
 		t.Fatal(err)
 	}
 	state, _ := os.ReadFile(dir + "/state.json")
@@ -170,7 +172,7 @@ func TestDivergenceStopsAndKeepsLastCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = tr.Run(DefaultHooks(dir, nil)...)
+	err = sampler.Run(tr, sampler.Checkpoints(dir, tr.Config.CheckpointEvery))
 	if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "learning rate") {
 		t.Fatalf("error %v, want a divergence message pointing at the learning rate", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -19,7 +20,7 @@ import (
 func TestInitialBuffer(t *testing.T) {
 	backend := xla.TestBackend(t)
 	dw := target.DW4()
-	cfg, _ := target.DefaultConfig("dw4", "iwsm", "smoke")
+	cfg, _ := preset.ByName("dw4", "iwsm", "smoke")
 	tr, err := New(backend, dw, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func TestInitialBuffer(t *testing.T) {
 	}
 
 	gmm, _ := target.GMM40()
-	gcfg, _ := target.DefaultConfig("gmm40", "iwsm", "smoke")
+	gcfg, _ := preset.ByName("gmm40", "iwsm", "smoke")
 	gtr, err := New(backend, gmm, gcfg)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +69,7 @@ func TestInitialBuffer(t *testing.T) {
 func TestDiffusionScale(t *testing.T) {
 	backend := xla.TestBackend(t)
 	dw := target.DW4()
-	cfg, _ := target.DefaultConfig("dw4", "iwsm", "smoke")
+	cfg, _ := preset.ByName("dw4", "iwsm", "smoke")
 	half := cfg
 	half.DiffusionScale = 0.5
 	n, d := 4000, dw.Dim
@@ -106,7 +107,7 @@ func TestDiffusionScale(t *testing.T) {
 func TestNegativeTimeStepsDescend(t *testing.T) {
 	backend := xla.TestBackend(t)
 	lj := target.LJ(13)
-	cfg, _ := target.DefaultConfig("lj13", "iwsm", "smoke")
+	cfg, _ := preset.ByName("lj13", "iwsm", "smoke")
 	tr, err := New(backend, lj, cfg)
 	if err != nil {
 		t.Fatal(err)

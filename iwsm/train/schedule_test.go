@@ -3,6 +3,9 @@ package train
 import (
 	"testing"
 
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
+
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
@@ -22,7 +25,7 @@ func TestValidationDrivesLearningRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := full.Run(DefaultHooks("", nil)...); err != nil {
+	if err := sampler.Run(full); err != nil {
 		t.Fatal(err)
 	}
 	replay := Plateau{Factor: 0.5, Patience: 1, Threshold: 1e-4}
@@ -56,7 +59,7 @@ func TestValidationDrivesLearningRate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Mid-way through a plateau: the schedule state (best, count) must survive.
-	if err := half.RunUntil(2, DefaultHooks("", nil)...); err != nil {
+	if err := sampler.RunUntil(half, 2); err != nil {
 		t.Fatal(err)
 	}
 	if err := half.Save(dir); err != nil {
@@ -66,7 +69,7 @@ func TestValidationDrivesLearningRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := resumed.Run(DefaultHooks("", nil)...); err != nil {
+	if err := sampler.Run(resumed); err != nil {
 		t.Fatal(err)
 	}
 	for i, h := range resumed.History {
@@ -78,7 +81,7 @@ func TestValidationDrivesLearningRate(t *testing.T) {
 	}
 }
 
-func valLosses(h []EpochStats) []float64 {
+func valLosses(h []rundir.Epoch) []float64 {
 	var out []float64
 	for _, e := range h {
 		if e.ValLoss != nil {

@@ -5,6 +5,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/iwsm-go/iwsm/iwsm/preset"
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
+
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -17,7 +20,7 @@ import (
 )
 
 func smokeConfig(t *testing.T, method string) config.Config {
-	c, err := target.DefaultConfig("gmm40", method, "smoke")
+	c, err := preset.ByName("gmm40", method, "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,10 +49,10 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := full.Run(DefaultHooks("", nil)...); err != nil {
+	if err := sampler.Run(full); err != nil {
 		t.Fatal(err)
 	}
-	want, err := full.Sample(50)
+	want, err := full.Samples(50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,10 +75,10 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	if resumed.EpochsDone != 1 || resumed.BufferLen() != first.BufferLen() {
 		t.Fatalf("resumed at epoch %d with %d buffer samples, want 1 and %d", resumed.EpochsDone, resumed.BufferLen(), first.BufferLen())
 	}
-	if err := resumed.Run(DefaultHooks("", nil)...); err != nil {
+	if err := sampler.Run(resumed); err != nil {
 		t.Fatal(err)
 	}
-	got, err := resumed.Sample(50)
+	got, err := resumed.Samples(50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +110,7 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if _, err := target.DefaultConfig("gmm40", "iwsm", "huge"); err == nil {
+	if _, err := preset.ByName("gmm40", "iwsm", "huge"); err == nil {
 		t.Error("unknown budget: no error")
 	}
 }
@@ -116,7 +119,7 @@ func TestConfigErrors(t *testing.T) {
 // zero-centre-of-mass subspace.
 func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
 	backend := xla.TestBackend(t)
-	cfg, err := target.DefaultConfig("dw4", "iwsm", "smoke")
+	cfg, err := preset.ByName("dw4", "iwsm", "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,10 +128,10 @@ func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.Run(DefaultHooks("", nil)...); err != nil {
+	if err := sampler.Run(tr); err != nil {
 		t.Fatal(err)
 	}
-	samples, err := tr.Sample(20)
+	samples, err := tr.Samples(20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +150,7 @@ func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
 
 func TestConfigForUserTargets(t *testing.T) {
 	plane := target.New("plane", 3, func(x *Node) *Node { return ReduceSum(Square(x), -1) })
-	c, err := plane.Config("iwsm", "cpu")
+	c, err := preset.For(plane, "iwsm", "cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +158,7 @@ func TestConfigForUserTargets(t *testing.T) {
 		t.Errorf("generic config %+v (validate: %v)", c, validate(c, plane))
 	}
 	gas := target.NewParticles("gas", 5, 3, func(x *Node) *Node { return ReduceSum(Square(x), -1) })
-	c, err = gas.Config("idem", "smoke")
+	c, err = preset.For(gas, "idem", "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,12 +166,12 @@ func TestConfigForUserTargets(t *testing.T) {
 		t.Errorf("particle config EGNN %+v (validate: %v)", c.EGNN, validate(c, gas))
 	}
 	dw := target.DW4()
-	c, _ = dw.Config("iwsm", "paper")
-	want, _ := target.DefaultConfig("dw4", "iwsm", "paper")
+	c, _ = preset.For(dw, "iwsm", "paper")
+	want, _ := preset.ByName("dw4", "iwsm", "paper")
 	if c != want {
 		t.Errorf("ConfigFor(dw4) differs from DefaultConfig")
 	}
-	if _, err := plane.Config("iwsm", "huge"); err == nil {
+	if _, err := preset.For(plane, "iwsm", "huge"); err == nil {
 		t.Error("unknown budget gave no error")
 	}
 }
@@ -179,7 +182,7 @@ func TestConfigForUserTargets(t *testing.T) {
 func TestChunkedScoreMatchesWholeBatch(t *testing.T) {
 	backend := xla.TestBackend(t)
 	for _, name := range []string{"gmm40", "dw4"} {
-		cfg, err := target.DefaultConfig(name, "iwsm", "smoke")
+		cfg, err := preset.ByName(name, "iwsm", "smoke")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,43 +17,15 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
 	"github.com/iwsm-go/iwsm/iwsm/gmath"
 	"github.com/iwsm-go/iwsm/iwsm/method"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/sde"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
-// EpochStats summarises one outer round.
-type EpochStats struct {
-	Epoch int `json:"epoch"`
-	// Loss is the mean training loss over the epoch's steps.
-	Loss float64 `json:"loss"`
-	// ESS is the mean normalised effective sample size of the importance weights
-	// ((Σw)²/(n Σw²) within each noise level, averaged; 1 for iDEM, whose weights are equal).
-	ESS float64 `json:"ess"`
-	// ESSByLevel is ESS per stratified noise level (TimeGroups entries, from low to high
-	// noise; see Trainer.LevelSigmas), averaged over the epoch's steps.
-	ESSByLevel []float64 `json:"ess_by_level,omitempty"`
-	// SkippedSteps counts steps whose loss was not finite (their update was zeroed).
-	SkippedSteps int `json:"skipped_steps"`
-	// ValLoss is the validation loss computed at the end of this epoch (every
-	// Config.ValidateEvery epochs; absent otherwise): iDEM's val/loss, the unweighted
-	// score-matching loss on noised validation samples, or, for a target without validation
-	// samples, the mean training loss since the previous check.
-	ValLoss *float64 `json:"val_loss,omitempty"`
-	// LearningRate is the rate the epoch's steps used (lowered by the plateau schedule).
-	LearningRate float64 `json:"learning_rate"`
-	// Seconds is the wall time of the epoch.
-	Seconds float64 `json:"seconds"`
-	// EnergyEvaluations and GradientEvaluations are the trainer's counts (see
-	// Trainer.EnergyEvaluations) at the end of this epoch, its validation included:
-	// cumulative from the first epoch, the x axis of cost curves (0 in histories written
-	// before they were counted).
-	EnergyEvaluations   int64 `json:"energy_evaluations"`
-	GradientEvaluations int64 `json:"gradient_evaluations"`
-}
-
 // Trainer holds the state of an IWSM/iDEM run: network and optimiser variables (in a GoMLX
-// model.Store, with the graph RNG), the replay buffer and the host RNG. Call Run, or Epoch
-// repeatedly, then Sample.
+// model.Store, with the graph RNG), the replay buffer and the host RNG. It is a
+// sampler.Sampler whose steps are epochs: run it with sampler.Run (or call Epoch
+// repeatedly), then draw Samples.
 type Trainer struct {
 	Config  config.Config
 	Target  *target.Target
@@ -83,7 +55,7 @@ type Trainer struct {
 	// EpochsDone counts the outer rounds finished (it survives checkpoints).
 	EpochsDone int
 	// History has one entry per finished epoch.
-	History []EpochStats
+	History []rundir.Epoch
 	// LastStep holds the outputs of the last gradient step taken in this process (zero
 	// before the first): the importance-weight diagnostics written as weights.npy.
 	LastStep StepStats
@@ -159,18 +131,10 @@ func New(backend compute.Backend, t *target.Target, cfg config.Config) (*Trainer
 	return tr, nil
 }
 
-// validate checks cfg (config.Config.Validate), its method's name and what depends on the
-// target.
+// validate checks cfg (config.Config.Validate) and what depends on the target.
 func validate(c config.Config, t *target.Target) error {
 	if err := c.Validate(); err != nil {
 		return err
-	}
-	m, err := method.ByName(c.Method)
-	if err != nil {
-		return errors.WithMessage(err, "invalid training configuration")
-	}
-	if m.MCMC {
-		return errors.Errorf("method %q is a Monte Carlo baseline, not a diffusion loss: it has no trainer (experiment.Run runs it)", m.Name)
 	}
 	if t.IsParticleSystem() && (c.EGNN.Particles != t.Particles || c.EGNN.SpatialDim != t.SpatialDim || c.EGNN.Hidden <= 0 || c.EGNN.Layers <= 0) {
 		return errors.Errorf("invalid training configuration: particle target %s needs an EGNN for %d particles in %dD, got %+v",
@@ -320,10 +284,10 @@ func (tr *Trainer) validationGraph(scope *model.Scope, x0 *Node) *Node {
 	return ReduceAllMean(tr.scoreError(scope, xt, t, sigma, target))
 }
 
-// Sample generates n samples with the reverse SDE from the prior N(0, σ_max² I) and the
+// Samples generates n samples with the reverse SDE from the prior N(0, σ_max² I) and the
 // network's score (followed by NegativeTimeSteps gradient steps where configured), in the
 // sampler's coordinates (multiply by Target.Scale for the target's own).
-func (tr *Trainer) Sample(n int) (rows [][]float64, err error) {
+func (tr *Trainer) Samples(n int) (rows [][]float64, err error) {
 	rows, err = tr.sampling.Generate(n, tr.rng)
 	if err == nil {
 		tr.count(int64(n) * int64(tr.Config.NegativeTimeSteps))
@@ -356,7 +320,7 @@ func (tr *Trainer) loadValidation() error {
 	return nil
 }
 
-// ValidationLoss returns the validation loss (see EpochStats.ValLoss) of the current network,
+// ValidationLoss returns the validation loss (see rundir.Epoch.ValLoss) of the current network,
 // averaged over the validation batches; ok is false for a target without validation samples
 // or when validation is disabled.
 func (tr *Trainer) ValidationLoss() (loss float64, ok bool, err error) {
@@ -381,7 +345,7 @@ func (tr *Trainer) ValidationLoss() (loss float64, ok bool, err error) {
 // validate runs at the end of every ValidateEvery-th epoch, whose entry is the last of
 // History: it records the validation loss there (or, without validation samples, the mean
 // training loss since the last check) and lets the plateau schedule lower the learning rate.
-func (tr *Trainer) validate(stats *EpochStats) error {
+func (tr *Trainer) validate(stats *rundir.Epoch) error {
 	every := tr.Config.ValidateEvery
 	if every <= 0 || tr.EpochsDone%every != 0 {
 		return nil
@@ -425,7 +389,7 @@ func (tr *Trainer) setLearningRate(lr float64) error {
 func (tr *Trainer) LearningRate() float64 { return tr.learningRate }
 
 // LevelSigmas returns σ(t) at the centres t = (g + ½)/G of the TimeGroups stratified noise
-// levels, the x axis of EpochStats.ESSByLevel.
+// levels, the x axis of rundir.Epoch.ESSByLevel.
 func (tr *Trainer) LevelSigmas() []float64 {
 	G := tr.Config.TimeGroups
 	out := make([]float64, G)
@@ -439,14 +403,17 @@ func (tr *Trainer) LevelSigmas() []float64 {
 func (tr *Trainer) BufferLen() int { return len(tr.buffer) / tr.Target.Dim }
 
 // Epoch runs one outer round: refresh the buffer with new samples from the current model
-// (the first round fills it with InitialSamples), then StepsPerEpoch gradient steps, and
-// appends the epoch's statistics to History. Validation, the learning-rate schedule and
-// checkpoints are hooks that Run calls after it (see Hook).
-func (tr *Trainer) Epoch() (stats EpochStats, err error) {
+// (unless Init has just filled it with the first buffer; an empty buffer is filled with
+// InitialSamples), then StepsPerEpoch gradient steps, and appends the epoch's statistics to
+// History. Step adds the validation and the learning-rate schedule; checkpoints are hooks of
+// sampler.Run.
+func (tr *Trainer) Epoch() (stats rundir.Epoch, err error) {
 	start := time.Now()
 	cfg := tr.Config
-	if err := tr.refreshBuffer(); err != nil {
-		return stats, err
+	if tr.EpochsDone > 0 || tr.BufferLen() == 0 {
+		if err := tr.refreshBuffer(); err != nil {
+			return stats, err
+		}
 	}
 	bufT := tensors.FromFlatDataAndDimensions(tr.buffer, tr.BufferLen(), tr.Target.Dim)
 	defer bufT.MustFinalizeAll()
@@ -507,9 +474,9 @@ type StepStats struct {
 	Sigmas, Weights []float64
 }
 
-// Step takes one gradient step on a batch drawn from the replay buffer (filled by Epoch
-// or Resume; an empty buffer is an error). Epoch calls it StepsPerEpoch times.
-func (tr *Trainer) Step() (StepStats, error) {
+// GradientStep takes one gradient step on a batch drawn from the replay buffer (filled by
+// Init, Epoch or Resume; an empty buffer is an error). Epoch takes StepsPerEpoch of them.
+func (tr *Trainer) GradientStep() (StepStats, error) {
 	if tr.BufferLen() < 1 {
 		return StepStats{}, errors.New("the replay buffer is empty: run an Epoch (or Resume a checkpoint) first")
 	}

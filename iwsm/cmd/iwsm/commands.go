@@ -19,9 +19,11 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/mcmc"
 	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/iwsm/train"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
@@ -136,9 +138,6 @@ func cmdTrain(args []string) error {
 	if err := parse(fs, args, "target", "out"); err != nil {
 		return err
 	}
-	if m, err := method.ByName(*run.method); err == nil && m.MCMC && *devices > 1 {
-		return usageError{fmt.Sprintf("train: -devices %d: method %s runs on one device (data-parallel training is for the diffusion methods)", *devices, m.Name)}
-	}
 	if *devices != 0 {
 		run.set.sets = append(run.set.sets, fmt.Sprintf("devices=%d", *devices))
 	}
@@ -154,7 +153,7 @@ func cmdTrain(args []string) error {
 		return err
 	}
 	if *restart { // only once every flag is known to be good: a typo must not cost the run
-		if err := experiment.RemoveCheckpoint(*out, os.Stderr); err != nil {
+		if err := rundir.RemoveCheckpoint(*out, os.Stderr); err != nil {
 			return err
 		}
 	}
@@ -264,7 +263,7 @@ func (r *runFlags) config(before func(*config.Config)) (*target.Target, config.C
 	if _, err := method.ByName(*r.method); err != nil {
 		return nil, config.Config{}, err
 	}
-	cfg, err := t.Config(*r.method, *r.budget)
+	cfg, err := preset.For(t, *r.method, *r.budget)
 	if err != nil {
 		return nil, config.Config{}, err
 	}
@@ -307,7 +306,7 @@ func cmdSample(args []string) error {
 	if *n <= 0 {
 		return usageError{fmt.Sprintf("sample: -n must be positive, got %d", *n)}
 	}
-	cfg, err := train.ReadConfig(*dir)
+	cfg, err := rundir.ReadConfig(*dir)
 	if err != nil {
 		return err
 	}
@@ -315,15 +314,19 @@ func cmdSample(args []string) error {
 	if err != nil {
 		return err
 	}
+	kind, err := experiment.Kind(cfg.Method)
+	if err != nil {
+		return err
+	}
 	backend, err := xla.Backend()
 	if err != nil {
 		return err
 	}
-	tr, err := train.ResumeLog(backend, t, *dir, os.Stderr)
+	s, err := kind.Resume(backend, t, cfg, *dir, os.Stderr)
 	if err != nil {
 		return err
 	}
-	rows, err := tr.Sample(*n)
+	rows, err := s.Samples(*n)
 	if err != nil {
 		return err
 	}
@@ -395,21 +398,23 @@ func cmdEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := experiment.WriteJSON(*out, ev.Metrics); err != nil {
+	if err := rundir.WriteJSON(*out, ev.Metrics); err != nil {
 		return err
 	}
 	fmt.Printf("%s: n %d  x-W2 %.4g  E-W2 %.4g -> %s\n", t.Name, ev.N(), ev.Metrics.Of(evaluate.XW2), ev.Metrics.Of(evaluate.EW2), *out)
 	return nil
 }
 
-// cmdMethods lists the registered training methods, one line each.
+// cmdMethods lists the registered samplers (the diffusion methods, then the others), one
+// line each, with where they appear by default.
 func cmdMethods(args []string) error {
 	fs := flag.NewFlagSet("methods", flag.ContinueOnError)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	for _, m := range method.All() {
-		fmt.Printf("%-12s %s\n", m.Name, m.Description)
+	roles := map[sampler.Role]string{sampler.Compared: "compared", sampler.Ablation: "ablation", sampler.Reference: "reference"}
+	for _, k := range experiment.Kinds() {
+		fmt.Printf("%-12s %-9s %s\n", k.Name, roles[k.Role], k.Description)
 	}
 	return nil
 }
@@ -424,9 +429,9 @@ func cmdTable(args []string) error {
 	if *out == "" || fs.NArg() == 0 {
 		return usageError{"table: usage: iwsm table -out DIR RESULTS_DIR..."}
 	}
-	var runs []report.Record
+	var runs []rundir.Record
 	for _, dir := range fs.Args() {
-		r, err := report.ReadRun(dir)
+		r, err := rundir.ReadRecord(dir)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/paper"
 	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/xla"
 )
 
@@ -69,7 +70,7 @@ func cmdIndex(args []string) error {
 	if *out == "" {
 		*out = filepath.Join(root, "index.html")
 	}
-	runs, err := report.FindRuns(root)
+	runs, err := rundir.Find(root)
 	if err != nil {
 		return err
 	}

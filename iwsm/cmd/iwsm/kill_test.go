@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iwsm-go/iwsm/iwsm/report"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 )
 
 // buildCommand compiles this command into a temporary folder.
@@ -80,8 +80,8 @@ func TestKilledTrainingResumesToSameResult(t *testing.T) {
 			t.Errorf("%s differs between the uninterrupted and the killed-and-resumed run (%v, %v)", f, errA, errB)
 		}
 	}
-	ra, errA := report.ReadRun(clean)
-	rb, errB := report.ReadRun(killed)
+	ra, errA := rundir.ReadRecord(clean)
+	rb, errB := rundir.ReadRecord(killed)
 	if errA != nil || errB != nil {
 		t.Fatal(errA, errB)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iwsm-go/iwsm/iwsm/experiment"
+	"github.com/iwsm-go/iwsm/iwsm/rundir"
 )
 
 // One run per results folder: while `iwsm train` runs, a second one into the same folder
@@ -31,7 +31,7 @@ func TestSecondRunIntoSameFolderFails(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- first.Wait() }()
-	lockPath := filepath.Join(out, experiment.LockFileName)
+	lockPath := filepath.Join(out, rundir.LockFile)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var owner struct{ PID int }

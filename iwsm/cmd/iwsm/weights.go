@@ -11,6 +11,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
 	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -51,7 +52,7 @@ func cmdWeights(args []string) error {
 	}
 	K := *k
 	if K == 0 {
-		cfg, err := t.Config(method.IWSM.Name, "paper")
+		cfg, err := preset.For(t, method.IWSM.Name, "paper")
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package experiment
+package rundir
 
 import (
 	"bytes"
@@ -12,13 +12,13 @@ import (
 
 // A folder locked by one holder cannot be locked again until it is released, and the
 // error is one line naming the holder's process.
-func TestFolderLockExcludesASecondRun(t *testing.T) {
+func TestClaimExcludesASecondRun(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := LockFolder(dir, nil)
+	l, err := Claim(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = LockFolder(dir, nil)
+	_, err = Claim(dir, nil)
 	if err == nil {
 		t.Fatal("second lock of a held folder succeeded")
 	}
@@ -28,10 +28,10 @@ func TestFolderLockExcludesASecondRun(t *testing.T) {
 	if err := l.Release(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, LockFileName)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, LockFile)); !os.IsNotExist(err) {
 		t.Errorf("lock file still there after Release: %v", err)
 	}
-	l2, err := LockFolder(dir, nil)
+	l2, err := Claim(dir, nil)
 	if err != nil {
 		t.Fatalf("lock after release: %v", err)
 	}
@@ -53,18 +53,18 @@ func TestStaleLockIsTakenOver(t *testing.T) {
 		"garbage",
 	} {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, LockFileName), []byte(content), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, LockFile), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		var log bytes.Buffer
-		l, err := LockFolder(dir, &log)
+		l, err := Claim(dir, &log)
 		if err != nil {
 			t.Fatalf("stale lock %q not taken over: %v", content, err)
 		}
-		if content != "garbage" && !strings.Contains(log.String(), fmt.Sprintf("taking over %s from process %d", filepath.Join(dir, LockFileName), dead)) {
+		if content != "garbage" && !strings.Contains(log.String(), fmt.Sprintf("taking over %s from process %d", filepath.Join(dir, LockFile), dead)) {
 			t.Errorf("log %q does not say the lock of process %d was taken over", log.String(), dead)
 		}
-		raw, _ := os.ReadFile(filepath.Join(dir, LockFileName))
+		raw, _ := os.ReadFile(filepath.Join(dir, LockFile))
 		if !strings.Contains(string(raw), fmt.Sprintf(`"pid":%d`, os.Getpid())) {
 			t.Errorf("lock file holds %q, not this process", raw)
 		}

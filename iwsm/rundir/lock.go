@@ -1,4 +1,4 @@
-package experiment
+package rundir
 
 import (
 	"encoding/json"
@@ -12,16 +12,12 @@ import (
 	"github.com/pkg/errors"
 )
 
-// LockFileName is the file in a results folder that says which process is writing it.
-// It holds {"pid", "host", "started"} as JSON and is removed when the run ends.
-const LockFileName = "run.lock"
-
-// FolderLock is a results folder claimed by this process for one run, so that a second
+// Lock is a results folder claimed by this process for one run, so that a second
 // run into the same folder fails at once instead of resuming from the first one's
-// checkpoint and rewriting the same files. The claim is an exclusive flock(2) on
-// LockFileName, which the kernel drops when the process dies, however it dies (kill -9
+// checkpoint and rewriting the same files. The claim is an exclusive flock(2) on LockFile
+// (which holds {"pid", "host", "started"} as JSON and is removed when the run ends), which the kernel drops when the process dies, however it dies (kill -9
 // included): a lock file left behind by a killed process is therefore taken over.
-type FolderLock struct {
+type Lock struct {
 	f    *os.File
 	path string
 }
@@ -40,15 +36,15 @@ func (o lockOwner) String() string {
 	return fmt.Sprintf("process %d on %s (started %s)", o.PID, o.Host, o.Started)
 }
 
-// LockFolder claims dir (created if missing) for this process until Release. It fails
+// Claim claims dir (created if missing) for this process until Release. It fails
 // with one line naming the process that holds dir when another live process does. When
 // the lock file names a process that is gone, log (if not nil) gets one line saying that
 // its lock is taken over.
-func LockFolder(dir string, log io.Writer) (*FolderLock, error) {
+func Claim(dir string, log io.Writer) (*Lock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, errors.Wrapf(err, "creating results folder %s", dir)
 	}
-	path := filepath.Join(dir, LockFileName)
+	path := filepath.Join(dir, LockFile)
 	for attempt := 0; attempt < 10; attempt++ {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
@@ -85,14 +81,14 @@ func LockFolder(dir string, log io.Writer) (*FolderLock, error) {
 			f.Close()
 			return nil, errors.Wrapf(err, "writing lock file %s", path)
 		}
-		return &FolderLock{f: f, path: path}, nil
+		return &Lock{f: f, path: path}, nil
 	}
 	return nil, errors.Errorf("could not lock %s: its lock file keeps being replaced", dir)
 }
 
 // Release gives the folder back: the lock file is removed, then unlocked. Calling it
 // twice, or on nil, is harmless.
-func (l *FolderLock) Release() error {
+func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
@@ -108,12 +104,12 @@ func (l *FolderLock) Release() error {
 // never while another run uses it), for a run that must start again from the first epoch
 // (`iwsm train -restart`).
 func RemoveCheckpoint(dir string, log io.Writer) error {
-	l, err := LockFolder(dir, log)
+	l, err := Claim(dir, log)
 	if err != nil {
 		return err
 	}
 	defer l.Release()
-	ckpt := filepath.Join(dir, "checkpoint")
+	ckpt := Checkpoint(dir)
 	return errors.Wrapf(os.RemoveAll(ckpt), "removing %s", ckpt)
 }
 

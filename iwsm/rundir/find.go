@@ -1,4 +1,4 @@
-package report
+package rundir
 
 import (
 	"io/fs"
@@ -9,12 +9,12 @@ import (
 	"github.com/pkg/errors"
 )
 
-// FindRuns reads the finished runs named by paths: a path holding a metrics.json is one
+// Find reads the finished runs named by paths: a path holding a metrics.json is one
 // run; any other folder is searched for run folders below it (results/, results/gmm40/cpu),
 // skipping checkpoints and runs that have not finished (no metrics.json yet). The runs come
 // sorted by folder. A path that does not exist, or a folder with no finished run in or
 // below it, is an error naming it, so that a typo does not silently give an empty table.
-func FindRuns(paths ...string) ([]Record, error) {
+func Find(paths ...string) ([]Record, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no results folders given")
 	}
@@ -36,13 +36,13 @@ func FindRuns(paths ...string) ([]Record, error) {
 			if !d.IsDir() {
 				return nil
 			}
-			if d.Name() == "checkpoint" || d.Name() == "figures" {
+			if d.Name() == CheckpointDir || d.Name() == FiguresDir {
 				return filepath.SkipDir
 			}
-			if _, err := os.Stat(filepath.Join(p, "metrics.json")); err != nil {
+			if _, err := os.Stat(filepath.Join(p, MetricsFile)); err != nil {
 				return nil
 			}
-			r, err := ReadRun(p)
+			r, err := ReadRecord(p)
 			if err != nil {
 				return err
 			}
