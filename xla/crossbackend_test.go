@@ -29,6 +29,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
 	"github.com/iwsm-go/iwsm/iwsm/net"
+	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/sde"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
@@ -296,7 +297,7 @@ func TestTrainerStepOnXLA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := target.DefaultConfig("gmm40", "iwsm", "smoke")
+	cfg, err := preset.ByName("gmm40", "iwsm", "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +310,7 @@ func TestTrainerStepOnXLA(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		st, err := tr.Step()
+		st, err := tr.GradientStep()
 		if err != nil || !st.Finite || !(st.Loss > 0) || len(st.Weights) != cfg.BatchSize {
 			t.Fatalf("step %d on xla:cpu: %v (loss %v, finite %v, %d weights)", i, err, st.Loss, st.Finite, len(st.Weights))
 		}

@@ -148,3 +148,56 @@ func TestWeightedMixtureSharesGMM40sPreset(t *testing.T) {
 		}
 	}
 }
+
+// Of finds a target's preset by its name, else by the longest registered prefix, else the
+// generic one; Register replaces a name's preset (a notebook cell run twice) and refuses an
+// empty name or a preset without Paper; For records target, method and budget.
+func TestRegistry(t *testing.T) {
+	custom := func(sigmaMax float64) Preset {
+		return Preset{Paper: func(t *target.Target, method string) config.Config {
+			c := Generic(t, method)
+			c.SigmaMax = sigmaMax
+			return c
+		}}
+	}
+	quad := target.New("quad-test", 2, nil)
+	if c := Of(quad).Paper(quad, "iwsm"); c.SigmaMax != 3 || c.SigmaMin != 1e-3 {
+		t.Errorf("an unregistered target: σ %g … %g, want the generic 1e-3 … 3", c.SigmaMin, c.SigmaMax)
+	}
+	if err := Register("quad-*", custom(5)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Register("quad-test*", custom(6)); err != nil {
+		t.Fatal(err)
+	}
+	if c := Of(quad).Paper(quad, "iwsm"); c.SigmaMax != 6 {
+		t.Errorf("longest prefix: σ_max %g, want 6", c.SigmaMax)
+	}
+	for _, sigmaMax := range []float64{7, 8} { // registered twice: the second wins
+		if err := Register("quad-test", custom(sigmaMax)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := Of(quad).Paper(quad, "iwsm"); c.SigmaMax != 8 {
+		t.Errorf("exact name: σ_max %g, want 8", c.SigmaMax)
+	}
+	for name, p := range map[string]Preset{"": custom(1), "*": custom(1), "x": {}} {
+		if err := Register(name, p); err == nil {
+			t.Errorf("Register(%q, %+v): no error", name, p)
+		}
+	}
+	two, err := target.ByName("two-d128")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := For(two, "idem", "cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Target != "two-d128" || c.Method != "idem" || c.Budget != "cpu" || c.Epochs != 10 {
+		t.Errorf("two-d128 idem cpu: %s %s %s, %d epochs; want the two-mode family's cpu budget (10 epochs)", c.Target, c.Method, c.Budget, c.Epochs)
+	}
+	if _, err := ByName("nope", "iwsm", "cpu"); err == nil {
+		t.Error("an unknown target: no error")
+	}
+}

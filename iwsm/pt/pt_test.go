@@ -3,6 +3,8 @@ package pt
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/preset"
+	"github.com/iwsm-go/iwsm/iwsm/sampler"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -238,5 +241,61 @@ func TestValidateNamesTheSetting(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want one naming %s", set, err, want)
 		}
+	}
+}
+
+// A run stopped after some blocks, saved and resumed ends exactly where an uninterrupted run
+// ends: the same samples, energies, step sizes, acceptance rates and history.
+func TestResumeContinuesExactly(t *testing.T) {
+	backend := xla.TestBackend(t)
+	tg, cfg := wellConfig(t, 3, 5)
+	cfg.PT.Chains, cfg.PT.Sweeps, cfg.PT.BurnIn, cfg.EvalSamples = 8, 60, 20, 16
+	full, err := Run(backend, tg, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := New(backend, tg, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sampler.RunUntil(first, 3); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := first.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	if !HasCheckpoint(dir) {
+		t.Fatal("no checkpoint after Save")
+	}
+	resumed, err := Resume(backend, tg, cfg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := resumed.Progress(); done != 3 {
+		t.Fatalf("resumed at block %d, want 3", done)
+	}
+	if err := sampler.Run(resumed); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := resumed.Samples(cfg.EvalSamples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		if !slices.Equal(rows[i], full.Samples[i]) {
+			t.Fatalf("sample %d: %v after the resume, %v uninterrupted", i, rows[i], full.Samples[i])
+		}
+	}
+	if got := resumed.Stats(); !reflect.DeepEqual(got.StepSizes, full.Stats.StepSizes) || !reflect.DeepEqual(got.Acceptance, full.Stats.Acceptance) ||
+		!reflect.DeepEqual(got.SwapAcceptance, full.Stats.SwapAcceptance) || len(got.History) != len(full.Stats.History) {
+		t.Errorf("statistics after the resume %+v, uninterrupted %+v", got, full.Stats)
+	}
+	other := cfg
+	other.PT = &config.PT{}
+	*other.PT = *cfg.PT
+	other.PT.Chains = 9
+	if _, err := Resume(backend, tg, other, dir); err == nil {
+		t.Error("resuming with another number of chains: no error")
 	}
 }
