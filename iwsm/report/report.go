@@ -33,8 +33,30 @@ type Table struct {
 	Rows    []Row
 }
 
-// Collect groups runs by (target, method, budget) and averages each metric over seeds.
-// metrics selects and orders the columns; nil means every metric found, sorted.
+// Columns of a table that come from a run's record rather than its metrics.
+const (
+	// TrainMinutes is the wall time of the run's steps in minutes (rundir.Record's
+	// TrainSeconds: of the last part of a resumed run).
+	TrainMinutes = "train_minutes"
+	// EnergyEvaluations is the number of points at which the run evaluated the energy.
+	EnergyEvaluations = "energy_evaluations"
+)
+
+// value is the column key of a run: one of its metrics, or TrainMinutes or
+// EnergyEvaluations from its record.
+func value(r rundir.Record, key string) (float64, bool) {
+	switch key {
+	case TrainMinutes:
+		return r.TrainSeconds / 60, true
+	case EnergyEvaluations:
+		return float64(r.EnergyEvaluations), r.EnergyEvaluations > 0
+	}
+	return r.Metrics.Get(key)
+}
+
+// Collect groups runs by (target, method, budget) and averages each column over seeds.
+// metrics selects and orders the columns (metric keys, TrainMinutes, EnergyEvaluations); nil
+// means every metric found, sorted.
 func Collect(runs []rundir.Record, metrics []string) Table {
 	type key struct{ t, m, b, o string }
 	groups := map[key][]rundir.Record{}
@@ -75,7 +97,7 @@ func Collect(runs []rundir.Record, metrics []string) Table {
 		for _, m := range metrics {
 			var vals []float64
 			for _, r := range rs {
-				if v, ok := r.Metrics.Get(m); ok {
+				if v, ok := value(r, m); ok {
 					vals = append(vals, v)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -418,28 +419,65 @@ func cmdMethods(args []string) error {
 	return nil
 }
 
+// tableColumns are the columns of `iwsm table`: for targets that draw exactly (the
+// mixtures: modes and where the samples lie) and for the others (the particle systems:
+// distances and energies).
+var tableColumns = map[bool][]string{
+	true:  {"x_w2", "e_w2", "modes_covered", "mode_tv", "near_pct", "out_pct", report.TrainMinutes},
+	false: {"x_w2", "e_w2", "dist_tvd", "energy_tvd", report.TrainMinutes},
+}
+
+// cmdTable prints the finished runs in or below the given folders as tables (mean ± std over
+// seeds per target, method, budget and overrides), one for the mixtures and one for the other
+// targets, and with -out writes them as Markdown, CSV and LaTeX. Each run is loaded
+// (experiment.Load), so a metric registered after it was written is computed from its samples.
 func cmdTable(args []string) error {
 	fs := flag.NewFlagSet("table", flag.ContinueOnError)
-	out := fs.String("out", "", "folder for table.md, table.csv and table.tex")
+	out := fs.String("out", "", "folder for table.md, table.csv and table.tex (mixtures/ and others/ when there are both)")
 	caption := fs.String("caption", "Sampling metrics (mean ± std over seeds).", "LaTeX caption")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *out == "" || fs.NArg() == 0 {
-		return usageError{"table: usage: iwsm table -out DIR RESULTS_DIR..."}
+	if fs.NArg() == 0 {
+		return usageError{"table: usage: iwsm table [-out DIR] RESULTS_DIR..."}
 	}
-	var runs []rundir.Record
-	for _, dir := range fs.Args() {
-		r, err := rundir.ReadRecord(dir)
+	recs, err := rundir.Find(fs.Args()...)
+	if err != nil {
+		return err
+	}
+	backend, err := xla.Backend()
+	if err != nil {
+		return err
+	}
+	groups := map[bool][]*experiment.Result{}
+	for _, rec := range recs {
+		t, err := target.ByName(rec.Target)
+		if err != nil {
+			return errors.WithMessagef(err, "%s", rec.Dir)
+		}
+		res, err := experiment.Load(backend, t, rec.Dir)
 		if err != nil {
 			return err
 		}
-		runs = append(runs, r)
+		groups[t.DrawsExactly()] = append(groups[t.DrawsExactly()], res)
 	}
-	tab := report.Collect(runs, []string{"x_w2", "e_w2", "energy_tvd", "dist_tvd", "modes_covered"})
-	if err := tab.WriteFiles(*out, *caption); err != nil {
-		return err
+	for _, mixtures := range []bool{true, false} {
+		runs := groups[mixtures]
+		if len(runs) == 0 {
+			continue
+		}
+		tab := experiment.Collect(runs, tableColumns[mixtures])
+		fmt.Print(tab.Markdown(), "\n")
+		if *out == "" {
+			continue
+		}
+		dir := *out
+		if len(groups) == 2 {
+			dir = filepath.Join(dir, map[bool]string{true: "mixtures", false: "others"}[mixtures])
+		}
+		if err := tab.WriteFiles(dir, *caption); err != nil {
+			return err
+		}
 	}
-	fmt.Print(tab.Markdown())
 	return nil
 }
