@@ -1,6 +1,7 @@
 package xla
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -47,5 +48,21 @@ func TestGoBackendDoesNotDeadlock(t *testing.T) {
 		}
 	case <-time.After(3 * time.Minute):
 		t.Fatal("20 calls of a 16-matmul graph did not finish in 3 minutes: the Go backend's worker pool deadlocked")
+	}
+}
+
+// NewGoBackend's worker pool is unlimited (what the option "parallelism=-1" sets), read back
+// through the pool's own MaxParallelism.
+func TestGoBackendHasUnlimitedParallelism(t *testing.T) {
+	backend, err := NewGoBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := reflect.ValueOf(backend).Elem().FieldByName("Workers").MethodByName("MaxParallelism")
+	if !get.IsValid() {
+		t.Fatal("the Go backend's worker pool has no MaxParallelism")
+	}
+	if got := get.Call(nil)[0].Int(); got != -1 {
+		t.Errorf("max parallelism %d, want -1 (unlimited)", got)
 	}
 }

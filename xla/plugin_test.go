@@ -186,13 +186,3 @@ func TestInspectGoBackend(t *testing.T) {
 		t.Fatalf("Lines() = %q", lines)
 	}
 }
-
-// TestTestBackendDefaultsToGo: without IWSM_BACKEND, tests get the Go backend.
-func TestTestBackendDefaultsToGo(t *testing.T) {
-	if os.Getenv(EnvBackend) != "" {
-		t.Skip("IWSM_BACKEND is set: TestBackend follows it")
-	}
-	if b := TestBackend(t); b.Name() != "Go Backend" {
-		t.Fatalf("TestBackend without IWSM_BACKEND = %q, want the Go backend", b.Name())
-	}
-}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -277,19 +278,40 @@ func New(requested string, strict bool, w io.Writer) (backend compute.Backend, c
 const GoBackendOptions = "parallelism=-1"
 
 // NewGoBackend creates the pure-Go backend with GoBackendOptions, what Backend falls back to
-// and what tests and examples use. gobackend.New prints a line about the parallelism setting
-// on standard output; a notebook (or an Example's checked output) should show only our own
-// lines, so standard output is muted for that call.
+// and what tests and examples use. gobackend.New prints a line on standard output when it is
+// given the parallelism option, so the backend is made with no option and its worker pool is
+// set by setUnlimitedParallelism: a notebook (or an Example's checked output) shows only our
+// own lines, and standard output is never redirected.
 func NewGoBackend() (compute.Backend, error) {
-	if devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
-		saved := os.Stdout
-		os.Stdout = devNull
-		defer func() {
-			os.Stdout = saved
-			_ = devNull.Close()
-		}()
+	b, err := gobackend.New("")
+	if err != nil {
+		return nil, err
 	}
-	return gobackend.New(GoBackendOptions)
+	if err := setUnlimitedParallelism(b); err != nil {
+		return nil, errors.WithMessage(err, "configuring the pure-Go backend ("+GoBackendOptions+")")
+	}
+	return b, nil
+}
+
+// setUnlimitedParallelism does what the option "parallelism=-1" does (GoBackendOptions):
+// Workers.SetMaxParallelism(-1) on the backend, whose type is internal to compute, through
+// reflection on its exported field and method. An upstream change that removes either is an
+// error here, which TestGoBackendHasUnlimitedParallelism would report.
+func setUnlimitedParallelism(b compute.Backend) error {
+	v := reflect.ValueOf(b)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return errors.Errorf("backend %T is not a pointer to a struct", b)
+	}
+	workers := v.Elem().FieldByName("Workers")
+	if !workers.IsValid() {
+		return errors.Errorf("backend %T has no Workers pool", b)
+	}
+	set := workers.MethodByName("SetMaxParallelism")
+	if !set.IsValid() {
+		return errors.Errorf("the worker pool %s has no SetMaxParallelism", workers.Type())
+	}
+	set.Call([]reflect.Value{reflect.ValueOf(-1)})
+	return nil
 }
 
 // construct creates a backend, turning GoMLX/PJRT panics into errors.
@@ -320,17 +342,6 @@ func Backend() (compute.Backend, error) {
 		sharedBackend, sharedChoice, sharedErr = New(requested, strict, os.Stderr)
 	})
 	return sharedBackend, sharedErr
-}
-
-// MustBackend is Backend for notebooks and examples: it exits with the error's one-line
-// message (not a panic trace) if no backend can be created.
-func MustBackend() compute.Backend {
-	b, err := Backend()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "iwsm:", err)
-		os.Exit(1)
-	}
-	return b
 }
 
 // Describe returns the one-line description of the process-wide backend, creating it if

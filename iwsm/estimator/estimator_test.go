@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 func normals(rng *rand.Rand, n int) []float64 {
@@ -23,7 +23,7 @@ func normals(rng *rand.Rand, n int) []float64 {
 // The Monte Carlo estimates must converge to the closed-form noised score and density of a
 // Gaussian mixture as K grows.
 func TestMonteCarloConvergesToClosedForm(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func TestMonteCarloConvergesToClosedForm(t *testing.T) {
 // Self-normalised importance weights with the buffer proposal must turn proposal draws into
 // expectations under the target: here the mean and second moment of a two-mode mixture.
 func TestBufferImportanceWeightsGiveTargetExpectations(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	mix, err := target.NewMixture([][]float64{{-1, 0}, {2, 1}}, 0.3, []float64{0.3, 0.7})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestBufferImportanceWeightsGiveTargetExpectations(t *testing.T) {
 }
 
 func TestGroupedWeights(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	// Two groups; the second group's log weights are shifted by +50, which a single
 	// normalisation would turn into all the mass.
 	logw := []float64{0, math.Log(3), 50, 50 + math.Log(1)}
@@ -170,7 +170,7 @@ func TestGroupedWeights(t *testing.T) {
 // and 1 apart along x with force 100 has the exact score (-100,0, 100,0, 0,0); clipped at 10
 // per particle it is (-10,0, 10,0, 0,0), where clipping the whole vector would give ±7.07.
 func TestParticleScoreIsClippedPerParticle(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	pull := target.NewParticles("pull", 3, 2, func(x *Node) *Node {
 		p0 := Squeeze(Slice(x, AxisRange(), AxisRange(), AxisElem(0)), -1)
 		p1 := Squeeze(Slice(x, AxisRange(), AxisRange(), AxisElem(2)), -1)

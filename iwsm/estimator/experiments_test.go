@@ -13,7 +13,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // TestE1ESSPerLevel is experiment E1 of issue 14 (skipped unless IWSM_E1 is set; about two
@@ -30,7 +30,7 @@ func TestE1ESSPerLevel(t *testing.T) {
 	if v := os.Getenv("IWSM_E1_EPOCHS"); v != "" {
 		fmt.Sscan(v, &epochs)
 	}
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func TestE2MonteCarloWeights(t *testing.T) {
 	if v := os.Getenv("IWSM_E2_POINTS"); v != "" {
 		fmt.Sscan(v, &P)
 	}
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/gmath"
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // proposalTol is the largest error, in nats, accepted in log p_{B,t} computed by a float32
@@ -191,7 +191,7 @@ func proposalErrors(t testing.TB, backend compute.Backend, f proposalFunc, cases
 // the mixtures and DW-4, where a point's squared distance to its own buffer source, about
 // dσ², lies far below float32's resolution of ||x||²).
 func TestBufferLogDensityFloat32MatchesFloat64(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	worst, report := proposalErrors(t, backend, estimator.BufferLogDensity, precisionCases(t, 2000, 8, 16))
 	for _, line := range report {
 		t.Log(line)
@@ -219,7 +219,7 @@ func expandedFloat32(xt, sigma, buffer *Node, dEff int) *Node {
 // The check above must be able to fail: the expanded float32 form it replaced has errors of
 // tens of nats at σ_min.
 func TestPrecisionCheckCatchesExpandedFloat32(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	worst, report := proposalErrors(t, backend, expandedFloat32, precisionCases(t, 2000, 8, 16))
 	for _, line := range report {
 		t.Log(line)

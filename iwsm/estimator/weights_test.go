@@ -11,7 +11,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // logSumExp64 is a host log-sum-exp.
@@ -66,7 +66,7 @@ const logpFloor = 5e-4
 // against the exact noised mixture density within 5 standard errors (exact, see
 // mcLogStdErr) at K = 20000, from σ_min = 1e-5 to 0.1, and log w as their difference.
 func TestLogWeightsMatchHost(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +106,7 @@ func TestLogWeightsMatchHost(t *testing.T) {
 // For a particle system the rows' centres of mass are removed first: translating a buffer
 // row and a point changes nothing.
 func TestLogWeightsRemoveCentreOfMass(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg := target.DW4()
 	ref, err := tg.ReferenceSet()
 	if err != nil {
@@ -139,7 +139,7 @@ func TestLogWeightsRemoveCentreOfMass(t *testing.T) {
 }
 
 func TestLogWeightsBadInput(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestLogWeightsBadInput(t *testing.T) {
 // MonteCarloLogDensity is MonteCarlo's log-density estimate without the score: the same
 // numbers from the same draws.
 func TestMonteCarloLogDensityIsMonteCarlos(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)

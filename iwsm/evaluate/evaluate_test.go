@@ -12,7 +12,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/metrics"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 func names(m evaluate.Metrics) []string {
@@ -28,7 +28,7 @@ func names(m evaluate.Metrics) []string {
 // E-W2 0.011 for 1000 against 1000); the metrics equal the metrics package's functions
 // applied directly; the JSON keeps registry order and reads back equal.
 func TestEvaluateExactMixtureDraws(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	gmm, _ := target.GMM40()
 	gen := gmm.Mixture.Sample(rand.New(rand.NewPCG(1, 2)), 1000)
 	ref, err := evaluate.Reference(gmm, 1000, 7)
@@ -78,7 +78,7 @@ func TestEvaluateExactMixtureDraws(t *testing.T) {
 // Particle systems get the distance TVD and no mode metrics; the generated set is cut to the
 // reference's size; the same seed draws the same reference.
 func TestEvaluateParticlesAndReferenceSeed(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	dw := target.DW4()
 	a, _ := evaluate.Reference(dw, 300, 3)
 	b, _ := evaluate.Reference(dw, 300, 3)
@@ -120,7 +120,7 @@ func TestRegisterMetric(t *testing.T) {
 	if err := evaluate.Register(maxE); err == nil {
 		t.Error("registered a name twice")
 	}
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	dw := target.DW4()
 	ref, _ := evaluate.Reference(dw, 50, 1)
 	s, _ := evaluate.NewSampleSet(backend, dw, ref)
@@ -138,7 +138,7 @@ func TestRegisterMetric(t *testing.T) {
 // than 4 × 1.3133 from every draw of the mixture, whose means lie in [-40, 40]²) and one at
 // (70, 0) (outside); in target coordinates.
 func TestNearAndOutOfBoxByHand(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	for _, name := range []string{"gmm40", "gmm120"} {
 		gmm, _ := target.ByName(name)
 		ref, err := evaluate.Reference(gmm, 5, 3)
@@ -177,7 +177,7 @@ func TestNearAndOutOfBoxByHand(t *testing.T) {
 // run written before they existed is read back), in registry order, and keeps stored values
 // of metrics this process does not know at the end.
 func TestCompleteFillsMissingMetrics(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	gmm, _ := target.GMM40()
 	ref, _ := evaluate.Reference(gmm, 200, 1)
 	gen, _ := evaluate.Reference(gmm, 200, 2)
@@ -214,7 +214,7 @@ func TestCompleteFillsMissingMetrics(t *testing.T) {
 // (x₁ > 0, the nearest mean), for sets all in mode 1 (1/3), all in mode 2 (2/3), half and
 // half (1/6), and exact draws (≈ 0); equal weights would give 1/2, 1/2, 0.
 func TestModeTVUnequalWeights(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, err := target.ByName("two-d8")
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // bruteForceMasses assigns every row to the mean at the smallest Euclidean distance (ties
@@ -57,7 +57,7 @@ func checkMasses(t *testing.T, what string, got []evaluate.ModeMass, rows, means
 // exact draws of GMM-40w; the Evaluation's masses are those of its generated set and give
 // its mode TV.
 func TestModeMassesAgainstBruteForce(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	three := threeModes(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	var rows [][]float64
@@ -113,7 +113,7 @@ func TestModeMassesAgainstBruteForce(t *testing.T) {
 // a mass of 5 % misses the heavy mode's 6 % and 2 % reaches the light mode's 1 %, where one
 // threshold of 10 %/K = 3.3 % for all would say the opposite.
 func TestModesCoveredUsesEachModesWeight(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	three := threeModes(t)
 	var rows [][]float64
 	add := func(n int, x, y float64) {
@@ -154,7 +154,7 @@ func TestModesCoveredUsesEachModesWeight(t *testing.T) {
 // of a sampler that weights every mode equally (exact GMM-40 draws), the gap the target was
 // chosen for.
 func TestGMM40WExactDrawsRecoverTheWeights(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	gmm, err := target.GMM40W()
 	if err != nil {
 		t.Fatal(err)

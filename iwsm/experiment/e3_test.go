@@ -10,7 +10,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/iwsm/train"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // TestE3ScoreAndOutliers is experiment E3 of issue 14, skipped unless IWSM_E3_DIR names the
@@ -38,11 +38,11 @@ func TestE3ScoreAndOutliers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Load(xla.TestBackend(t), tg, dir)
+	res, err := Load(xlatest.Backend(t), tg, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := train.Resume(xla.TestBackend(t), tg, rundir.Checkpoint(dir))
+	tr, err := train.Resume(xlatest.Backend(t), tg, rundir.Checkpoint(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

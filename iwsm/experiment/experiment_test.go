@@ -17,7 +17,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 func smoke(t *testing.T, name string, method string) (*target.Target, config.Config) {
@@ -36,7 +36,7 @@ func smoke(t *testing.T, name string, method string) (*target.Target, config.Con
 // A results folder is complete and self-describing, readable by report and by Load, and a
 // second Run on it loads the finished run (trains and samples nothing).
 func TestRunWritesResultsFolderAndResumes(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, cfg := smoke(t, "gmm40", "iwsm")
 	dir := t.TempDir()
 	var progress bytes.Buffer
@@ -131,7 +131,7 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 // A user target without reference samples still trains, samples and writes its energies;
 // metrics appear once a reference is given.
 func TestRunUserTargetWithAndWithoutReference(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	_, cfg := smoke(t, "gmm40", "idem")
 	quad := target.New("quad", 2, func(x *Node) *Node { return MulScalar(ReduceSum(Square(x), -1), 0.5) })
 	cfg.Target, cfg.SigmaMax, cfg.LambdaH, cfg.Epochs = "quad", 3, false, 1
@@ -174,7 +174,7 @@ func TestRunUserTargetWithAndWithoutReference(t *testing.T) {
 // ends exactly where an uninterrupted run of N epochs ends; the changed setting is the run's
 // label in metrics.json; any other change is refused naming the setting.
 func TestMoreEpochsContinueTheRun(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, cfg := smoke(t, "gmm40", "iwsm")
 	short, long := cfg, cfg
 	short.Epochs, long.Epochs = 2, 4
@@ -214,7 +214,7 @@ func TestMoreEpochsContinueTheRun(t *testing.T) {
 // ModeMassFigure draws evaluated runs of one mixture (exact draws stand in for trained runs
 // here) and says why it cannot draw others.
 func TestModeMassFigure(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	evaluated := func(tg *target.Target, method string, seed int64) *Result {
 		gen, err := evaluate.Reference(tg, 200, seed+10)
 		if err != nil {

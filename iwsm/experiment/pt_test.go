@@ -11,14 +11,14 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/pt"
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/train"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // The parallel-tempering baseline writes the same results folder as the diffusion methods
 // (scored by the same evaluation), with its evaluation counts and swap acceptance in
 // metrics.json; a second Run loads it, Load reads it back, and other settings are refused.
 func TestParallelTemperingResultsFolder(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, cfg := smoke(t, "gmm40", config.ParallelTempering)
 	cfg.PT.Chains, cfg.PT.Sweeps, cfg.PT.BurnIn, cfg.EvalSamples = 50, 40, 20, 200
 	dir := t.TempDir()
@@ -76,7 +76,7 @@ func TestParallelTemperingResultsFolder(t *testing.T) {
 // A diffusion run records its evaluation counts in metrics.json: the trainer's, and the
 // history's per epoch rising to them.
 func TestRunRecordsEvaluationCounts(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, cfg := smoke(t, "gmm40", "idem")
 	cfg.Epochs, cfg.StepsPerEpoch, cfg.IntegrationSteps = 2, 3, 10
 	dir := t.TempDir()

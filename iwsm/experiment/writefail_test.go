@@ -7,14 +7,14 @@ import (
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // A results file that cannot be written (disk full) ends Run with one line naming the
 // file and the cause, leaves the final checkpoint and no lock behind, and the same Run
 // afterwards writes the results without training again.
 func TestFailedResultsWriteStopsRun(t *testing.T) {
-	b := xla.TestBackend(t)
+	b := xlatest.Backend(t)
 	tg, cfg := smoke(t, "gmm40", "iwsm")
 	cfg.Epochs = 2
 	out := t.TempDir()

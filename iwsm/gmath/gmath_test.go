@@ -6,12 +6,11 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 func TestLogSumExpClipAndRemoveMean(t *testing.T) {
-	b := xla.TestBackend(t)
+	b := xlatest.Backend(t)
 	// Large values overflow a naive exp; -Inf entries must be ignored.
 	x := [][]float64{{1000, 1001, 999}, {-3, math.Inf(-1), 0.5}}
 	out := tensors.MustCopyFlatData[float64](MustExecOnce(b, func(x *Node) *Node { return LogSumExp(x, 1) }, x))
@@ -57,7 +56,7 @@ func TestLogSumExpClipAndRemoveMean(t *testing.T) {
 // function on the whole batch, for a batch that does not divide evenly, and checks the
 // chunk indices f is called with.
 func TestInBatchChunksMatchesWholeBatch(t *testing.T) {
-	b := xla.TestBackend(t)
+	b := xlatest.Backend(t)
 	const B, d = 11, 3
 	x := make([]float64, B*d)
 	for i := range x {

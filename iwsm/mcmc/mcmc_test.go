@@ -6,7 +6,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/metrics"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // The host energy is the graph energy the sampler learns (an independent implementation).
@@ -15,7 +15,7 @@ func TestEnergyMatchesTargetEnergy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	rows := ref[:20]
 	want, err := target.Energies(backend, target.LJ(13), rows)
 	if err != nil {

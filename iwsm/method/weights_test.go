@@ -10,7 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // hostWeights computes, in float64, the weights a method should give: log q by a direct
@@ -62,7 +62,7 @@ func hostWeights(x, buffer [][]float64, sigma, logp []float64, groups int, beta,
 // training's noise levels (σ from 1e-5 to 1 in x/50 coordinates, float32 graph); iDEM's are
 // all one; Tempered(1) is IWSM.
 func TestWeightsMatchHostComputation(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	gmm, _ := target.GMM40()
 	rng := rand.New(rand.NewPCG(4, 5))
 	buffer := gmm.Mixture.Sample(rng, 300)

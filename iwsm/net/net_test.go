@@ -8,8 +8,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // rotation returns a 3-D rotation matrix from three angles.
@@ -31,7 +30,7 @@ func rotation(a, b, c float64) [3][3]float64 {
 }
 
 func TestEGNNIsEquivariant(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	const B, n, s = 3, 5, 3
 	net := EGNN{Particles: n, SpatialDim: s, Hidden: 16, Layers: 2}
 	store := model.NewStore()
@@ -98,7 +97,7 @@ func TestEGNNIsEquivariant(t *testing.T) {
 }
 
 func TestMLPShape(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	out := model.MustExecOnce(backend, model.NewStore(), func(scope *model.Scope, x, tt *Node) *Node {
 		return DefaultMLP().Score(scope, x, tt)
 	}, [][]float32{{0.1, 0.2}, {0.3, -0.4}}, []float32{0.2, 0.7})
@@ -111,7 +110,7 @@ func TestMLPShape(t *testing.T) {
 // transcription of iDEM's E_GCL layer (per-edge concatenated features, explicit loops over
 // particle pairs), with every weight set to random values read back from the store.
 func TestEGNNMatchesLoopImplementation(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	const B, n, s, H, L = 2, 4, 2, 6, 2
 	cfg := EGNN{Particles: n, SpatialDim: s, Hidden: H, Layers: L}
 	store := model.NewStore()

@@ -17,7 +17,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 func TestAblationSeeds(t *testing.T) {
@@ -66,7 +66,7 @@ func TestVariantFolders(t *testing.T) {
 // configuration) is loaded by TrainOrLoad, not trained again: its metrics.json is not
 // rewritten and the cell prints "loaded".
 func TestTrainOrLoadLoadsAFinishedRun(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	t.Setenv("IWSM_RESULTS", t.TempDir())
 	t.Setenv("IWSM_BUDGET", "smoke")
 	gmm := Target("gmm40")

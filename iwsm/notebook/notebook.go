@@ -87,6 +87,9 @@ func Setup() {
 // Fail stops the cell with one line "error: ...", without a goroutine dump.
 func Fail(err error) {
 	fmt.Println("error:", err)
+	// A GoNB cell is a process of its own, and exiting is the only way to stop it without a
+	// panic's trace; the library calls Fail only on an error a call has returned, after that
+	// call's deferred releases (results-folder locks) have run.
 	os.Exit(1)
 }
 

@@ -21,7 +21,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/plot"
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // writeRun writes a results folder as experiment.Run lays it out: samples (sampler rows,
@@ -76,7 +76,7 @@ func gmmRuns(t *testing.T, b compute.Backend, root string) *target.Target {
 // The export of two methods × two seeds writes every file, a table with one row per method
 // holding the mean ± std over the seeds, and figures whose panels are all drawn.
 func TestExportGMM40(t *testing.T) {
-	b := xla.TestBackend(t)
+	b := xlatest.Backend(t)
 	root, out := t.TempDir(), t.TempDir()
 	gmmRuns(t, b, root)
 	e, written, err := Write(b, out, []string{filepath.Join(root, "gmm40")}, Options{})
@@ -162,7 +162,7 @@ func TestExportGMM40(t *testing.T) {
 
 // A particle system's figure has the energy and the interatomic-distance histograms.
 func TestExportDW4HasDistanceHistograms(t *testing.T) {
-	b := xla.TestBackend(t)
+	b := xlatest.Backend(t)
 	root, out := t.TempDir(), t.TempDir()
 	tg := target.DW4()
 	all, err := tg.ReferenceSet()
@@ -201,7 +201,7 @@ func TestExportDW4HasDistanceHistograms(t *testing.T) {
 
 // Bad input gives one line that names the problem.
 func TestExportBadInput(t *testing.T) {
-	b := xla.TestBackend(t)
+	b := xlatest.Backend(t)
 	root := t.TempDir()
 	tg := gmmRuns(t, b, root)
 	empty := t.TempDir()

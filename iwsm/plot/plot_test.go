@@ -10,11 +10,11 @@ import (
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 func TestEnergyContourWithSamplesRendersAllFormats(t *testing.T) {
-	b := xla.TestBackend(t)
+	b := xlatest.Backend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)

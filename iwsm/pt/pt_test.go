@@ -14,7 +14,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/sampler"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // The double well of the tests: barrier ≈ 10 nats, the left well e^{2·0.5} ≈ 2.7 times as
@@ -88,7 +88,7 @@ func leftFraction(res *Result, chains int) (mean, se float64) {
 // single-temperature MALA from the same starts fails it, and every pair's swap acceptance
 // lies strictly between 0 and 1.
 func TestParallelTemperingMatchesModeWeights(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	exact := leftWeight(wellA, wellB)
 	wrong := leftWeight(wellA, 0.35)
 	if math.Abs(exact-1/(1+math.Exp(-2*wellB))) > 0.02 { // the Laplace estimate, as a check of the quadrature
@@ -143,7 +143,7 @@ func TestParallelTemperingMatchesModeWeights(t *testing.T) {
 // The compiled move accepts exactly when log u < log α, with log α computed on the host in
 // float64 from the MALA and random-walk formulas (E and ∇E of the double well by hand).
 func TestMoveAcceptanceMatchesHostFormula(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	energy := target.DoubleWell1DEnergy(wellA, wellB)
 	grad := func(x float64) float64 { return 4*wellA*x*(x*x-1) + wellB }
 	for _, move := range []string{config.MoveMALA, config.MoveRWM} {
@@ -201,7 +201,7 @@ func TestMoveAcceptanceMatchesHostFormula(t *testing.T) {
 // The counts are the hand count: one energy (and, for MALA, one gradient) evaluation per
 // replica at the start and per sweep; the history's last entry carries the totals.
 func TestEvaluationCounts(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	for _, move := range []string{config.MoveMALA, config.MoveRWM} {
 		tg, cfg := wellConfig(t, 3, 2)
 		cfg.PT.Chains, cfg.PT.Sweeps, cfg.PT.BurnIn, cfg.EvalSamples, cfg.PT.Move = 4, 10, 3, 8, move
@@ -247,7 +247,7 @@ func TestValidateNamesTheSetting(t *testing.T) {
 // A run stopped after some blocks, saved and resumed ends exactly where an uninterrupted run
 // ends: the same samples, energies, step sizes, acceptance rates and history.
 func TestResumeContinuesExactly(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, cfg := wellConfig(t, 3, 5)
 	cfg.PT.Chains, cfg.PT.Sweeps, cfg.PT.BurnIn, cfg.EvalSamples = 8, 60, 20, 16
 	full, err := Run(backend, tg, cfg, nil)

@@ -6,8 +6,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 func TestGeometricSchedule(t *testing.T) {
@@ -22,7 +21,7 @@ func TestGeometricSchedule(t *testing.T) {
 			t.Errorf("t=%v: g² %v, finite difference of σ² %v", tt, s.G2(tt), fd)
 		}
 	}
-	b := xla.TestBackend(t)
+	b := xlatest.Backend(t)
 	out := MustExecOnce(b, s.SigmaNode, []float64{0, 0.5, 1})
 	got := tensors.MustCopyFlatData[float64](out)
 	for i, tt := range []float64{0, 0.5, 1} {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/sde"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // gaussian is the target N(0, s0² I) in d dimensions; under the VE forward process its
@@ -29,7 +29,7 @@ func gaussian(d int, s0 float64) (*target.Target, sde.ScoreFunc, sde.Geometric) 
 
 func generate(t *testing.T, s *sde.SDE, score sde.ScoreFunc, n int, seed uint64) [][]float64 {
 	t.Helper()
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	store := model.NewStore()
 	if err := store.SetRNGStateFromSeed(int64(seed)); err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func TestReverseSDEWithExactScoreSamplesTheTarget(t *testing.T) {
 // Forward noising adds σ(t) z: the difference x_t − x_0 has standard deviation σ(t), and for
 // particle systems it has no centre-of-mass component.
 func TestForwardNoisingAndProjection(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	dw := target.DW4()
 	s := &sde.SDE{Schedule: sde.Geometric{SigmaMin: 0.01, SigmaMax: 3}, Target: dw, Steps: 1, DiffusionScale: 1}
 	store := model.NewStore()

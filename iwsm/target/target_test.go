@@ -9,13 +9,12 @@ import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
-	return xla.TestBackend(t)
+	return xlatest.Backend(t)
 }
 
 // Independent host implementations, written from the formulas.

@@ -7,7 +7,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 func distinct64(v []float64) int {
@@ -77,7 +77,7 @@ func TestLearningRateScheduleFollowsIDEM(t *testing.T) {
 // the box for a mixture (mean 0, variance scale²/3 per coordinate, nothing outside), a
 // mean-free Gaussian for a particle system (variance scale² (n−1)/n per coordinate).
 func TestBufferAugmentation(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	for _, tc := range []struct {
 		target *target.Target
 		name   string

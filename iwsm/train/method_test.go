@@ -8,13 +8,13 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/sampler"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
 )
 
 // uniform is a third training method, written as a user adding an ablation would: one
@@ -41,7 +41,7 @@ func TestThirdMethodRegistersAndTrains(t *testing.T) {
 	if err := method.Register(uniform); err == nil {
 		t.Error("registering a name twice gave no error")
 	}
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	gmm, _ := target.GMM40()
 	run := func(name string) ([][]float64, []rundir.Epoch) {
 		cfg, err := preset.For(gmm, name, "smoke")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/sampler"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 
 	"github.com/gomlx/compute"
 
@@ -21,7 +22,7 @@ import (
 // them from one CPU), or skips the test when the tests run on the pure-Go backend.
 func parallelBackend(t *testing.T, n int) compute.Backend {
 	t.Helper()
-	b := xla.TestBackend(t)
+	b := xlatest.Backend(t)
 	if b.String() == xla.GoBackendName {
 		t.Skipf("data-parallel training needs XLA (the pure-Go backend has one device): run with IWSM_BACKEND='xla:cpu!'")
 	}

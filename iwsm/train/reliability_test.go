@@ -10,17 +10,17 @@ import (
 	"testing"
 
 	"github.com/iwsm-go/iwsm/iwsm/sampler"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
 )
 
 // A process killed in the middle of Save (new model and buffer written, state.json not yet
 // replaced) must resume from the previous checkpoint exactly, not from a mix of the new
 // model and the old trainer state.
 func TestInterruptedSaveKeepsPreviousCheckpoint(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, _ := target.GMM40()
 	cfg := smokeConfig(t, "iwsm")
 	dir, ref := t.TempDir(), t.TempDir()
@@ -118,7 +118,7 @@ func TestMemoryStaysFlatOverManySteps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains 100 epochs")
 	}
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, _ := target.GMM40()
 	cfg := smokeConfig(t, "iwsm")
 	cfg.Epochs, cfg.StepsPerEpoch, cfg.IntegrationSteps = 100, 3, 5
@@ -150,7 +150,7 @@ func TestMemoryStaysFlatOverManySteps(t *testing.T) {
 // A run whose loss stops being finite skips and counts those steps, stops after 10 in a row
 // with a message naming the likely causes, and leaves the last good checkpoint intact.
 func TestDivergenceStopsAndKeepsLastCheckpoint(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, _ := target.GMM40()
 	cfg := smokeConfig(t, "iwsm")
 	cfg.Epochs, cfg.StepsPerEpoch = 1, 20

@@ -11,14 +11,14 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // iDEM's first buffer: prior draws for particle systems (variance σ_max² on the
 // zero-centre-of-mass subspace: σ_max² (n-1)/n per coordinate), Monte Carlo score SDE
 // samples for GMM-40 (most of them near a mode, where prior draws almost never are).
 func TestInitialBuffer(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	dw := target.DW4()
 	cfg, _ := preset.ByName("dw4", "iwsm", "smoke")
 	tr, err := New(backend, dw, cfg)
@@ -67,7 +67,7 @@ func TestInitialBuffer(t *testing.T) {
 // the same seed, the difference of the steps with scales 1 and 0.5 is half the noise, whose
 // variance is g(t)² dt on the zero-centre-of-mass subspace.
 func TestDiffusionScale(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	dw := target.DW4()
 	cfg, _ := preset.ByName("dw4", "iwsm", "smoke")
 	half := cfg
@@ -105,7 +105,7 @@ func TestDiffusionScale(t *testing.T) {
 // LJ-55's negative-time steps are small gradient-descent steps on the energy: every
 // configuration's energy goes down and no particle moves more than 1e-4 · MaxScoreNorm.
 func TestNegativeTimeStepsDescend(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	lj := target.LJ(13)
 	cfg, _ := preset.ByName("lj13", "iwsm", "smoke")
 	tr, err := New(backend, lj, cfg)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/sampler"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -16,7 +17,6 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/gmath"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
 )
 
 func smokeConfig(t *testing.T, method string) config.Config {
@@ -31,7 +31,7 @@ func smokeConfig(t *testing.T, method string) config.Config {
 // gmm40Setup returns the Go backend and GMM-40, what most training tests run on.
 func gmm40Setup(t *testing.T) (compute.Backend, *target.Target) {
 	t.Helper()
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestConfigErrors(t *testing.T) {
 // A particle system trains end to end with the EGNN, and its samples stay on the
 // zero-centre-of-mass subspace.
 func TestDW4SmokeRunStaysMeanFree(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	cfg, err := preset.ByName("dw4", "iwsm", "smoke")
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestConfigForUserTargets(t *testing.T) {
 // pieces (the reverse-SDE step) against one piece, on the same variables: the pieces must
 // share the first piece's variables, not create their own.
 func TestChunkedScoreMatchesWholeBatch(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	for _, name := range []string{"gmm40", "dw4"} {
 		cfg, err := preset.ByName(name, "iwsm", "smoke")
 		if err != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
-	"github.com/iwsm-go/iwsm/xla"
+	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
 // iwsm table finds the runs below a folder and prints them with the mean ± std over seeds
@@ -24,7 +24,7 @@ import (
 // before those metrics existed (its metrics.json lacks them: they are computed from its
 // samples, equal to what the run computed), and writes the files with -out.
 func TestTableCommand(t *testing.T) {
-	backend := xla.TestBackend(t)
+	backend := xlatest.Backend(t)
 	tg, err := target.GMM40()
 	if err != nil {
 		t.Fatal(err)
