@@ -150,19 +150,19 @@ func (r *Result) Figures() ([]Figure, error) {
 		}
 		p, err := plot.Energy2D(r.backend, t, -half, half, 150)
 		if err == nil {
-			err = plot.AddSamples(p, r.Samples.Rows, r.Config.Method+" samples")
+			err = plot.AddSamples(p, r.Samples.Rows, fmt.Sprintf("%s: %s samples", t.Name, r.Config.Method))
 		}
 		if err := add(FigSamples, p, err, true); err != nil {
 			return nil, err
 		}
 	}
 	if ev != nil {
-		p, err := plot.Histograms(t.Name+": energy", "E(x)", r.Samples.Energies, ev.Reference.Energies, 60)
+		p, err := plot.CompareHistograms(t.Name+": energy", "E(x)", 60, ev.Reference.Energies, plot.HistogramSet{Label: r.Config.Method, Values: r.Samples.Energies})
 		if err := add(FigEnergyHist, p, err, false); err != nil {
 			return nil, err
 		}
 		if t.IsParticleSystem() {
-			p, err := plot.Histograms(t.Name+": interatomic distances", "distance", r.Samples.Distances, ev.Reference.Distances, 60)
+			p, err := plot.CompareHistograms(t.Name+": interatomic distances", "distance", 60, ev.Reference.Distances, plot.HistogramSet{Label: r.Config.Method, Values: r.Samples.Distances})
 			if err := add(FigDistanceHist, p, err, false); err != nil {
 				return nil, err
 			}

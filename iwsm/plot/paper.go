@@ -147,30 +147,18 @@ func CompareHistograms(title, xlabel string, bins int, reference []float64, sets
 	lo, hi = lo-pad, hi+pad
 	width := (hi - lo) / float64(bins)
 	top := 0.0
-	// steps returns the histogram's step line and the share of values outside [lo, hi]
-	// (NaN counts as outside).
+	// steps returns the histogram's step line and the share of values outside [lo, hi].
 	steps := func(values []float64) (plotter.XYs, float64, error) {
-		if len(values) == 0 {
-			return nil, 0, errors.New("no values")
+		densities, outside, err := HistogramDensities(values, lo, hi, bins)
+		if err != nil {
+			return nil, 0, err
 		}
-		counts := make([]float64, bins)
-		outside := 0
-		for _, v := range values {
-			k := int(math.Floor((v - lo) / width))
-			if math.IsNaN(v) || v < lo || v > hi {
-				outside++
-				continue
-			}
-			counts[min(k, bins-1)]++
-		}
-		n := float64(len(values))
 		pts := make(plotter.XYs, 0, 2*bins)
-		for k, c := range counts {
-			d := c / (n * width)
+		for k, d := range densities {
 			top = math.Max(top, d)
 			pts = append(pts, plotter.XY{X: lo + float64(k)*width, Y: d}, plotter.XY{X: lo + float64(k+1)*width, Y: d})
 		}
-		return pts, float64(outside) / n, nil
+		return pts, outside, nil
 	}
 	p := gplot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xlabel, "density"
@@ -210,6 +198,30 @@ func CompareHistograms(title, xlabel string, bins int, reference []float64, sets
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, 0, (1.25+0.12*float64(len(sets)))*top
 	p.Legend.Top = true
 	return p, nil
+}
+
+// HistogramDensities bins values into bins equal bins over [lo, hi] (the last bin closed) and
+// returns each bin's density (its count over the number of values times the bin width: the
+// densities of the values inside integrate to their share) and the share of values outside
+// [lo, hi], NaN included. The one binning of every histogram figure (CompareHistograms).
+func HistogramDensities(values []float64, lo, hi float64, bins int) (densities []float64, outside float64, err error) {
+	if len(values) == 0 {
+		return nil, 0, errors.New("no values")
+	}
+	if !(hi > lo) || bins < 1 {
+		return nil, 0, errors.Errorf("histogram range [%g, %g] with %d bins", lo, hi, bins)
+	}
+	width := (hi - lo) / float64(bins)
+	densities = make([]float64, bins)
+	n := float64(len(values))
+	for _, v := range values {
+		if math.IsNaN(v) || v < lo || v > hi {
+			outside++
+			continue
+		}
+		densities[min(int(math.Floor((v-lo)/width)), bins-1)] += 1 / (n * width)
+	}
+	return densities, outside / n, nil
 }
 
 // ScatterSamples draws 2-D samples (target coordinates) on p as small dots in MethodColor(i)

@@ -3,7 +3,6 @@ package plot
 import (
 	"bytes"
 	"image/color"
-	"math"
 	"path/filepath"
 	"strings"
 
@@ -51,8 +50,11 @@ func Energy2D(backend compute.Backend, t *target.Target, lo, hi float64, n int) 
 	return p, nil
 }
 
-// AddSamples scatters 2-D samples (target coordinates) on p, keeping p's axis ranges.
-func AddSamples(p *gplot.Plot, samples [][]float64, label string) error {
+// AddSamples scatters 2-D samples (target coordinates) on p, keeping p's axis ranges. A
+// non-empty title replaces p's ("gmm40: iwsm samples" over Energy2D's "gmm40: log density"):
+// one title names the panel, where a legend entry at the top would cover the title and the
+// modes below it.
+func AddSamples(p *gplot.Plot, samples [][]float64, title string) error {
 	pts := make(plotter.XYs, 0, len(samples))
 	for i, s := range samples {
 		if len(s) != 2 {
@@ -73,9 +75,8 @@ func AddSamples(p *gplot.Plot, samples [][]float64, label string) error {
 	if xmax > xmin && ymax > ymin {
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = xmin, xmax, ymin, ymax
 	}
-	if label != "" {
-		p.Legend.Add(label, sc)
-		p.Legend.Top = true
+	if title != "" {
+		p.Title.Text = title
 	}
 	return nil
 }
@@ -121,64 +122,6 @@ func Show(p *gplot.Plot) error {
 	}
 	gonbui.DisplayPNG(raw)
 	return nil
-}
-
-// Histograms overlays normalised histograms (densities) of generated and reference values,
-// the papers' energy and interatomic-distance figures. bins bins span the reference range
-// widened by 10 %; generated values outside it are clamped into the edge bins so that a
-// sampler that misses the reference shows up at the edges instead of vanishing.
-func Histograms(title, xlabel string, generated, reference []float64, bins int) (*gplot.Plot, error) {
-	if len(generated) == 0 || len(reference) == 0 || bins < 2 {
-		return nil, errors.Errorf("Histograms needs values in both sets and at least 2 bins (got %d, %d values, %d bins)",
-			len(generated), len(reference), bins)
-	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range reference {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-		}
-	}
-	if !(hi > lo) {
-		return nil, errors.New("Histograms: reference values have no finite spread")
-	}
-	pad := 0.05 * (hi - lo)
-	lo, hi = lo-pad, hi+pad
-	p := gplot.New()
-	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xlabel, "density"
-	for i, set := range []struct {
-		name   string
-		values []float64
-		col    color.Color
-	}{{"reference", reference, color.RGBA{R: 120, G: 120, B: 120, A: 255}}, {"generated", generated, color.RGBA{R: 200, G: 40, B: 40, A: 255}}} {
-		counts := make([]float64, bins)
-		n := 0
-		for _, v := range set.values {
-			if math.IsNaN(v) {
-				continue
-			}
-			k := int(math.Floor((v - lo) / (hi - lo) * float64(bins)))
-			k = min(max(k, 0), bins-1)
-			counts[k]++
-			n++
-		}
-		width := (hi - lo) / float64(bins)
-		pts := make(plotter.XYs, 0, 2*bins)
-		for k, c := range counts {
-			x0 := lo + float64(k)*width
-			d := c / (float64(n) * width)
-			pts = append(pts, plotter.XY{X: x0, Y: d}, plotter.XY{X: x0 + width, Y: d})
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return nil, errors.Wrap(err, "histogram line")
-		}
-		l.LineStyle.Color = set.col
-		l.LineStyle.Width = vg.Points(1 + float64(i)*0.5)
-		p.Add(l)
-		p.Legend.Add(set.name, l)
-	}
-	p.Legend.Top = true
-	return p, nil
 }
 
 // Series is one labelled line of a Lines plot.

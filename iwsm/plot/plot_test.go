@@ -23,8 +23,11 @@ func TestEnergyContourWithSamplesRendersAllFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := AddSamples(p, [][]float64{{0, 0}, {10, -10}}, "samples"); err != nil {
+	if err := AddSamples(p, [][]float64{{0, 0}, {10, -10}}, "gmm40: test samples"); err != nil {
 		t.Fatal(err)
+	}
+	if p.Title.Text != "gmm40: test samples" {
+		t.Errorf("title %q, want the samples' title in place of the contours'", p.Title.Text)
 	}
 	raw, err := PNG(p, ColumnWidth, ColumnWidth)
 	if err != nil {
@@ -55,19 +58,29 @@ func TestEnergyContourWithSamplesRendersAllFormats(t *testing.T) {
 	}
 }
 
-func TestHistograms(t *testing.T) {
-	p, err := Histograms("energy", "E", []float64{1, 2, 2, 3, 100}, []float64{0, 1, 2, 3, 4}, 10)
+// HistogramDensities against a count by hand: reference-like range [0, 4] in 4 bins of 1,
+// values 0.5 (bin 0), 2, 2 (bin 2), 4 (the last bin is closed), 9 and NaN (outside).
+func TestHistogramDensities(t *testing.T) {
+	d, outside, err := HistogramDensities([]float64{0.5, 2, 2, 4, 9, math.NaN()}, 0, 4, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := PNG(p, ColumnWidth, ColumnWidth); err != nil {
-		t.Fatal(err)
+	want := []float64{1.0 / 6, 0, 2.0 / 6, 1.0 / 6}
+	for k := range want {
+		if math.Abs(d[k]-want[k]) > 1e-15 {
+			t.Fatalf("densities %v, want %v", d, want)
+		}
 	}
-	if _, err := Histograms("e", "E", nil, []float64{1, 2}, 10); err == nil {
-		t.Error("empty generated set: no error")
+	if math.Abs(outside-2.0/6) > 1e-15 {
+		t.Errorf("outside share %v, want 2/6", outside)
 	}
-	if _, err := Histograms("e", "E", []float64{1}, []float64{2, 2}, 10); err == nil {
-		t.Error("reference without spread: no error")
+	for name, c := range map[string]struct {
+		v      []float64
+		lo, hi float64
+	}{"no values": {nil, 0, 1}, "empty range": {[]float64{1}, 1, 1}} {
+		if _, _, err := HistogramDensities(c.v, c.lo, c.hi, 4); err == nil {
+			t.Errorf("%s: no error", name)
+		}
 	}
 }
 
