@@ -37,8 +37,10 @@ IWSM_BUDGET ?= cpu
 
 .PHONY: help install run reproduce test vet gotest kernel-check notebooks notebooks-smoke bench bench-deps bench-go bench-scaling fuzz clean uninstall
 
+# The help is the targets' list at the top of this file: its comment lines from the third to the
+# first empty one ("#"), however many there are.
 help:
-	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+	@awk 'NR > 2 && /^#$$/ { exit } NR > 2 { sub(/^# ?/, ""); print }' Makefile
 
 install:
 	bash kernel/install.sh

@@ -11,7 +11,7 @@
 //	IWSM_BACKEND=xla:cuda    XLA with the CUDA plugin; likewise
 //	IWSM_BACKEND=xla:/abs/path/pjrt_c_api_cuda_plugin.so   a plugin file, e.g. from JAX's wheel
 //
-// Append "!" (e.g. "xla:cuda!") or set IWSM_BACKEND_STRICT=1 to make a missing plugin an
+// Append "!" (e.g. "xla:cuda!") to make a missing plugin an
 // error instead of a fallback. GOMLX_BACKEND is honoured when IWSM_BACKEND is unset.
 //
 // Plugins are looked for (FindPlugins) first in the checkout's .venv, where `make install`

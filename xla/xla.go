@@ -19,9 +19,6 @@ import (
 // EnvBackend is the environment variable that selects the backend (see the package doc).
 const EnvBackend = "IWSM_BACKEND"
 
-// EnvStrict, when set to a true value, turns a missing XLA plugin into an error.
-const EnvStrict = "IWSM_BACKEND_STRICT"
-
 // GoBackendName is the configuration of GoMLX's pure-Go backend.
 const GoBackendName = "go"
 
@@ -169,7 +166,8 @@ func pluginList(plugins []string) string {
 }
 
 // RequestedFromEnv returns the backend requested by the environment: IWSM_BACKEND, else
-// GOMLX_BACKEND, else "auto"; and whether strict mode is on.
+// GOMLX_BACKEND, else "auto"; and whether strict mode is on (a trailing "!" on the request;
+// New reads it).
 func RequestedFromEnv() (requested string, strict bool) {
 	requested = os.Getenv(EnvBackend)
 	if requested == "" {
@@ -178,11 +176,7 @@ func RequestedFromEnv() (requested string, strict bool) {
 	if requested == "" {
 		requested = "auto"
 	}
-	switch strings.ToLower(os.Getenv(EnvStrict)) {
-	case "1", "true", "yes", "on":
-		strict = true
-	}
-	return requested, strict
+	return requested, strings.HasSuffix(requested, "!")
 }
 
 // New creates the backend for the given request ("auto", "go", "xla:cpu", ...), printing to

@@ -16,19 +16,16 @@ import (
 	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
-// TestE1ESSPerLevel is experiment E1 of issue 14 (skipped unless IWSM_E1 is set; about two
-// minutes on 2 cores): the importance weights' normalised ESS per noise level, averaged over
-// each of the first IWSM_E1_EPOCHS (default 2) epochs of GMM-40 IWSM at the cpu budget, seed 1.
-// Run it on the code before and after a change of the weights to compare:
+// TestE1ESSPerLevel is experiment E1 (skipped unless IWSM_E1 is set to a number of epochs):
+// the importance weights' normalised ESS per noise level, averaged over each of the first
+// IWSM_E1 epochs of GMM-40 IWSM at the cpu budget, seed 1. Run it on the code before and
+// after a change of the weights to compare:
 //
-//	IWSM_E1=1 go test ./iwsm/estimator/ -run TestE1ESSPerLevel -v -timeout 30m
+//	IWSM_E1=2 go test ./iwsm/estimator/ -run TestE1ESSPerLevel -v -timeout 30m
 func TestE1ESSPerLevel(t *testing.T) {
-	if os.Getenv("IWSM_E1") == "" {
-		t.Skip("experiment E1: set IWSM_E1=1 to run")
-	}
-	epochs := 2
-	if v := os.Getenv("IWSM_E1_EPOCHS"); v != "" {
-		fmt.Sscan(v, &epochs)
+	var epochs int
+	if _, err := fmt.Sscan(os.Getenv("IWSM_E1"), &epochs); err != nil || epochs < 1 {
+		t.Skip("experiment E1: set IWSM_E1 to a number of epochs (e.g. 2) to run")
 	}
 	backend := xlatest.Backend(t)
 	tg, err := target.GMM40()
@@ -66,8 +63,8 @@ func TestE1ESSPerLevel(t *testing.T) {
 	}
 }
 
-// TestE2MonteCarloWeights is experiment E2 of issue 14 (skipped unless IWSM_E2 is set; a few
-// minutes on 2 cores). The replay buffer holds N = 10000 exact GMM-40 samples (sampler
+// TestE2MonteCarloWeights is experiment E2 (skipped unless IWSM_E2 is set: to P, the number
+// of points, or to "P,uniform"). The replay buffer holds N = 10000 exact GMM-40 samples (sampler
 // coordinates), so the proposal is as good as a buffer can be. At 8 noise levels from σ_min to
 // σ_max, P points are drawn from the proposal as training does; each gets the K-sample
 // estimate log p̂_t (K = 100, 200 as the cpu budget, 500 as the paper, 2000) and the exact noised mixture log p_t (the mixture's
@@ -75,17 +72,15 @@ func TestE1ESSPerLevel(t *testing.T) {
 // point's distance to the nearest mean in units of the component std (count, mean, std, 5 %
 // quantile), and the normalised ESS of the exact and of the estimated weights, over all P
 // points and in groups of 16 (the points per level of a cpu-budget training batch).
-// IWSM_E2_BUFFER=uniform replaces the buffer by uniform draws over the means' box, which puts
-// the points between modes and in the tails; IWSM_E2_POINTS sets P (default 2000).
+// ",uniform" replaces the buffer by uniform draws over the means' box, which puts the points
+// between modes and in the tails.
 //
-//	IWSM_E2=1 go test ./iwsm/estimator/ -run TestE2MonteCarloWeights -v -timeout 60m
+//	IWSM_E2=2000 go test ./iwsm/estimator/ -run TestE2MonteCarloWeights -v -timeout 60m
 func TestE2MonteCarloWeights(t *testing.T) {
-	if os.Getenv("IWSM_E2") == "" {
-		t.Skip("experiment E2: set IWSM_E2=1 to run")
-	}
-	P := 2000
-	if v := os.Getenv("IWSM_E2_POINTS"); v != "" {
-		fmt.Sscan(v, &P)
+	points, bufferKind, _ := strings.Cut(os.Getenv("IWSM_E2"), ",")
+	var P int
+	if _, err := fmt.Sscan(points, &P); err != nil || P < 1 {
+		t.Skip("experiment E2: set IWSM_E2 to a number of points (e.g. 2000, or 2000,uniform) to run")
 	}
 	backend := xlatest.Backend(t)
 	tg, err := target.GMM40()
@@ -95,7 +90,7 @@ func TestE2MonteCarloWeights(t *testing.T) {
 	mix := tg.Mixture
 	rng := rand.New(rand.NewPCG(2, 14))
 	buffer := round32(mix.Sample(rng, 10000))
-	if os.Getenv("IWSM_E2_BUFFER") == "uniform" {
+	if bufferKind == "uniform" {
 		// Points between modes and in the tails, as a buffer of an untrained sampler (or a
 		// flat augmentation) gives them: uniform on the means' box [-0.8, 0.8]².
 		for _, r := range buffer {

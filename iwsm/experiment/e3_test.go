@@ -13,8 +13,8 @@ import (
 	"github.com/iwsm-go/iwsm/xla/xlatest"
 )
 
-// TestE3ScoreAndOutliers is experiment E3 of issue 14, skipped unless IWSM_E3_DIR names the
-// results folder of a trained mixture run (e.g. `iwsm train -target gmm40 -budget cpu`):
+// TestE3ScoreAndOutliers is experiment E3, skipped unless IWSM_E3 names the results folder of
+// a trained mixture run (e.g. `iwsm train -target gmm40 -budget cpu`):
 //
 //  1. the learned score s_θ(x, t) against the exact noised mixture score on a grid over
 //     [-2.4, 2.4]² (sampler coordinates; the means' box is ±0.8, the prior N(0, σ_max² I) reaches
@@ -26,14 +26,15 @@ import (
 //
 // It logs tables (go test -run E3 -v) and fails only on a broken folder.
 func TestE3ScoreAndOutliers(t *testing.T) {
-	dir := os.Getenv("IWSM_E3_DIR")
+	dir := os.Getenv("IWSM_E3")
 	if dir == "" {
-		t.Skip("set IWSM_E3_DIR to a trained mixture run's results folder to run experiment E3")
+		t.Skip("set IWSM_E3 to a trained mixture run's results folder to run experiment E3")
 	}
-	name := os.Getenv("IWSM_E3_TARGET")
-	if name == "" {
-		name = "gmm40"
+	rec, err := rundir.ReadRecord(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
+	name := rec.Target
 	tg, err := target.ByName(name)
 	if err != nil {
 		t.Fatal(err)

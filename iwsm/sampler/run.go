@@ -20,6 +20,10 @@ type Hook struct {
 	AfterStep func(s Sampler, info Info) error
 	// End, if set, runs once after the last step.
 	End func(s Sampler) error
+	// Stop, if set, runs once when the run stops early on an error (of a step or a hook),
+	// before Run returns it: a progress bar ends its line, so that the error is printed on a
+	// line of its own.
+	Stop func(s Sampler, err error)
 }
 
 // Run steps s until it has done the steps its configuration asks for (continuing a resumed
@@ -32,7 +36,17 @@ func Run(s Sampler, hooks ...Hook) error {
 
 // RunUntil is Run up to `step` steps done (at most the configuration's): run part of a
 // sampler, look at it, and continue with another call.
-func RunUntil(s Sampler, step int, hooks ...Hook) error {
+func RunUntil(s Sampler, step int, hooks ...Hook) (err error) {
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, h := range hooks {
+			if h.Stop != nil {
+				h.Stop(s, err)
+			}
+		}
+	}()
 	done, total := s.Progress()
 	step = min(step, total)
 	if done == 0 {
@@ -128,6 +142,11 @@ func ProgressBar(w io.Writer, label string) Hook {
 			err := bar.Finish()
 			fmt.Fprintln(w)
 			return err
+		},
+		Stop: func(Sampler, error) {
+			if bar != nil {
+				fmt.Fprintln(w)
+			}
 		},
 	}
 }

@@ -60,8 +60,14 @@ func TestRunStepsAndHooks(t *testing.T) {
 		t.Errorf("progress bar %q does not reach 7/7", bar.String())
 	}
 	failing := &counter{total: 5, failAt: 3}
-	if err := Run(failing); err == nil || failing.done != 2 {
-		t.Errorf("a failing step: error %v after %d steps", err, failing.done)
+	var failBar bytes.Buffer
+	stopped := 0
+	counting := Hook{Name: "count", Stop: func(Sampler, error) { stopped++ }}
+	if err := Run(failing, ProgressBar(&failBar, "failing"), counting); err == nil || failing.done != 2 || stopped != 1 {
+		t.Errorf("a failing step: error %v after %d steps, Stop called %d times", err, failing.done, stopped)
+	}
+	if !strings.HasSuffix(failBar.String(), "\n") {
+		t.Errorf("the progress bar of a failed run does not end its line: %q", failBar.String())
 	}
 	stop := Hook{Name: "stopper", AfterStep: func(_ Sampler, info Info) error {
 		if info.Step == 2 {

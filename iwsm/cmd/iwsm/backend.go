@@ -9,7 +9,7 @@ import (
 
 // cmdBackend prints the backend IWSM_BACKEND selects here: the choice and why, the plugin
 // file with its wheel and PJRT version, and the device count. A strict request that cannot
-// be met (IWSM_BACKEND='xla:cpu!' or IWSM_BACKEND_STRICT=1 without a usable plugin) is an
+// be met (IWSM_BACKEND='xla:cpu!' without a usable plugin) is an
 // error, so scripts and CI can check that XLA really runs.
 func cmdBackend(args []string) error {
 	fs := flag.NewFlagSet("backend", flag.ContinueOnError)

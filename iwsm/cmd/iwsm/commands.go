@@ -122,7 +122,37 @@ func cmdEnergy(args []string) error {
 	if err != nil {
 		return errors.WithMessage(err, *in)
 	}
+	if bad := nonFinite(e); len(bad) > 0 {
+		return errors.Errorf("%s: %s of %d have a non-finite energy (E = %g at row %d): a point outside the range the energy is defined on, or coordinates too large for float32; nothing written",
+			*in, rowList(bad), len(e), e[bad[0]], bad[0])
+	}
 	return npyfile.WriteVector(*out, e)
+}
+
+// nonFinite returns the indices of the NaN and infinite values of v.
+func nonFinite(v []float64) []int {
+	var out []int
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// rowList names rows for an error: "row 3", "rows 0, 4, 7", or the first five and how many.
+func rowList(rows []int) string {
+	if len(rows) == 1 {
+		return fmt.Sprintf("row %d", rows[0])
+	}
+	parts := make([]string, 0, 6)
+	for _, r := range rows[:min(len(rows), 5)] {
+		parts = append(parts, fmt.Sprint(r))
+	}
+	if len(rows) > 5 {
+		parts = append(parts, fmt.Sprintf("… (%d rows)", len(rows)))
+	}
+	return "rows " + strings.Join(parts, ", ")
 }
 
 func cmdTrain(args []string) error {

@@ -43,12 +43,15 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 	npyfile.Write(wrongDim, [][]float64{{1, 2, 3}})
 	nan := filepath.Join(dir, "nan.npy")
 	npyfile.Write(nan, [][]float64{{1, math.NaN()}})
+	huge := filepath.Join(dir, "huge.npy")
+	npyfile.Write(huge, [][]float64{{1, 2}, {1e300, 0}, {3, 4}, {-1e300, 1e300}})
 	for name, args := range map[string][]string{
 		"unknown target":  {"-target", "nope", "-in", bad, "-out", filepath.Join(dir, "o.npy")},
 		"unreadable file": {"-target", "dw4", "-in", bad, "-out", filepath.Join(dir, "o.npy")},
 		"missing file":    {"-target", "dw4", "-in", filepath.Join(dir, "none.npy"), "-out", filepath.Join(dir, "o.npy")},
 		"wrong dimension": {"-target", "dw4", "-in", wrongDim, "-out", filepath.Join(dir, "o.npy")},
 		"NaN input":       {"-target", "gmm40", "-in", nan, "-out", filepath.Join(dir, "o.npy")},
+		"infinite energy": {"-target", "gmm40", "-in", huge, "-out", filepath.Join(dir, "o.npy")},
 		"missing flag":    {"-target", "dw4"},
 	} {
 		err := cmdEnergy(args)
@@ -156,5 +159,19 @@ func TestMCMCCommand(t *testing.T) {
 	}
 	if err := cmdMCMC([]string{"-target", "dw4", "-out", out}); err == nil || !strings.Contains(err.Error(), "Lennard-Jones") {
 		t.Errorf("mcmc on dw4: error %v, want one naming the supported targets", err)
+	}
+}
+
+// Rows whose energy overflows are named, and nothing is written.
+func TestEnergyCommandNamesNonFiniteRows(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "x.npy"), filepath.Join(dir, "e.npy")
+	npyfile.Write(in, [][]float64{{1, 2}, {1e300, 0}, {3, 4}, {-1e300, 1e300}})
+	err := cmdEnergy([]string{"-target", "gmm40", "-in", in, "-out", out})
+	if err == nil || !strings.Contains(err.Error(), "rows 1, 3 of 4 have a non-finite energy") {
+		t.Errorf("error %v, want one naming rows 1 and 3", err)
+	}
+	if _, serr := os.Stat(out); serr == nil {
+		t.Error("energies written despite the error")
 	}
 }
