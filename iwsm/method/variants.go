@@ -12,7 +12,7 @@ import (
 )
 
 // The IWSM variants below are ours, not the paper's: ablations that address what experiment
-// E2 measured (issue 14): far from every mode, at large σ, the K-sample log p̂_t falls tens of
+// E2 (estimator's TestE2MonteCarloWeights) shows: far from every mode, at large σ, the K-sample log p̂_t falls tens of
 // nats below the truth, so IWSM's weight there is ≈ 0 and the network is not trained where
 // the reverse SDE starts. Both keep IWSM's stratified levels and per-level normalisation.
 

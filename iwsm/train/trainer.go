@@ -165,9 +165,9 @@ func (tr *Trainer) monteCarloScore(scope *model.Scope, x, t *Node) *Node {
 
 // score is the network s_θ(x, t), evaluated in `chunks` independent pieces of the batch
 // that share the network's variables (gmath.InBatchChunks). The reverse-SDE step uses
-// gmath.ParallelChunks pieces, which the Go backend runs on several cores at once (DW-4:
-// 0.76 s → 0.47 s, LJ-13: 13.6 s → 9.4 s on 2 cores); training graphs use one piece: their
-// backward pass already keeps the cores busy, and 4 pieces measured the same or slower.
+// gmath.ParallelChunks pieces, which the Go backend runs on several cores at once (the
+// README's Performance section has the gain); training graphs use one piece: their backward
+// pass already keeps the cores busy, and more pieces were no faster.
 func (tr *Trainer) score(scope *model.Scope, x, t *Node, chunks int) *Node {
 	name, net := "score", tr.Config.Net.Score
 	if tr.Target.IsParticleSystem() {
