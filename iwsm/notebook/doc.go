@@ -6,13 +6,13 @@
 // # Results folders
 //
 // Every run lives in a folder named by its target, budget, method, overrides and seed alone
-// (experiment.RunDir; RunDirOf here), under IWSM_RESULTS (default "results"):
+// (experiment.RunDir, rundir.Path; RunDirOf here), under IWSM_RESULTS (default "results"):
 //
 //	RESULTS/TARGET/BUDGET/METHOD-seedS                          the budget's default settings
 //	RESULTS/TARGET/BUDGET/METHOD+KEY=VALUE,KEY=VALUE,...-seedS  with overrides
 //
-// The overrides are config.Diff of the run's configuration against its target's defaults for
-// the method at the budget: "key=value" in the order of config.Config's fields (not the order
+// The overrides are config.Diff of the run's configuration against its preset for the method
+// at the budget (preset.Overrides): "key=value" in the order of config.Config's fields (not the order
 // they were given in), nested keys with a dot and the field name as config.json writes it
 // (net.Hidden), values as Go's %v prints them (0.1, 4, 1e-05, true), joined by commas with
 // no spaces; a setting given its default value is no override. So

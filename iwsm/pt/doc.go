@@ -9,7 +9,7 @@
 // that its cost can be set against the diffusion methods' (experiment writes them into
 // metrics.json).
 //
-// It sits above target (whose energies it runs) and imports nothing above it; the method
-// registry lists it as config.ParallelTempering ("pt"), and experiment.Run runs it in place
-// of a training loop.
+// A Sampler is a sampler.Sampler whose steps are blocks of sweeps (the history's entries),
+// checkpointed and resumed like a training run; Kind registers it as config.ParallelTempering
+// ("pt"). It sits above target (whose energies it runs) and imports nothing above it.
 package pt
