@@ -11,7 +11,7 @@ import (
 // The presets of the built-in targets.
 func init() {
 	mixture := Preset{Paper: Mixture, MaxTemperature: 50}
-	for _, name := range []string{"gmm40", "gmm40w", "gmm120"} {
+	for _, name := range []string{"gmm40", "gmm40w", "gmm80", "gmm120", "gmm120-dense"} {
 		must(Register(name, mixture))
 	}
 	must(Register("dw4", Preset{Paper: DW4}))

@@ -12,15 +12,13 @@ import (
 
 // The reference data shipped with the library: GMM-40's means, the DW-4 and LJ-13 test
 // splits and the first 1024 rows of their validation splits are copied from the iDEM
-// benchmark files; GMM-120's means were drawn with FAB's recipe by scripts/gmm_means.py (the
-// same script reproduces gmm40_means.npy byte for byte); the LJ-55 reference was drawn by this
+// benchmark files (FABMeans reproduces gmm40_means.npy bit for bit, and draws every other
+// FAB mixture's means); the LJ-55 reference was drawn by this
 // project with `iwsm mcmc -target lj55 -chains 8 -burnin 200000 -thin 1000 -n 125 -seed 1`
 // (Metropolis, package mcmc; the same sampler reproduces iDEM's LJ-13 split, see its tests).
 var (
 	//go:embed data/gmm40_means.npy
 	gmm40MeansNPY []byte
-	//go:embed data/gmm120_means.npy
-	gmm120MeansNPY []byte
 	//go:embed data/test_split_DW4.npy
 	dw4TestNPY []byte
 	//go:embed data/test_split_LJ13-1000.npy
@@ -133,18 +131,12 @@ func RemoveCentreOfMass(x []float64, n, spatial int) {
 // N(μ_k, softplus(1)² I) with softplus(1) = 1.3133, equal weights. As in iDEM the sampler
 // works in x/50 coordinates (Scale = 50); Energy is the exact negative log density there.
 func GMM40() (*Target, error) {
-	return fabMixture("gmm40", gmm40MeansNPY, 40, nil)
-}
-
-// GMM120 is the 120-component 2D mixture built with FAB's recipe: the same box [-40, 40]²,
-// the same torch seed 0 (so its first 40 means are GMM-40's), std 1.3133 and equal weights,
-// trained on x/50 like GMM-40. The IWSM paper evaluates a 120-mode mixture but its
-// construction is not in any source readable here; this is the natural extension of the
-// benchmark it builds on, not a copy of the paper's definition. With three times the modes
-// in the same box, neighbouring components overlap (median nearest-mean distance 3.2 = 2.4
-// standard deviations), so mode coverage is harder to reach and to read off than on GMM-40.
-func GMM120() (*Target, error) {
-	return fabMixture("gmm120", gmm120MeansNPY, 120, nil)
+	means, err := readMatrix(gmm40MeansNPY, 2)
+	if err != nil {
+		return nil, errors.WithMessage(err, "gmm40 means")
+	}
+	return fabTarget("gmm40", means, 40, 50, 50, nil,
+		"40-mode Gaussian mixture (FAB recipe), means in [-40,40]², std 1.3133, trained on x/50")
 }
 
 // GMM40WeightRatio is the ratio of the heavy to the light components' weights in GMM40W.
@@ -185,13 +177,8 @@ func GMM40W() (*Target, error) {
 	if err != nil {
 		return nil, errors.WithMessage(err, "gmm40w means")
 	}
-	std := math.Log1p(math.E)
-	t, err := fabMixture("gmm40w", gmm40MeansNPY, 40, GroupedWeights(means, std, GMM40WeightLink, GMM40WeightRatio))
-	if err != nil {
-		return nil, err
-	}
-	t.Description = fmt.Sprintf("GMM-40's means and std, weights of two classes %d:1 (groups of close modes alternate), trained on x/50", GMM40WeightRatio)
-	return t, nil
+	return fabTarget("gmm40w", means, 40, 50, 50, GroupedWeights(means, math.Log1p(math.E), GMM40WeightLink, GMM40WeightRatio),
+		fmt.Sprintf("GMM-40's means and std, weights of two classes %d:1 (groups of close modes alternate), trained on x/50", GMM40WeightRatio))
 }
 
 // GroupedWeights returns mixture weights in two classes: the components whose means lie
@@ -243,25 +230,4 @@ func distance(a, b []float64) float64 {
 		s += (a[j] - b[j]) * (a[j] - b[j])
 	}
 	return math.Sqrt(s)
-}
-
-// fabMixture builds FAB's 2D mixture with std softplus(1) from embedded means, in x/50
-// sampler coordinates; nil weights are FAB's equal weights.
-func fabMixture(name string, meansNPY []byte, modes int, weights []float64) (*Target, error) {
-	means, err := readMatrix(meansNPY, 2)
-	if err != nil {
-		return nil, errors.WithMessagef(err, "%s means", name)
-	}
-	if len(means) != modes {
-		return nil, errors.Errorf("%s: embedded means have %d rows, want %d", name, len(means), modes)
-	}
-	mix, err := NewMixture(means, math.Log1p(math.E), weights)
-	if err != nil {
-		return nil, errors.WithMessage(err, name)
-	}
-	mix.Box = 40 // FAB's means are (U[0, 1) − 0.5)·80
-	scaled := mix.Scaled(50)
-	return &Target{Name: name, Dim: 2, Scale: 50, Mixture: scaled, Energy: scaled.Energy(),
-		PlotHalfWidth: 50,
-		Description:   fmt.Sprintf("%d-mode Gaussian mixture (FAB recipe), means in [-40,40]², std 1.3133, trained on x/50", modes)}, nil
 }

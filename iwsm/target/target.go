@@ -95,12 +95,14 @@ func (t *Target) String() string {
 }
 
 var registry = map[string]func() (*Target, error){
-	"gmm40":  GMM40,
-	"gmm120": GMM120,
-	"gmm40w": GMM40W,
-	"dw4":    func() (*Target, error) { return DW4(), nil },
-	"lj13":   func() (*Target, error) { return LJ(13), nil },
-	"lj55":   func() (*Target, error) { return LJ(55), nil },
+	"gmm40":        GMM40,
+	"gmm80":        GMM80,
+	"gmm120":       GMM120,
+	"gmm120-dense": GMM120Dense,
+	"gmm40w":       GMM40W,
+	"dw4":          func() (*Target, error) { return DW4(), nil },
+	"lj13":         func() (*Target, error) { return LJ(13), nil },
+	"lj55":         func() (*Target, error) { return LJ(55), nil },
 }
 
 func init() {
@@ -121,7 +123,8 @@ func Names() []string {
 	return names
 }
 
-// ByName returns a built-in target ("gmm40", "gmm40w", "gmm120", "dw4", "lj13", "lj55", the
+// ByName returns a built-in target ("gmm40", "gmm40w", "gmm80", "gmm120", "gmm120-dense",
+// "dw4", "lj13", "lj55", the
 // two-mode family "two-d2" … "two-d64"), one added with Register, or a two-mode target of any
 // dimension, weight and separation by its name ("two-d128", "two-d16-w0.5-sep6": TwoModes).
 func ByName(name string) (*Target, error) {

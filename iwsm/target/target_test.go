@@ -186,14 +186,14 @@ func TestMixtureEnergyIsExactNegativeLogDensity(t *testing.T) {
 		name  string
 		make  func() (*Target, error)
 		modes int
-	}{{"gmm40", GMM40, 40}, {"gmm120", GMM120, 120}} {
+	}{{"gmm40", GMM40, 40}, {"gmm80", GMM80, 80}, {"gmm120", GMM120, 120}, {"gmm120-dense", GMM120Dense, 120}} {
 		tg, err := tc.make()
 		if err != nil {
 			t.Fatal(err)
 		}
 		mix := tg.Mixture
-		if len(mix.Means) != tc.modes || math.Abs(mix.Std*50-1.3132616875) > 1e-9 {
-			t.Fatalf("%s: %d means, std %v (×50)", tc.name, len(mix.Means), mix.Std*50)
+		if len(mix.Means) != tc.modes || math.Abs(mix.Std*tg.Scale-1.3132616875) > 1e-9 {
+			t.Fatalf("%s: %d means, std %v (×%g)", tc.name, len(mix.Means), mix.Std*tg.Scale, tg.Scale)
 		}
 		rng := rand.New(rand.NewPCG(3, 4))
 		rows := mix.Sample(rng, 50)
@@ -254,40 +254,73 @@ func TestMixtureEnergyFloat32(t *testing.T) {
 	}
 }
 
-// TestGMM120FollowsFABRecipe checks the shipped GMM-120 means against GMM-40's, which come
-// from iDEM's own file: drawn by the same recipe and seed, the first 40 must coincide, and
-// all must lie in FAB's box [-40, 40]².
-func TestGMM120FollowsFABRecipe(t *testing.T) {
-	g40, err := GMM40()
+// FABMeans reproduces FAB's torch recipe: PyTorch's first uniforms after manual_seed(0)
+// (published values), iDEM's gmm40_means.npy bit for bit, and the paper code's GMM-80 and
+// GMM-120, whose first 40 means are GMM-40's scaled by 2 and 3 (exactly and to float32
+// rounding) and whose later rows match an independent Python MT19937 (four rows written out
+// below). The targets carry the code's normalisation (x/100, x/150), box and plotting bounds.
+func TestFABMeansFollowTorchsRecipe(t *testing.T) {
+	mt := newMT19937(0)
+	for i, want := range []float64{0.4962566, 0.7682218, 0.08847743, 0.13203049, 0.30742282, 0.6340787, 0.4900934, 0.89644474} {
+		if u := float64(float32(mt.next()&0xFFFFFF) / (1 << 24)); math.Abs(u-want) > 5e-8 {
+			t.Errorf("uniform %d: %v, torch.rand gives %v", i, u, want)
+		}
+	}
+	shipped, err := readMatrix(gmm40MeansNPY, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g120, err := GMM120()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, mu := range g120.Mixture.Means {
-		for j, v := range mu {
-			if math.Abs(v*50) > 40 {
-				t.Errorf("GMM-120 mean %d coordinate %d is %v, outside [-40, 40]", k, j, v*50)
+	m40, m80, m120 := FABMeans(40, 40), FABMeans(80, 80), FABMeans(120, 120)
+	for k := range shipped {
+		for j := range shipped[k] {
+			if m40[k][j] != shipped[k][j] {
+				t.Errorf("GMM-40 mean %d,%d: %v, iDEM's file %v", k, j, m40[k][j], shipped[k][j])
 			}
-			if k < 40 && v != g40.Mixture.Means[k][j] {
-				t.Errorf("GMM-120 mean %d coordinate %d is %v, GMM-40 has %v", k, j, v*50, g40.Mixture.Means[k][j]*50)
+			if m80[k][j] != 2*shipped[k][j] {
+				t.Errorf("GMM-80 mean %d,%d: %v, want 2 × %v", k, j, m80[k][j], shipped[k][j])
+			}
+			if d := math.Abs(m120[k][j] - 3*shipped[k][j]); d > 1e-5 {
+				t.Errorf("GMM-120 mean %d,%d: %v, want 3 × %v (float32 rounding)", k, j, m120[k][j], shipped[k][j])
 			}
 		}
 	}
-	if g120.Name != "gmm120" {
-		t.Errorf("name %q", g120.Name)
-	}
-	// The box the means were drawn in, in the sampler's x/50 coordinates; without a Box the
-	// means' bounding box, here below 40/50 since the means are strictly inside.
-	for _, g := range []*Target{g40, g120} {
-		if h := g.Mixture.BoxHalfWidth(); h != 0.8 {
-			t.Errorf("%s: box half-width %v, want 0.8 (40 in target coordinates)", g.Name, h)
+	for _, c := range []struct {
+		means [][]float64
+		row   int
+		want  [2]float64
+	}{{m80, 40, [2]float64{-74.5563, 71.0794}}, {m80, 79, [2]float64{-16.9128, -32.4378}},
+		{m120, 80, [2]float64{-23.1138, -23.5611}}, {m120, 119, [2]float64{-50.8590, 35.2947}}} {
+		if math.Abs(c.means[c.row][0]-c.want[0]) > 1e-4 || math.Abs(c.means[c.row][1]-c.want[1]) > 1e-4 {
+			t.Errorf("row %d of %d: %v, want %v", c.row, len(c.means), c.means[c.row], c.want)
 		}
-		bare, _ := NewMixture(g.Mixture.Means, g.Mixture.Std, nil)
-		if h := bare.BoxHalfWidth(); !(h > 0.75 && h < 0.8) {
-			t.Errorf("%s: bounding box of the means %v, want just below 0.8", g.Name, h)
+	}
+	for _, c := range []struct {
+		make                 func() (*Target, error)
+		name                 string
+		scale, box, plotHalf float64
+	}{{GMM80, "gmm80", 100, 80, 112}, {GMM120, "gmm120", 150, 120, 168}, {GMM120Dense, "gmm120-dense", 50, 40, 50}} {
+		tg, err := c.make()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.Name != c.name || tg.Scale != c.scale || math.Abs(tg.Mixture.BoxHalfWidth()*tg.Scale-c.box) > 1e-12 || tg.PlotHalfWidth != c.plotHalf {
+			t.Errorf("%s: name %q, scale %v, box %v, plot ±%v", c.name, tg.Name, tg.Scale, tg.Mixture.BoxHalfWidth()*tg.Scale, tg.PlotHalfWidth)
+		}
+		for k, mu := range tg.ToTargetCoords(tg.Mixture.Means) {
+			for j, v := range mu {
+				if math.Abs(v) > c.box {
+					t.Errorf("%s mean %d coordinate %d is %v, outside ±%v", c.name, k, j, v, c.box)
+				}
+			}
+		}
+	}
+	g40, _ := GMM40()
+	dense, _ := GMM120Dense()
+	for k := range g40.Mixture.Means {
+		for j := range g40.Mixture.Means[k] {
+			if dense.Mixture.Means[k][j] != g40.Mixture.Means[k][j] {
+				t.Fatalf("gmm120-dense mean %d is not GMM-40's", k)
+			}
 		}
 	}
 	if h := (&Mixture{Means: [][]float64{{1, -3}, {2, 0.5}}}).BoxHalfWidth(); h != 3 {

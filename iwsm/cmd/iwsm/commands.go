@@ -95,7 +95,7 @@ func cmdEnergy(args []string) error {
 	in := fs.String("in", "", "input .npy, N×d, float32 or float64")
 	out := fs.String("out", "", "output .npy of N float64 energies")
 	coords := fs.String("coords", "target", "coordinates of the input rows: target (as samples.npy, the target's own) or sampler "+
-		"(the coordinates the sampler trains in: x/50 for gmm40 and gmm120; the same for the other built-in targets)")
+		"(the coordinates the sampler trains in: x/50 for gmm40, x/100 for gmm80, x/150 for gmm120; the same for the particle systems)")
 	if err := parse(fs, args, "target", "in", "out"); err != nil {
 		return err
 	}

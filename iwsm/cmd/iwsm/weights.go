@@ -33,7 +33,7 @@ func cmdWeights(args []string) error {
 	sigmaStr := fs.String("sigma", "", "noise level σ_t (> 0), in the coordinates -coords names")
 	k := fs.Int("k", 0, "Monte Carlo samples K (0: the target's K in its paper configuration, e.g. 500 for gmm40)")
 	coords := fs.String("coords", "target", "coordinates of rows and σ: target (the target's own, as samples.npy) or sampler "+
-		"(those the diffusion runs in: x/50 for gmm40 and gmm120; the same for the other built-in targets)")
+		"(those the diffusion runs in: x/50 for gmm40, x/100 for gmm80, x/150 for gmm120; the same for the particle systems)")
 	seed := fs.Uint64("seed", 1, "seed of the Monte Carlo draws")
 	out := fs.String("out", "", "output .npy, N×3 float64: log proposal density, log p_t estimate (+ log Z), log weight")
 	if err := parse(fs, args, "target", "buffer", "points", "sigma", "out"); err != nil {
