@@ -84,11 +84,15 @@ func TestThirdMethodRegistersAndTrains(t *testing.T) {
 	}
 }
 
-// The parallel-tempering baseline has no trainer: New says where it runs.
-func TestTrainerRefusesMCMCMethod(t *testing.T) {
+// A trainer trains a diffusion method: New refuses a name that is none (the parallel-tempering
+// baseline, a typo) naming the methods it knows.
+func TestTrainerRefusesOtherSamplers(t *testing.T) {
 	backend, tg := gmm40Setup(t)
-	cfg := smokeConfig(t, "pt")
-	if _, err := New(backend, tg, cfg); err == nil || !strings.Contains(err.Error(), "experiment.Run") {
-		t.Errorf("New with method pt: %v, want an error pointing at experiment.Run", err)
+	for _, name := range []string{"pt", "sgd"} {
+		cfg := smokeConfig(t, "idem")
+		cfg.Method = name
+		if _, err := New(backend, tg, cfg); err == nil || !strings.Contains(err.Error(), "unknown method") || !strings.Contains(err.Error(), "idem") {
+			t.Errorf("New with method %s: %v, want an error naming the methods", name, err)
+		}
 	}
 }

@@ -101,7 +101,6 @@ func TestConfigErrors(t *testing.T) {
 		"K=0":                    func(c *config.Config) { c.K = 0 },
 		"negative sigma":         func(c *config.Config) { c.SigmaMin = -1 },
 		"batch larger than init": func(c *config.Config) { c.BatchSize = c.InitialSamples + 1 },
-		"unknown method":         func(c *config.Config) { c.Method = "sgd" },
 		"time groups":            func(c *config.Config) { c.TimeGroups = 7 },
 	} {
 		c := base

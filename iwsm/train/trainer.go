@@ -81,11 +81,11 @@ func New(backend compute.Backend, t *target.Target, cfg config.Config) (*Trainer
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	if err := validate(cfg, t); err != nil {
-		return nil, err
-	}
 	m, err := method.ByName(cfg.Method)
 	if err != nil {
+		return nil, err
+	}
+	if err := validate(cfg, t); err != nil {
 		return nil, err
 	}
 	if err := target.CheckEnergy(backend, t); err != nil {
