@@ -102,6 +102,18 @@ type Config struct {
 	// another number of devices, and it is not part of a run's label (Diff).
 	Devices int `json:"devices,omitempty"`
 
+	// Copies is the number L of noised copies of each buffer point a training step makes, at
+	// one time t per point: the IWSM paper code's num_samples_to_snis, whose copy-wise
+	// weights are self-normalised over the copies of a point (method iwsm-code). 0 (left out
+	// of config.json) is one copy, as every other method trains.
+	Copies int `json:"copies,omitempty"`
+	// Denominator is log q of the copy-wise weights w ∝ p̂_t(x_t)/q(x_t): DenominatorAsCoded,
+	// DenominatorOwnKernel or DenominatorBufferDensity (see there); used when Copies > 1.
+	Denominator string `json:"denominator,omitempty"`
+	// DenominatorDraws is the number M of fresh buffer draws of the as-coded denominator (the
+	// code's num_samples_to_snis_denominator).
+	DenominatorDraws int `json:"denominator_draws,omitempty"`
+
 	// Net is the score network of low-dimensional targets; EGNN that of particle systems.
 	Net  net.MLP  `json:"net"`
 	EGNN net.EGNN `json:"egnn"`
@@ -199,6 +211,22 @@ func (p PT) Ladder() []float64 {
 	return out
 }
 
+// The denominators of the copy-wise weights (Config.Denominator).
+const (
+	// DenominatorAsCoded is what the IWSM paper's code computes (Wastedzz/DEM,
+	// dem/models/dem_module.py at 6787b2c): the mean over M fresh uniform buffer draws x̃_m of
+	// −‖x̃_m − x_t‖/(2σ_t), a norm rather than its square and σ rather than σ², averaged
+	// rather than log-summed.
+	DenominatorAsCoded = "as-coded"
+	// DenominatorOwnKernel is the forward kernel of the copy's own buffer point,
+	// log N(x_t; x_0, σ_t² I) (an earlier version of the same file): the proposal the copy
+	// was drawn from.
+	DenominatorOwnKernel = "own-kernel"
+	// DenominatorBufferDensity is the whole buffer convolved with the forward kernel,
+	// log p_{B,t}(x_t), the proposal our IWSM uses.
+	DenominatorBufferDensity = "buffer-density"
+)
+
 // The flat distributions of the buffer augmentation (Config.AugmentDistribution).
 const (
 	AugmentUniform  = "uniform"
@@ -245,6 +273,12 @@ func (c Config) Validate() error {
 			"devices (%d) must divide batch_size (%d): each device takes an equal share of the batch", c.Devices, c.BatchSize),
 		check(c.Devices <= 1 || c.TimeGroups%c.Devices == 0,
 			"devices (%d) must divide time_groups (%d): each device takes whole noise levels", c.Devices, c.TimeGroups),
+		check(c.Copies >= 0, "copies must not be negative, got %d", c.Copies),
+		check(c.Copies <= 1 || c.Denominator == DenominatorAsCoded || c.Denominator == DenominatorOwnKernel || c.Denominator == DenominatorBufferDensity,
+			"denominator must be %q, %q or %q, got %q", DenominatorAsCoded, DenominatorOwnKernel, DenominatorBufferDensity, c.Denominator),
+		check(c.Copies <= 1 || c.Denominator != DenominatorAsCoded || c.DenominatorDraws >= 1,
+			"denominator_draws (M) must be at least 1 for the as-coded denominator, got %d", c.DenominatorDraws),
+		check(c.Copies <= 1 || c.Devices <= 1, "copies (%d) train on one device: devices must be 0 or 1, got %d", c.Copies, c.Devices),
 	} {
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/iwsm-go/iwsm/iwsm/method"
+	"github.com/iwsm-go/iwsm/iwsm/oracle"
 	"github.com/iwsm-go/iwsm/iwsm/pt"
 	"github.com/iwsm-go/iwsm/iwsm/sampler"
 	"github.com/iwsm-go/iwsm/iwsm/train"
@@ -15,7 +16,7 @@ import (
 // kinds are the registered samplers that are not diffusion methods, in registration order
 // (built-in ones first). The diffusion methods are the method package's registry, each run
 // by the diffusion trainer (train.Kind).
-var kinds = []sampler.Kind{pt.Kind}
+var kinds = []sampler.Kind{pt.Kind, oracle.Kind}
 
 // Register adds a sampler so that Run, `iwsm train -method NAME`, `iwsm methods` and the
 // notebooks find it by its name. It fails for an invalid Kind or a name already taken (by a

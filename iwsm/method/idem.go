@@ -30,3 +30,18 @@ var IDEMLevels = Method{
 func equalWeights(b Batch) (weights, essByLevel *Node) {
 	return OnesLike(b.Sigma), Ones(b.Sigma.Graph(), shapes.Make(b.Sigma.DType(), b.Groups))
 }
+
+// DSM is the data-trained reference sampler: the same network, optimiser, budget and
+// reverse SDE as the other methods, trained by denoising score matching on samples of the
+// target (target.Target.Training: exact draws for the mixtures, iDEM's DW-4 training split,
+// ...) instead of a replay buffer of its own samples and the Monte Carlo score. It measures
+// what this network, SDE and budget reach when the data are perfect; it makes no energy
+// evaluations in training. Every point weighs 1 and t is drawn per point, as iDEM's.
+var DSM = Method{
+	Name:        "dsm",
+	Description: "reference: denoising score matching on samples of the target (perfect data), no energy evaluations in training",
+	Times:       PerPoint,
+	Reference:   true,
+	FromData:    true,
+	Weights:     equalWeights,
+}

@@ -26,7 +26,16 @@ type Batch struct {
 	// proposal p_{B,t} the batch was drawn from.
 	Buffer *Node
 	// Groups is the number of noise levels: consecutive groups of B/Groups points share one.
+	// For a copy-wise method (Method.Copies) a group is the Config.Copies noised copies of
+	// one buffer point.
 	Groups int
+	// X0 [B, d] is the clean buffer point each noised point was drawn from.
+	X0 *Node
+	// Draws [B, M, d] are fresh buffer draws for the as-coded denominator of the copy-wise
+	// weights (Config.DenominatorDraws of them per point); nil otherwise.
+	Draws *Node
+	// Denominator names the copy-wise weights' denominator (Config.Denominator).
+	Denominator string
 }
 
 // TimeSampling is how a method draws the noise levels t of a batch.
@@ -63,8 +72,20 @@ type Method struct {
 	// Times is how the batch's noise levels are drawn.
 	Times TimeSampling
 	// Ablation marks a variant that isolates one part of a method: the command line lists and
-	// trains it, but the notebooks' default comparison (Compared) leaves it out.
+	// trains it, but the notebooks' default comparison leaves it out.
 	Ablation bool
+	// Reference marks a method that is not under test but a measure to read the others
+	// against (the data-trained sampler): run where a notebook asks for it.
+	Reference bool
+	// FromData marks a method trained on samples of the target (target.Target.Training)
+	// instead of a replay buffer of its own samples, by denoising score matching: its
+	// regression target is the denoising score −(x_t − x_0)/σ², known exactly, and it makes
+	// no energy evaluations in training.
+	FromData bool
+	// Copies marks a copy-wise method: each step draws Config.Copies (≥ 2) noised copies of
+	// every buffer point at that point's time, and the weights compare the copies of one
+	// point (Batch.Groups groups of Config.Copies).
+	Copies bool
 	// Weights returns the loss weight of every point [B] (the loss is their mean times the
 	// squared errors; weights are treated as constants) and the normalised effective sample
 	// size (Σw)²/(n Σw²) of each noise level's weights [Groups], the weight diagnostics.
@@ -75,7 +96,7 @@ type Method struct {
 var registry []Method
 
 func init() {
-	for _, m := range []Method{IWSM, IDEM, IDEMLevels, must(Tempered(0.5)), must(Defensive(0.1))} {
+	for _, m := range []Method{IWSM, IDEM, IWSMCode, IDEMLevels, must(Tempered(0.5)), must(Defensive(0.1)), DSM} {
 		if err := Register(m); err != nil {
 			panic(err)
 		}

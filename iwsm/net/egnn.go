@@ -106,7 +106,7 @@ func (c EGNN) Score(scope *model.Scope, x, t *Node) *Node {
 	pos0 := Reshape(x, B, n, s)
 	pos := pos0
 	// Node features start from a sinusoidal embedding of time, the same for every particle.
-	temb := sinusoidal(InsertAxes(t, -1), 32, 1) // [B, 32]
+	temb := sinusoidal(InsertAxes(t, -1), 32, 1, false) // [B, 32]
 	h := layers.Dense(scope.In("embed"), temb, true, c.Hidden)
 	h = BroadcastToDims(InsertAxes(h, 1), B, n, c.Hidden)
 	var d02 *Node

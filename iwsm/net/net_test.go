@@ -1,10 +1,12 @@
 package net
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -242,6 +244,93 @@ func TestEGNNMatchesLoopImplementation(t *testing.T) {
 				if g := got[(b*n+i)*s+k]; math.Abs(g-want) > 1e-9*(1+math.Abs(want)) {
 					t.Fatalf("batch %d particle %d axis %d: graph EGNN %v, loop implementation %v", b, i, k, g, want)
 				}
+			}
+		}
+	}
+}
+
+// iDEM's network (StyleIDEM) against a float64 forward pass on the host from its own
+// variables: the embeddings with frequencies exp(−ln 10⁴·i/(half − 1)), a linear layer and
+// exact GELU, residual blocks, a linear output; 99,074 parameters at iDEM's size (PyTorch's
+// MyMLP with 128 × 3 and embeddings of 128 has as many), every weight and bias inside
+// ±1/√fan_in and the biases not zero (PyTorch's nn.Linear initialisation).
+func TestIDEMStyleMLP(t *testing.T) {
+	backend := xlatest.Backend(t)
+	mlp := MLP{Hidden: 128, Layers: 3, EmbedSize: 128, CoordScale: 25, TimeScale: 1, Style: StyleIDEM}
+	store := model.NewStore()
+	exec := model.MustNewExec(backend, store, func(scope *model.Scope, x, tt *Node) *Node { return mlp.Score(scope, x, tt) })
+	xs := []float64{0.3, -0.7, -0.05, 0.9, 1.2, 0.01}
+	ts := []float64{0.1, 0.55, 0.97}
+	got := tensors.MustCopyFlatData[float64](exec.MustCall1(tensors.FromFlatDataAndDimensions(xs, 3, 2), tensors.FromFlatDataAndDimensions(ts, 3)))
+	vals := map[string][]float64{}
+	params := 0
+	for v := range store.IterVariables() {
+		if v.Shape().DType != dtypes.Float64 { // the random number generator's state
+			continue
+		}
+		tv, err := v.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals[v.Scope()+"/"+v.Name()] = tensors.MustCopyFlatData[float64](tv)
+		params += v.Shape().Size()
+	}
+	if params != 99074 {
+		t.Errorf("%d parameters, iDEM's MyMLP has 99074", params)
+	}
+	layer := func(name string, in []float64, out int) []float64 {
+		w, b := vals["/idem_mlp/"+name+"/dense/weights"], vals["/idem_mlp/"+name+"/dense/biases"]
+		if w == nil || b == nil {
+			t.Fatalf("no variables of layer %s (have %d variables)", name, len(vals))
+		}
+		bound := 1 / math.Sqrt(float64(len(in)))
+		nonzero := false
+		for _, v := range append(append([]float64{}, w...), b...) {
+			if math.Abs(v) > bound {
+				t.Fatalf("layer %s: value %v outside ±%v", name, v, bound)
+			}
+			nonzero = nonzero || v != 0
+		}
+		if !nonzero {
+			t.Fatalf("layer %s: all zero", name)
+		}
+		res := make([]float64, out)
+		for o := range out {
+			res[o] = b[o]
+			for i, x := range in {
+				res[o] += x * w[i*out+o]
+			}
+		}
+		return res
+	}
+	gelu := func(v []float64) []float64 {
+		out := make([]float64, len(v))
+		for i, x := range v {
+			out[i] = x * 0.5 * (1 + math.Erf(x/math.Sqrt2))
+		}
+		return out
+	}
+	embed := func(v, scale float64) []float64 {
+		out := make([]float64, 128)
+		for i := range 64 {
+			f := math.Exp(-math.Log(10000) * float64(i) / 63)
+			out[i], out[64+i] = math.Sin(scale*v*f), math.Cos(scale*v*f)
+		}
+		return out
+	}
+	for b := range 3 {
+		in := append(append(embed(xs[2*b], 25), embed(xs[2*b+1], 25)...), embed(ts[b], 1)...)
+		h := gelu(layer("in", in, 128))
+		for i := range 3 {
+			r := gelu(layer(fmt.Sprintf("block%d", i), h, 128))
+			for k := range h {
+				h[k] += r[k]
+			}
+		}
+		want := layer("out", h, 2)
+		for j := range 2 {
+			if math.Abs(got[2*b+j]-want[j]) > 1e-9 {
+				t.Errorf("point %d output %d: %v, host %v", b, j, got[2*b+j], want[j])
 			}
 		}
 	}

@@ -80,6 +80,9 @@ func For(t *target.Target, method, budget string) (config.Config, error) {
 		}
 		c.PT = DefaultPT(maxT)
 	}
+	if method == CopyWiseMethod {
+		c.Copies, c.DenominatorDraws, c.Denominator = CodeCopies, CodeDenominatorDraws, config.DenominatorAsCoded
+	}
 	shrink := p.Shrink
 	if shrink == nil {
 		shrink = Shrink
@@ -87,8 +90,26 @@ func For(t *target.Target, method, budget string) (config.Config, error) {
 	if err := shrink(&c, budget); err != nil {
 		return c, errors.WithMessagef(err, "configuration of %s", t.Name)
 	}
+	if method == OracleMethod {
+		c.K = OracleK // at every budget: the oracle is the estimator at the code's own K
+	}
 	return c, nil
 }
+
+// The method-specific settings For adds to a target's preset.
+const (
+	// CopyWiseMethod is the IWSM paper code's method (method.IWSMCode), trained with
+	// CodeCopies noised copies of each buffer point and the as-coded denominator over
+	// CodeDenominatorDraws buffer draws, as Wastedzz/DEM's configs/model/dem.yaml sets them
+	// (num_samples_to_snis 10, num_samples_to_snis_denominator 10).
+	CopyWiseMethod       = "iwsm-code"
+	CodeCopies           = 10
+	CodeDenominatorDraws = 10
+	// OracleMethod is the Monte Carlo oracle (package oracle), whose K is OracleK at every
+	// budget, as the code's eval.yaml sets num_estimator_mc_samples for its test_oracle mode.
+	OracleMethod = "oracle"
+	OracleK      = 1000
+)
 
 // ByName is For of the registered target of that name (target.ByName).
 func ByName(targetName, method, budget string) (config.Config, error) {

@@ -11,11 +11,12 @@ import (
 )
 
 // The reference data shipped with the library: GMM-40's means, the DW-4 and LJ-13 test
-// splits and the first 1024 rows of their validation splits are copied from the iDEM
-// benchmark files (FABMeans reproduces gmm40_means.npy bit for bit, and draws every other
+// splits, DW-4's training split, LJ-13's validation split and the first 1024 rows of DW-4's
+// are copied from the iDEM benchmark files (FABMeans reproduces gmm40_means.npy bit for bit, and draws every other
 // FAB mixture's means); the LJ-55 reference was drawn by this
 // project with `iwsm mcmc -target lj55 -chains 8 -burnin 200000 -thin 1000 -n 125 -seed 1`
-// (Metropolis, package mcmc; the same sampler reproduces iDEM's LJ-13 split, see its tests).
+// (Metropolis, package mcmc; the same sampler reproduces iDEM's LJ-13 split, see its tests),
+// and its training data by the same command with -seed 2.
 var (
 	//go:embed data/gmm40_means.npy
 	gmm40MeansNPY []byte
@@ -27,9 +28,17 @@ var (
 	lj55MCMCNPY []byte
 	//go:embed data/val_split_DW4-1024.npy
 	dw4ValNPY []byte
-	//go:embed data/val_split_LJ13-1024.npy
+	//go:embed data/val_split_LJ13-1000.npy
 	lj13ValNPY []byte
+	//go:embed data/train_split_DW4.npy
+	dw4TrainNPY []byte
+	//go:embed data/lj55_mcmc_train.npy
+	lj55TrainNPY []byte
 )
+
+// lj13Validation is the number of rows of iDEM's LJ-13 validation split that are validation
+// samples here; its other rows are the training data of the data-trained sampler.
+const lj13Validation = 1024
 
 // readMatrix decodes an embedded .npy file into rows of length cols.
 func readMatrix(raw []byte, cols int) ([][]float64, error) {
@@ -47,11 +56,24 @@ func readMatrix(raw []byte, cols int) ([][]float64, error) {
 // n-particle system in spatial dimensions, with each configuration's centre of mass removed
 // (iDEM's benchmark files are not mean-free on disk for DW-4).
 func shippedSplit(raw []byte, name string, n, spatial int) func() ([][]float64, error) {
+	return shippedRows(raw, name, n, spatial, 0, -1)
+}
+
+// shippedRows is shippedSplit for the rows from, from+1, …, to−1 of the file (to < 0: to its
+// end), so that one file can serve as two disjoint sets.
+func shippedRows(raw []byte, name string, n, spatial, from, to int) func() ([][]float64, error) {
 	return func() ([][]float64, error) {
 		rows, err := readMatrix(raw, n*spatial)
 		if err != nil {
 			return nil, errors.WithMessagef(err, "samples of %s", name)
 		}
+		if to < 0 {
+			to = len(rows)
+		}
+		if from > to || to > len(rows) {
+			return nil, errors.Errorf("samples of %s: rows %d to %d of %d", name, from, to, len(rows))
+		}
+		rows = rows[from:to]
 		for _, r := range rows {
 			RemoveCentreOfMass(r, n, spatial)
 		}
@@ -110,6 +132,28 @@ func (t *Target) Validation(n int, seed uint64) ([][]float64, error) {
 		return nil, errors.WithMessagef(err, "validation samples of %s", t.Name)
 	}
 	return rows[:min(n, len(rows))], nil
+}
+
+// MixtureTrainingSamples is the number of exact draws a mixture gives as training data.
+const MixtureTrainingSamples = 100000
+
+// HasTrainingData reports whether t has data to train a sampler on directly (Training).
+func (t *Target) HasTrainingData() bool { return t.Mixture != nil || t.TrainingSet != nil }
+
+// Training returns samples of t in the sampler's coordinates for a sampler trained on data
+// rather than on the energy (the data-trained reference, method dsm), kept apart from the
+// reference and validation samples: MixtureTrainingSamples exact draws for mixtures (from
+// seed), TrainingSet otherwise (iDEM's DW-4 training split, the rows of iDEM's LJ-13
+// validation split after the validation samples, a second LJ-55 Metropolis set).
+func (t *Target) Training(seed uint64) ([][]float64, error) {
+	if t.Mixture != nil {
+		return t.Mixture.Sample(rand.New(rand.NewPCG(seed, 0x7a41)), MixtureTrainingSamples), nil
+	}
+	if t.TrainingSet == nil {
+		return nil, errors.Errorf("target %s has no training data (mixtures draw exact samples; dw4, lj13 and lj55 ship theirs; set Target.TrainingSet)", t.Name)
+	}
+	rows, err := t.TrainingSet()
+	return rows, errors.WithMessagef(err, "training data of %s", t.Name)
 }
 
 // RemoveCentreOfMass subtracts the mean particle position from a flattened configuration.

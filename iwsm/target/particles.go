@@ -48,6 +48,7 @@ func DW4() *Target {
 		Energy:        DoubleWellEnergy(4, 2, 0, -4, 0.9, 4, 1),
 		ReferenceSet:  shippedSplit(dw4TestNPY, "dw4", 4, 2),
 		ValidationSet: shippedSplit(dw4ValNPY, "dw4", 4, 2),
+		TrainingSet:   shippedSplit(dw4TrainNPY, "dw4", 4, 2),
 		Description:   "double well, 4 particles in 2D: Σ_{i<j} 0.9(d-4)⁴ - 4(d-4)²"}
 }
 
@@ -80,9 +81,11 @@ func LJ(n int) *Target {
 		Description: fmt.Sprintf("Lennard-Jones cluster, %d particles in 3D (ε=1, r_m=1, harmonic scale 1)", n)}
 	switch n {
 	case 13:
-		t.ReferenceSet, t.ValidationSet = shippedSplit(lj13TestNPY, name, 13, 3), shippedSplit(lj13ValNPY, name, 13, 3)
+		t.ReferenceSet = shippedSplit(lj13TestNPY, name, 13, 3)
+		t.ValidationSet = shippedRows(lj13ValNPY, name, 13, 3, 0, lj13Validation)
+		t.TrainingSet = shippedRows(lj13ValNPY, name, 13, 3, lj13Validation, -1)
 	case 55:
-		t.ReferenceSet = shippedSplit(lj55MCMCNPY, name, 55, 3)
+		t.ReferenceSet, t.TrainingSet = shippedSplit(lj55MCMCNPY, name, 55, 3), shippedSplit(lj55TrainNPY, name, 55, 3)
 	}
 	return t
 }

@@ -43,6 +43,9 @@ type Target struct {
 	// ValidationSet, when non-nil, loads samples kept apart from the reference for iDEM's
 	// validation loss: see Validation.
 	ValidationSet func() ([][]float64, error)
+	// TrainingSet, when non-nil, loads samples kept apart from the reference and validation
+	// samples, the data of a sampler trained on data (see Training).
+	TrainingSet func() ([][]float64, error)
 	// PlotHalfWidth is the half-width, in target coordinates, of the square in which 2-D
 	// plots draw the target (0: derived from the samples and Scale).
 	PlotHalfWidth float64

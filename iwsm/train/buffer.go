@@ -10,8 +10,20 @@ import (
 // refreshBuffer adds one epoch's new samples to the replay buffer: the first epoch fills it
 // with InitialSamples (prior draws or Monte Carlo-score SDE samples), later ones add
 // SamplesPerEpoch reverse-SDE samples of the current network; Config.AugmentFraction of them
-// are flat draws instead (see augmentation).
+// are flat draws instead (see augmentation). A method trained on data (Method.FromData)
+// holds the target's training data instead, whole and unchanged.
 func (tr *Trainer) refreshBuffer() error {
+	if tr.Method.FromData { // the target's training data, once: it is never refreshed
+		if tr.BufferLen() > 0 {
+			return nil
+		}
+		rows, err := tr.Target.Training(uint64(tr.Config.Seed))
+		if err != nil {
+			return err
+		}
+		tr.addToBuffer(rows)
+		return nil
+	}
 	cfg := tr.Config
 	n := cfg.SamplesPerEpoch
 	if tr.BufferLen() == 0 {
@@ -78,7 +90,8 @@ func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
 	return rows, err
 }
 
-// addToBuffer appends rows, dropping the oldest beyond BufferSize.
+// addToBuffer appends rows, dropping the oldest beyond BufferSize (a method trained on data
+// keeps all of its data).
 func (tr *Trainer) addToBuffer(rows [][]float64) {
 	for _, r := range rows {
 		for _, v := range r {
@@ -86,7 +99,7 @@ func (tr *Trainer) addToBuffer(rows [][]float64) {
 		}
 	}
 	d := tr.Target.Dim
-	if extra := len(tr.buffer)/d - tr.Config.BufferSize; extra > 0 {
+	if extra := len(tr.buffer)/d - tr.Config.BufferSize; extra > 0 && !tr.Method.FromData {
 		tr.buffer = append(tr.buffer[:0:0], tr.buffer[extra*d:]...)
 	}
 }

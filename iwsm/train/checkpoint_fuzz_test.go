@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 
+	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -36,7 +37,7 @@ func FuzzReadConfig(f *testing.F) {
 		}
 		oneLineError(t, cfg.Validate())
 		if tg, err := target.ByName(cfg.Target); err == nil {
-			oneLineError(t, validate(cfg, tg))
+			oneLineError(t, validate(cfg, method.IWSM, tg))
 		}
 	})
 }

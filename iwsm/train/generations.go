@@ -22,6 +22,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
@@ -298,8 +299,12 @@ func checkGenerationFiles(dir string, st trainerState, cfg config.Config, dim in
 	if len(rows) > 0 {
 		cols = len(rows[0])
 	}
-	if len(rows) == 0 || len(rows) > cfg.BufferSize || cols != dim {
-		return errors.Errorf("%s holds %d rows of %d values, want 1 to %d rows of %d", path, len(rows), cols, cfg.BufferSize, dim)
+	limit := cfg.BufferSize
+	if m, err := method.ByName(cfg.Method); err == nil && m.FromData { // the target's training data, whole
+		limit = math.MaxInt
+	}
+	if len(rows) == 0 || len(rows) > limit || cols != dim {
+		return errors.Errorf("%s holds %d rows of %d values, want 1 to %d rows of %d", path, len(rows), cols, limit, dim)
 	}
 	return nil
 }

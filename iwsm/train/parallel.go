@@ -107,7 +107,7 @@ func (tr *Trainer) SetDevices(n int) error {
 	}
 	dp.draws.AutoSharding(mesh).WithOutputShardingSpecs(replicated)
 	if dp.step, err = model.NewExec(tr.backend, tr.store, func(scope *model.Scope, in []*Node) []*Node {
-		return tr.stepGraphWith(scope, in[0], in[1], in[2], in[3], in[4])
+		return tr.stepGraphWith(scope, in[0], in[1], in[2], in[3], in[4], nil)
 	}); err != nil {
 		return errors.WithMessage(err, "building the data-parallel training step")
 	}

@@ -18,7 +18,10 @@ import (
 // Resume continues a checkpoint (ResumeLog, then Extend to the given configuration).
 func Kind(m method.Method) sampler.Kind {
 	role := sampler.Compared
-	if m.Ablation {
+	switch {
+	case m.Reference:
+		role = sampler.Reference
+	case m.Ablation:
 		role = sampler.Ablation
 	}
 	return sampler.Kind{Name: m.Name, Description: m.Description, Role: role,

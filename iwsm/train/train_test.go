@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/preset"
 	"github.com/iwsm-go/iwsm/iwsm/sampler"
 	"github.com/iwsm-go/iwsm/xla/xlatest"
@@ -105,7 +106,7 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		c := base
 		mutate(&c)
-		if err := validate(c, tg); err == nil {
+		if err := validate(c, method.IDEM, tg); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -153,16 +154,16 @@ func TestConfigForUserTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Target != "plane" || c.EGNN.Particles != 0 || c.SigmaMax != 3 || validate(c, plane) != nil {
-		t.Errorf("generic config %+v (validate: %v)", c, validate(c, plane))
+	if c.Target != "plane" || c.EGNN.Particles != 0 || c.SigmaMax != 3 || validate(c, method.IWSM, plane) != nil {
+		t.Errorf("generic config %+v (validate: %v)", c, validate(c, method.IWSM, plane))
 	}
 	gas := target.NewParticles("gas", 5, 3, func(x *Node) *Node { return ReduceSum(Square(x), -1) })
 	c, err = preset.For(gas, "idem", "smoke")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.EGNN.Particles != 5 || c.EGNN.SpatialDim != 3 || validate(c, gas) != nil {
-		t.Errorf("particle config EGNN %+v (validate: %v)", c.EGNN, validate(c, gas))
+	if c.EGNN.Particles != 5 || c.EGNN.SpatialDim != 3 || validate(c, method.IDEM, gas) != nil {
+		t.Errorf("particle config EGNN %+v (validate: %v)", c.EGNN, validate(c, method.IDEM, gas))
 	}
 	dw := target.DW4()
 	c, _ = preset.For(dw, "iwsm", "paper")

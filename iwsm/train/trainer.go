@@ -85,7 +85,7 @@ func New(backend compute.Backend, t *target.Target, cfg config.Config) (*Trainer
 	if err != nil {
 		return nil, err
 	}
-	if err := validate(cfg, t); err != nil {
+	if err := validate(cfg, m, t); err != nil {
 		return nil, err
 	}
 	if err := target.CheckEnergy(backend, t); err != nil {
@@ -131,10 +131,21 @@ func New(backend compute.Backend, t *target.Target, cfg config.Config) (*Trainer
 	return tr, nil
 }
 
-// validate checks cfg (config.Config.Validate) and what depends on the target.
-func validate(c config.Config, t *target.Target) error {
+// validate checks cfg (config.Config.Validate), what the method m needs of it and what
+// depends on the target.
+func validate(c config.Config, m method.Method, t *target.Target) error {
 	if err := c.Validate(); err != nil {
 		return err
+	}
+	switch {
+	case m.Copies && c.Copies < 2:
+		return errors.Errorf("invalid training configuration: method %s weighs noised copies of each buffer point against each other: copies (L) must be at least 2, got %d", m.Name, c.Copies)
+	case !m.Copies && c.Copies > 1:
+		return errors.Errorf("invalid training configuration: copies=%d is for a copy-wise method (iwsm-code), not %s", c.Copies, m.Name)
+	case m.FromData && !t.HasTrainingData():
+		return errors.Errorf("invalid training configuration: method %s trains on samples of the target, and %s has none (mixtures draw them; dw4, lj13 and lj55 ship them; set Target.TrainingSet)", m.Name, t.Name)
+	case m.FromData && c.Devices > 1:
+		return errors.Errorf("invalid training configuration: method %s trains on one device, got devices=%d", m.Name, c.Devices)
 	}
 	if t.IsParticleSystem() && (c.EGNN.Particles != t.Particles || c.EGNN.SpatialDim != t.SpatialDim || c.EGNN.Hidden <= 0 || c.EGNN.Layers <= 0) {
 		return errors.Errorf("invalid training configuration: particle target %s needs an EGNN for %d particles in %dD, got %+v",
@@ -188,14 +199,31 @@ func (tr *Trainer) score(scope *model.Scope, x, t *Node, chunks int) *Node {
 // whole buffer (the IWSM proposal). Outputs: loss, normalised ESS, finite flag, ESS per level,
 // σ(t) and the weights per point (see stepGraphWith).
 func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node {
-	t, eps, z := tr.stepDraws(scope, x0.Graph(), x0.DType(), x0.Shape().Dimensions[0])
-	return tr.stepGraphWith(scope, x0, buffer, t, eps, z)
+	g, B := x0.Graph(), x0.Shape().Dimensions[0]
+	t, eps, z := tr.stepDraws(scope, g, x0.DType(), B)
+	var drawn *Node
+	if tr.Method.Copies && tr.Config.Denominator == config.DenominatorAsCoded { // one device: copies train on one
+		n := B * tr.copies() * tr.Config.DenominatorDraws
+		drawn = scope.RandomIntN(g, int32(buffer.Shape().Dimensions[0]), shapes.Make(dtypes.Int32, n, 1))
+	}
+	return tr.stepGraphWith(scope, x0, buffer, t, eps, z, drawn)
 }
 
-// stepDraws draws the random numbers of one gradient step on a batch of B points from
-// scope's random state, in this order: the times t [B] (by the method: per point, or
-// Config.TimeGroups stratified levels), the forward noise eps [B, d] and the Monte Carlo
-// estimator's noise z [B, K, d] (both projected for particle systems). The one-device step
+// copies is the number of noised copies of each buffer point a step makes: Config.Copies for
+// a copy-wise method, else 1.
+func (tr *Trainer) copies() int {
+	if tr.Method.Copies {
+		return max(tr.Config.Copies, 1)
+	}
+	return 1
+}
+
+// stepDraws draws the random numbers of one gradient step on a batch of B buffer points from
+// scope's random state, in this order: the times t (by the method: per point, or
+// Config.TimeGroups stratified levels), the forward noise eps and the Monte Carlo estimator's
+// noise z [·, K, d] (both projected for particle systems; no z for a method trained on data,
+// which needs no estimator). A copy-wise method repeats each point's time for its L copies
+// (copies), so t, eps and z have B·L rows, a point's copies consecutive. The one-device step
 // draws them inside its graph; the data-parallel step (parallel.go) in a graph of its own,
 // replicated, so that both draw the same numbers.
 func (tr *Trainer) stepDraws(scope *model.Scope, g *Graph, dtype dtypes.DType, B int) (t, eps, z *Node) {
@@ -211,24 +239,58 @@ func (tr *Trainer) stepDraws(scope *model.Scope, g *Graph, dtype dtypes.DType, B
 		tg := DivScalar(Add(Iota(g, shapes.Make(dtype, G), 0), u), float64(G))
 		t = Reshape(BroadcastToDims(InsertAxes(tg, 1), G, B/G), B)
 	}
+	L := tr.copies()
+	t = repeatRows(t, L)
 	d := tr.Target.Dim
-	eps = tr.sde.Noise(scope, g, shapes.Make(dtype, B, d))
-	z = tr.sde.Noise(scope, g, shapes.Make(dtype, B, tr.Config.K, d))
+	eps = tr.sde.Noise(scope, g, shapes.Make(dtype, B*L, d))
+	if !tr.Method.FromData {
+		z = tr.sde.Noise(scope, g, shapes.Make(dtype, B*L, tr.Config.K, d))
+	}
 	return t, eps, z
 }
 
+// repeatRows repeats each row of x [B, ...] n times, consecutively: [B·n, ...].
+func repeatRows(x *Node, n int) *Node {
+	if n == 1 {
+		return x
+	}
+	dims := x.Shape().Dimensions
+	inner := append([]int{dims[0], n}, dims[1:]...)
+	out := append([]int{dims[0] * n}, dims[1:]...)
+	return Reshape(BroadcastToDims(InsertAxes(x, 1), inner...), out...)
+}
+
 // stepGraphWith builds one gradient step from its random draws (stepDraws): x0 [B, d] buffer
-// samples, buffer [N, d] the whole buffer (the IWSM proposal), t [B], eps [B, d], z [B, K, d].
-// Outputs: loss, normalised ESS, finite flag, ESS per level, σ(t) and the weights per point.
-// Nothing in it is random, so that the data-parallel step can split it over devices.
-func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z *Node) []*Node {
+// samples, buffer [N, d] the whole buffer (the IWSM proposal), t, eps and z for the B·L
+// noised points (L = copies), and, for the as-coded denominator of a copy-wise method, the
+// buffer rows drawn [B·L·M, 1] (nil otherwise). Outputs: loss, normalised ESS, finite flag,
+// ESS per level, σ(t) and the weights per noised point. Nothing in it is random, so that the
+// data-parallel step can split it over devices.
+func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z, drawn *Node) []*Node {
 	g := x0.Graph()
 	cfg := tr.Config
-	G := cfg.TimeGroups
+	L := tr.copies()
+	x0 = repeatRows(x0, L)
 	xt, sigma := tr.sde.ForwardWith(x0, t, eps)
-	target, logp := estimator.MonteCarlo(tr.Target, xt, sigma, z, cfg.MaxScoreNorm)
-
-	weights, essLevels := tr.Method.Weights(method.Batch{Target: tr.Target, Xt: xt, Sigma: sigma, LogP: logp, Buffer: buffer, Groups: G})
+	var target, logp *Node
+	if tr.Method.FromData { // the denoising score of x_t given its clean point: −(x_t − x_0)/σ² = −ε/σ
+		target = Neg(Div(eps, InsertAxes(sigma, 1)))
+		logp = ZerosLike(sigma)
+	} else {
+		target, logp = estimator.MonteCarlo(tr.Target, xt, sigma, z, cfg.MaxScoreNorm)
+	}
+	batch := method.Batch{Target: tr.Target, Xt: xt, Sigma: sigma, LogP: logp, Buffer: buffer, Groups: cfg.TimeGroups, X0: x0}
+	if tr.Method.Copies {
+		batch.Groups, batch.Denominator = x0.Shape().Dimensions[0]/L, cfg.Denominator
+		if drawn != nil {
+			N, d := x0.Shape().Dimensions[0], tr.Target.Dim
+			batch.Draws = Reshape(Gather(buffer, drawn), N, cfg.DenominatorDraws, d)
+		}
+	}
+	weights, essLevels := tr.Method.Weights(batch)
+	if tr.Method.Copies { // one ESS per point's copies: averaged per noise level
+		essLevels = levelMeans(essLevels, Reshape(t, -1, L), cfg.TimeGroups)
+	}
 	ess := ReduceAllMean(essLevels)
 	perPoint := tr.scoreError(scope, xt, t, sigma, target)
 	loss := ReduceAllMean(Mul(StopGradient(weights), perPoint))
@@ -252,6 +314,22 @@ func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z *Node
 		UpdateGraphWithGradients(*model.Scope, []*Node, dtypes.DType)
 	}).UpdateGraphWithGradients(scope, grads, loss.DType())
 	return []*Node{loss, ess, ConvertDType(finite, loss.DType()), essLevels, sigma, weights}
+}
+
+// levelMeans averages values [P], one per point whose copies share the time t [P, L], over
+// the points whose t falls in each of G equal bins of [0, 1]: shape [G]. A bin without a
+// point gets the mean over all points.
+func levelMeans(values, t *Node, G int) *Node {
+	g, dt := values.Graph(), values.DType()
+	tp := Slice(t, AxisRange(), AxisElem(0)) // [P, 1]: each point's time
+	bin := Floor(MulScalar(tp, float64(G)))
+	levels := Iota(g, shapes.Make(dt, 1, G), 1)
+	onehot := Where(Equal(BroadcastToDims(bin, bin.Shape().Dimensions[0], G), BroadcastToDims(levels, bin.Shape().Dimensions[0], G)),
+		Ones(g, shapes.Make(dt, bin.Shape().Dimensions[0], G)), Zeros(g, shapes.Make(dt, bin.Shape().Dimensions[0], G)))
+	counts := ReduceSum(onehot, 0)
+	sums := ReduceSum(Mul(onehot, InsertAxes(values, 1)), 0)
+	overall := BroadcastToDims(ReduceAllMean(values), G)
+	return Where(GreaterThan(counts, ZerosLike(counts)), Div(sums, Max(counts, OnesLike(counts))), overall)
 }
 
 // noisedTarget noises the clean points x0 [B, d] to times t [B] with the forward kernel and
@@ -280,6 +358,12 @@ func (tr *Trainer) scoreError(scope *model.Scope, xt, t, sigma, target *Node) *N
 // so no importance weights are needed for either method). Nothing is updated.
 func (tr *Trainer) validationGraph(scope *model.Scope, x0 *Node) *Node {
 	t := scope.RandomUniform(x0.Graph(), shapes.Make(x0.DType(), x0.Shape().Dimensions[0]))
+	if tr.Method.FromData { // the denoising loss, as it trains: no energy evaluations
+		B, d := x0.Shape().Dimensions[0], x0.Shape().Dimensions[1]
+		eps := tr.sde.Noise(scope, x0.Graph(), shapes.Make(x0.DType(), B, d))
+		xt, sigma := tr.sde.ForwardWith(x0, t, eps)
+		return ReduceAllMean(tr.scoreError(scope, xt, t, sigma, Neg(Div(eps, InsertAxes(sigma, 1)))))
+	}
 	xt, sigma, target, _ := tr.noisedTarget(scope, x0, t)
 	return ReduceAllMean(tr.scoreError(scope, xt, t, sigma, target))
 }
@@ -293,6 +377,16 @@ func (tr *Trainer) Samples(n int) (rows [][]float64, err error) {
 		tr.count(int64(n) * int64(tr.Config.NegativeTimeSteps))
 	}
 	return rows, err
+}
+
+// stepEvaluations is the number of points at which one gradient step evaluates the energy and
+// its gradient: K for each of the batch's noised points (BatchSize·Copies of them), none for a
+// method trained on data.
+func (tr *Trainer) stepEvaluations() int64 {
+	if tr.Method.FromData {
+		return 0
+	}
+	return int64(tr.Config.BatchSize) * int64(tr.copies()) * int64(tr.Config.K)
 }
 
 // count adds n evaluations of both the energy and its gradient (see EnergyEvaluations).
@@ -337,7 +431,9 @@ func (tr *Trainer) ValidationLoss() (loss float64, ok bool, err error) {
 		}
 		loss += float64(tensors.MustCopyFlatData[float32](out)[0]) / float64(chunks)
 		out.MustFinalizeAll()
-		tr.count(int64(B) * int64(tr.Config.K))
+		if !tr.Method.FromData {
+			tr.count(int64(B) * int64(tr.Config.K))
+		}
 	}
 	return loss, true, nil
 }
@@ -506,7 +602,7 @@ func (tr *Trainer) step(bufT *tensors.Tensor) (StepStats, error) {
 	if err != nil {
 		return StepStats{}, err
 	}
-	tr.count(int64(B) * int64(tr.Config.K))
+	tr.count(tr.stepEvaluations())
 	defer func() {
 		for _, o := range outs {
 			o.MustFinalizeAll()

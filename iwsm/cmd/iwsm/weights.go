@@ -8,6 +8,7 @@ import (
 
 	"github.com/pkg/errors"
 
+	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/estimator"
 	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
@@ -34,8 +35,13 @@ func cmdWeights(args []string) error {
 	k := fs.Int("k", 0, "Monte Carlo samples K (0: the target's K in its paper configuration, e.g. 500 for gmm40)")
 	coords := fs.String("coords", "target", "coordinates of rows and σ: target (the target's own, as samples.npy) or sampler "+
 		"(those the diffusion runs in: x/50 for gmm40, x/100 for gmm80, x/150 for gmm120; the same for the particle systems)")
-	seed := fs.Uint64("seed", 1, "seed of the Monte Carlo draws")
-	out := fs.String("out", "", "output .npy, N×3 float64: log proposal density, log p_t estimate (+ log Z), log weight")
+	seed := fs.Uint64("seed", 1, "seed of the Monte Carlo draws (and of the as-coded denominator's buffer draws)")
+	copies := fs.Int("copies", 0, "L ≥ 2: the points are consecutive groups of L noised copies of one clean point each, weighted "+
+		"within their group as iwsm-code trains (a 4th column: the normalised weight); 0: IWSM's weights")
+	denominator := fs.String("denominator", config.DenominatorAsCoded, "log q of the copy-wise weights: as-coded (the paper code's), own-kernel or buffer-density")
+	draws := fs.Int("draws", preset.CodeDenominatorDraws, "M, the buffer draws of the as-coded denominator")
+	cleanPath := fs.String("clean", "", "the groups' clean points .npy (one row per group; the own-kernel denominator needs them)")
+	out := fs.String("out", "", "output .npy, N×3 float64: log proposal density, log p_t estimate (+ log Z), log weight; with -copies a 4th column, the weight")
 	if err := parse(fs, args, "target", "buffer", "points", "sigma", "out"); err != nil {
 		return err
 	}
@@ -61,8 +67,15 @@ func cmdWeights(args []string) error {
 	if K < 0 {
 		return errors.Errorf("weights: -k must be positive, got %d", K)
 	}
+	if *copies == 1 || *copies < 0 {
+		return usageError{fmt.Sprintf("weights: -copies must be 0 (IWSM's weights) or at least 2, got %d", *copies)}
+	}
+	paths := []string{*bufPath, *ptsPath}
+	if *cleanPath != "" {
+		paths = append(paths, *cleanPath)
+	}
 	rows := map[string][][]float64{}
-	for _, path := range []string{*bufPath, *ptsPath} {
+	for _, path := range paths {
 		r, err := npyfile.Read(path)
 		if err != nil {
 			return err
@@ -72,23 +85,35 @@ func cmdWeights(args []string) error {
 		}
 		rows[path] = r
 	}
-	buffer, points := rows[*bufPath], rows[*ptsPath]
+	buffer, points, clean := rows[*bufPath], rows[*ptsPath], rows[*cleanPath]
 	jacobian := 0.0 // log-density shift from sampler to target coordinates
 	if *coords == "target" {
-		buffer, points, sigma = t.FromTargetCoords(buffer), t.FromTargetCoords(points), sigma/t.Scale
+		buffer, points, clean, sigma = t.FromTargetCoords(buffer), t.FromTargetCoords(points), t.FromTargetCoords(clean), sigma/t.Scale
 		jacobian = -float64(estimator.EffectiveDim(t)) * math.Log(t.Scale)
 	}
 	backend, err := xla.Backend()
 	if err != nil {
 		return err
 	}
-	logq, logp, logw, err := estimator.LogWeights(backend, t, buffer, points, sigma, K, *seed)
+	var logq, logp, logw, weights []float64
+	qShift := jacobian // the as-coded denominator is no density: no change of coordinates applies
+	if *copies >= 2 {
+		logq, logp, logw, weights, err = estimator.CopyLogWeights(backend, t, buffer, clean, points, sigma, K, *copies, *denominator, *draws, *seed)
+		if *denominator == config.DenominatorAsCoded {
+			qShift = 0
+		}
+	} else {
+		logq, logp, logw, err = estimator.LogWeights(backend, t, buffer, points, sigma, K, *seed)
+	}
 	if err != nil {
 		return errors.WithMessage(err, "weights")
 	}
 	table := make([][]float64, len(points))
 	for i := range table {
-		table[i] = []float64{logq[i] + jacobian, logp[i] + jacobian, logw[i]}
+		table[i] = []float64{logq[i] + qShift, logp[i] + jacobian, logw[i] + jacobian - qShift}
+		if weights != nil {
+			table[i] = append(table[i], weights[i])
+		}
 	}
 	if err := npyfile.Write(*out, table); err != nil {
 		return err
