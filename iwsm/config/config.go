@@ -87,6 +87,14 @@ type Config struct {
 	// N(0, AugmentScale² I) with the centre of mass removed for particle systems.
 	AugmentDistribution string  `json:"augment_distribution"`
 	AugmentScale        float64 `json:"augment_scale"`
+	// SelectBestEvery, when positive, selects the model as iDEM's code reports its test
+	// numbers: every this many steps the sampler draws EvalSamples samples, their x-W2 against
+	// ValidationSamples validation samples of the target is computed, and the final samples
+	// come from the state with the lowest (iDEM: ModelCheckpoint on val/2-Wasserstein, every
+	// 10 epochs). The selection looks at samples of the target, so the numbers of such a run
+	// are not those of a sampler that had only the energy; 0 (the default, left out of
+	// config.json) scores the final state.
+	SelectBestEvery int `json:"select_best_every,omitempty"`
 	// CheckpointEvery saves a checkpoint every this many epochs (and always at the end).
 	CheckpointEvery int `json:"checkpoint_every"`
 	// EvalSamples is the number of samples generated at the end for metrics.
@@ -274,6 +282,8 @@ func (c Config) Validate() error {
 		check(c.Devices <= 1 || c.TimeGroups%c.Devices == 0,
 			"devices (%d) must divide time_groups (%d): each device takes whole noise levels", c.Devices, c.TimeGroups),
 		check(c.Copies >= 0, "copies must not be negative, got %d", c.Copies),
+		check(c.SelectBestEvery >= 0, "select_best_every must not be negative, got %d", c.SelectBestEvery),
+		check(c.SelectBestEvery == 0 || c.ValidationSamples > 0, "select_best_every needs validation_samples > 0 (the selection scores against them)"),
 		check(c.Copies <= 1 || c.Denominator == DenominatorAsCoded || c.Denominator == DenominatorOwnKernel || c.Denominator == DenominatorBufferDensity,
 			"denominator must be %q, %q or %q, got %q", DenominatorAsCoded, DenominatorOwnKernel, DenominatorBufferDensity, c.Denominator),
 		check(c.Copies <= 1 || c.Denominator != DenominatorAsCoded || c.DenominatorDraws >= 1,

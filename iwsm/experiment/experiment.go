@@ -124,12 +124,26 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 	}
 	start := time.Now()
 	label := fmt.Sprintf("%s %s", cfg.Method, t.Name)
-	hooks := append(sampler.DefaultHooks(ckpt, cfg.CheckpointEvery, opt.Progress, label), opt.Hooks...)
-	if err := sampler.Run(res.Sampler, hooks...); err != nil {
+	hooks := sampler.DefaultHooks(ckpt, cfg.CheckpointEvery, opt.Progress, label)
+	var sel *selection
+	if cfg.SelectBestEvery > 0 { // iDEM's model selection, first: a step is scored before it is checkpointed
+		if sel, err = newSelection(t, cfg, opt.Out); err != nil {
+			return nil, err
+		}
+		hooks = append([]sampler.Hook{sel.hook(t, cfg)}, hooks...)
+	}
+	if err := sampler.Run(res.Sampler, append(hooks, opt.Hooks...)...); err != nil {
 		return nil, err
 	}
 	res.Record.TrainSeconds = time.Since(start).Seconds()
-	gen, err := res.Sampler.Samples(cfg.EvalSamples)
+	final := res.Sampler
+	if sel != nil {
+		if final, err = sel.selected(backend, t, cfg, kind, res.Sampler); err != nil {
+			return nil, err
+		}
+		res.Record.SelectedStep, res.Record.SelectedXW2 = sel.Step, sel.XW2
+	}
+	gen, err := final.Samples(cfg.EvalSamples)
 	if err != nil {
 		return nil, err
 	}

@@ -253,3 +253,31 @@ func TestModeMassFigure(t *testing.T) {
 		}
 	}
 }
+
+// iDEM's model selection (select_best_every): every check's validation x-W2 is recorded
+// against the target's validation samples, the best state is saved apart and the final
+// samples come from it; its step and x-W2 are in metrics.json, and the setting labels the
+// run. Without a results folder it is refused.
+func TestSelectBestDrawsFromTheBestCheck(t *testing.T) {
+	backend := xlatest.Backend(t)
+	tg, cfg := smoke(t, "gmm40", "idem")
+	cfg.Epochs, cfg.StepsPerEpoch, cfg.SelectBestEvery, cfg.EvalSamples = 3, 3, 1, 200
+	dir := t.TempDir()
+	res, err := Run(backend, tg, cfg, Options{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := res.Record
+	if rec.SelectedStep < 1 || rec.SelectedStep > 3 || !(rec.SelectedXW2 > 0) {
+		t.Errorf("selected step %d with x-W2 %v, want one of the 3 checks", rec.SelectedStep, rec.SelectedXW2)
+	}
+	if _, err := os.Stat(filepath.Join(dir, bestDir, "best.json")); err != nil {
+		t.Error(err)
+	}
+	if !slices.Contains(rec.Overrides, "select_best_every=1") {
+		t.Errorf("overrides %v lack select_best_every=1", rec.Overrides)
+	}
+	if _, err := Run(backend, tg, cfg, Options{}); err == nil || !strings.Contains(err.Error(), "needs a results folder") {
+		t.Errorf("selection without a results folder: %v", err)
+	}
+}

@@ -47,6 +47,10 @@ type Record struct {
 	// cumulative counts per step. 0 (absent) in runs written before they were counted.
 	EnergyEvaluations   int64 `json:"energy_evaluations,omitempty"`
 	GradientEvaluations int64 `json:"gradient_evaluations,omitempty"`
+	// SelectedStep and SelectedXW2 say, for a run with config.SelectBestEvery, which step's
+	// state drew the final samples and its validation x-W2 (absent otherwise).
+	SelectedStep int     `json:"selected_step,omitempty"`
+	SelectedXW2  float64 `json:"selected_x_w2,omitempty"`
 	// PT holds the parallel-tempering baseline's ladder, step sizes, move and swap
 	// acceptance rates (per temperature and per adjacent pair) and its per-block history;
 	// absent for the other samplers.
