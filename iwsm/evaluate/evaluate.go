@@ -169,3 +169,37 @@ func Distances(t *target.Target, rows [][]float64) []float64 {
 	}
 	return d
 }
+
+// Floor evaluates n samples of the target itself against the reference a run of seed is
+// scored on, as a run's samples are: exact draws for mixtures (from another stream than the
+// reference's), held-out validation samples otherwise (target.Target.Validation). No sampler
+// can score much below it with n samples: the finite-sample floor every distance is read
+// against. A target without either is an error.
+func Floor(backend compute.Backend, t *target.Target, n int, seed int64) (*Evaluation, error) {
+	var own [][]float64
+	var err error
+	if t.DrawsExactly() {
+		own, err = t.Reference(n, rand.New(rand.NewPCG(uint64(seed), ReferenceSeedStream+1)))
+	} else {
+		own, err = t.Validation(n, uint64(seed))
+	}
+	if err == nil && len(own) == 0 {
+		err = errors.Errorf("target %s has no validation samples to read a floor from", t.Name)
+	}
+	if err != nil {
+		return nil, errors.WithMessagef(err, "the floor of %s", t.Name)
+	}
+	ref, err := Reference(t, len(own), seed)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := NewSampleSet(backend, t, own)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := NewSampleSet(backend, t, ref)
+	if err != nil {
+		return nil, err
+	}
+	return Evaluate(t, gen, rs)
+}

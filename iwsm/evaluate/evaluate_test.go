@@ -293,3 +293,30 @@ func evaluateRows(t *testing.T, backend compute.Backend, tg *target.Target, gene
 	}
 	return ev
 }
+
+// The floor is the target's own samples scored like a run's: exact GMM-40 draws against
+// another set of exact draws score x-W2 4.9 ± 1.0 for 1000 samples (POT, 5 pairs, DESIGN.md)
+// and cover every mode; DW-4's held-out validation samples against its test split about 2
+// (the iDEM benchmark's own sets; Aggarwal et al. report 2.08 ± 0.03 for long MCMC); LJ-55
+// has no validation samples.
+func TestFloor(t *testing.T) {
+	b := xlatest.Backend(t)
+	gmm, _ := target.GMM40()
+	ev, err := evaluate.Floor(b, gmm, 1000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := ev.Metrics.Of(evaluate.XW2); x < 2.5 || x > 8 || ev.Metrics.Of(evaluate.ModesCovered) != 40 {
+		t.Errorf("GMM-40 floor: x-W2 %v, %v modes", x, ev.Metrics.Of(evaluate.ModesCovered))
+	}
+	ev, err = evaluate.Floor(b, target.DW4(), 1000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := ev.Metrics.Of(evaluate.XW2); x < 1.5 || x > 2.8 {
+		t.Errorf("DW-4 floor: x-W2 %v, want about 2", x)
+	}
+	if _, err := evaluate.Floor(b, target.LJ(55), 100, 1); err == nil {
+		t.Error("LJ-55 floor: no error")
+	}
+}

@@ -18,7 +18,7 @@ import (
 func TestValidationDrivesLearningRate(t *testing.T) {
 	backend, tg := gmm40Setup(t)
 	cfg := smokeConfig(t, "iwsm")
-	cfg.Epochs, cfg.StepsPerEpoch, cfg.LearningRate = 6, 2, 1e-6
+	cfg.Epochs, cfg.StepsPerEpoch, cfg.LearningRate, cfg.Seed = 6, 2, 1e-6, 2
 	cfg.ValidateEvery, cfg.ValidationSamples, cfg.LRPatience, cfg.LRFactor = 1, 256, 1, 0.5
 
 	full, err := New(backend, tg, cfg)
