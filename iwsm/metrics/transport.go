@@ -29,8 +29,8 @@ import (
 // with one price per column, assign the rows exactly: a column with free capacity ends a
 // path, a full column passes the search on to every row it holds. The auction only
 // shortens the paths; the result is exactly optimal (up to floating-point rounding in the
-// comparisons). Memory is O(n + m) besides the cost matrix; time is O(n·m) per sweep, a
-// few seconds for n = 10,000 two-dimensional points against m = 6,000.
+// comparisons). Memory is O(n + m) besides the cost matrix (and a float32 copy of it for
+// the auction on large problems); every full sweep of a row costs O(m).
 //
 // Transport returns an error if n or m is not positive, len(cost) != n*m, len(capacity)
 // != m, a capacity is not positive, the capacities do not sum to n, or a cost is NaN or
