@@ -357,3 +357,28 @@ func TestCompleteKeepsOtherProtocols(t *testing.T) {
 		t.Errorf("stored w2_paper became %v", v)
 	}
 }
+
+// benchmarkPaper times a whole Paper evaluation (energies, resampling, W1, W2, TVs) of
+// unique generated samples drawn from the target's own reference against its built-in
+// Paper reference (10,000 rows).
+func benchmarkPaper(b *testing.B, name string, unique int) {
+	backend := xla.TestBackend(b)
+	tg, err := target.ByName(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gen, err := evaluate.Reference(tg, unique, 77)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := evaluate.EvaluateRows(backend, tg, gen, evaluate.Options{Protocol: evaluate.Paper, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPaperGMM40From1000(b *testing.B)  { benchmarkPaper(b, "gmm40", 1000) }
+func BenchmarkPaperGMM40From10000(b *testing.B) { benchmarkPaper(b, "gmm40", 10000) }
+func BenchmarkPaperDW4From1000(b *testing.B)    { benchmarkPaper(b, "dw4", 1000) }
+func BenchmarkPaperLJ13From1000(b *testing.B)   { benchmarkPaper(b, "lj13", 1000) }

@@ -1,8 +1,11 @@
 package metrics
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/pkg/errors"
 )
@@ -26,7 +29,8 @@ import (
 // the other side: the same optimum as the n×n assignment on the sets as given (see
 // Transport), on an n×m cost matrix (8·n·m bytes: 500 MB for n = 10,000 against the
 // m ≈ 6,300 distinct rows of a resample of 10,000). The cost matrix is computed once, in
-// float64, for W2 and then its square roots for W1.
+// float64, for W2, and its square roots for W1; the two problems are solved concurrently
+// when GOMAXPROCS > 1 and the matrix has at most 2^26 entries.
 //
 // W1W2 returns an error if either set is empty, the sizes or row lengths differ, a row is
 // empty, any coordinate is NaN or ±Inf, or a squared distance overflows.
@@ -55,15 +59,28 @@ func W1W2(a, b [][]float64) (w1, w2 float64, err error) {
 			return 0, 0, errors.Errorf("metrics.W1W2: the squared distance between %v and %v overflows", persons[k/m], objects[k%m])
 		}
 	}
-	_, t2, err := Transport(cost, n, m, capacity)
-	if err != nil {
-		return 0, 0, errors.WithMessage(err, "metrics.W1W2")
-	}
+	// The two problems are independent: solve them at once when two cores are available
+	// and the second set of matrices is not too large.
+	cost1 := make([]float64, len(cost))
 	for k, h := range cost {
-		cost[k] = math.Sqrt(h)
+		cost1[k] = math.Sqrt(h)
 	}
-	_, t1, err := Transport(cost, n, m, capacity)
-	if err != nil {
+	var t1, t2 float64
+	var err1, err2 error
+	if runtime.GOMAXPROCS(0) > 1 && n*m <= w1w2ConcurrentMaxSize {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, t1, err1 = Transport(cost1, n, m, capacity)
+		}()
+		_, t2, err2 = Transport(cost, n, m, capacity)
+		wg.Wait()
+	} else {
+		_, t2, err2 = Transport(cost, n, m, capacity)
+		_, t1, err1 = Transport(cost1, n, m, capacity)
+	}
+	if err := cmp.Or(err2, err1); err != nil {
 		return 0, 0, errors.WithMessage(err, "metrics.W1W2")
 	}
 	return t1 / float64(n), math.Sqrt(t2 / float64(n)), nil
@@ -89,3 +106,7 @@ func distinctRows(rows [][]float64) (distinct [][]float64, count []int) {
 	}
 	return distinct, count
 }
+
+// w1w2ConcurrentMaxSize is the largest cost matrix (entries) for which W1W2 solves its two
+// problems concurrently, holding two float64 matrices and two float32 copies at once.
+const w1w2ConcurrentMaxSize = 1 << 26
