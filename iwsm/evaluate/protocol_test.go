@@ -356,6 +356,10 @@ func TestCompleteKeepsOtherProtocols(t *testing.T) {
 	if v, _ := ev.Metrics.Get("w2_paper"); v != 3 {
 		t.Errorf("stored w2_paper became %v", v)
 	}
+	merged := evaluate.Metrics{{Name: "n", Value: 1}, {Name: "x_w2", Value: 2}}.Merged(evaluate.Metrics{{Name: "x_w2", Value: 9}, {Name: "w1_paper", Value: 4}})
+	if want := (evaluate.Metrics{{Name: "n", Value: 1}, {Name: "x_w2", Value: 2}, {Name: "w1_paper", Value: 4}}); !slices.Equal(merged, want) {
+		t.Errorf("Merged: %v, want %v", merged, want)
+	}
 }
 
 // benchmarkPaper times a whole Paper evaluation (energies, resampling, W1, W2, TVs) of

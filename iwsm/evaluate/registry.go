@@ -224,6 +224,18 @@ func (m Metrics) Of(metric Metric) float64 {
 	return math.NaN()
 }
 
+// Merged returns m followed by the values of other whose names m lacks (m's values win):
+// the metrics of one run's evaluations under two protocols, for one metrics.json.
+func (m Metrics) Merged(other Metrics) Metrics {
+	out := append(Metrics(nil), m...)
+	for _, v := range other {
+		if _, ok := m.Get(v.Name); !ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // MarshalJSON writes the values as one JSON object in order.
 func (m Metrics) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
