@@ -109,49 +109,67 @@ const PaperResampleStream = 0x9a9e5
 // PaperResample prepares generated rows of t (sampler coordinates) as the Paper protocol
 // does, and returns n rows drawn from them uniformly with replacement (the code's
 // samples[torch.randint(0, N, (n,))]), reproducibly for seed, with the number of rows
-// dropped. For mixtures, rows with a NaN or ±Inf coordinate are dropped first and every
-// coordinate of the others is clamped to [−1, 1] in the sampler's coordinates, ± the
-// normalisation factor Target.Scale in the target's (torch.clamp in plot_and_metric.py).
+// dropped. For mixtures, rows with a NaN or ±Inf coordinate are dropped first and, when
+// clamp is true, every coordinate of the others is clamped to [−1, 1] in the sampler's
+// coordinates, ± the normalisation factor Target.Scale in the target's (torch.clamp in
+// plot_and_metric.py, which clamps in the units of the samples file: ± Scale for samples
+// stored in the target's coordinates, as baselines' were; DEM's own samples, stored in the
+// sampler's coordinates, were clamped to ± Scale there, in effect not at all).
 // Particle systems are neither filtered nor clamped, as in the code: a non-finite
 // coordinate there is an error naming the row. The returned rows are new slices; the
 // input is not modified.
-func PaperResample(t *target.Target, generated [][]float64, n int, seed int64) (rows [][]float64, dropped int, err error) {
+func PaperResample(t *target.Target, generated [][]float64, n int, seed int64, clamp bool) (rows [][]float64, dropped int, err error) {
+	rows, _, dropped, err = paperResample(t, generated, n, seed, clamp)
+	return rows, dropped, err
+}
+
+// paperResample is PaperResample, also returning the row of generated each resampled row
+// comes from. Rows it keeps unclamped must lie within MaxCoordinate (target coordinates).
+func paperResample(t *target.Target, generated [][]float64, n int, seed int64, clamp bool) (rows [][]float64, source []int, dropped int, err error) {
 	if n < 1 {
-		return nil, 0, errors.Errorf("paper protocol: the number of resampled rows must be positive, got %d", n)
+		return nil, nil, 0, errors.Errorf("paper protocol: the number of resampled rows must be positive, got %d", n)
 	}
 	if len(generated) == 0 {
-		return nil, 0, &InputError{generatedSet, errors.Errorf("target %s: no samples given", t.Name)}
+		return nil, nil, 0, &InputError{generatedSet, errors.Errorf("target %s: no samples given", t.Name)}
 	}
-	var kept [][]float64
+	clamp = clamp && t.Mixture != nil
+	var kept []int
 	for i, r := range generated {
 		if len(r) != t.Dim {
-			return nil, 0, &InputError{generatedSet, errors.Errorf("target %s expects dimension %d, but row %d has %d values", t.Name, t.Dim, i, len(r))}
+			return nil, nil, 0, &InputError{generatedSet, errors.Errorf("target %s expects dimension %d, but row %d has %d values", t.Name, t.Dim, i, len(r))}
 		}
 		if j := nonFinite(r); j >= 0 {
 			if t.Mixture == nil {
-				return nil, 0, &InputError{generatedSet, errors.Errorf("row %d, column %d is %v: the paper protocol drops non-finite samples of mixtures only", i, j, r[j])}
+				return nil, nil, 0, &InputError{generatedSet, errors.Errorf("row %d, column %d is %v: the paper protocol drops non-finite samples of mixtures only", i, j, r[j])}
 			}
 			dropped++
 			continue
 		}
-		kept = append(kept, r)
+		if !clamp {
+			for j, v := range r {
+				if math.Abs(v*t.Scale) > MaxCoordinate {
+					return nil, nil, 0, &InputError{generatedSet, errors.Errorf("row %d, column %d is %g: coordinates beyond ±%g overflow the distances of the metrics", i, j, v*t.Scale, MaxCoordinate)}
+				}
+			}
+		}
+		kept = append(kept, i)
 	}
 	if len(kept) == 0 {
-		return nil, dropped, &InputError{generatedSet, errors.Errorf("all %d rows have a NaN or ±Inf coordinate", len(generated))}
+		return nil, nil, dropped, &InputError{generatedSet, errors.Errorf("all %d rows have a NaN or ±Inf coordinate", len(generated))}
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), PaperResampleStream))
-	rows = make([][]float64, n)
+	rows, source = make([][]float64, n), make([]int, n)
 	for i := range rows {
-		src := kept[rng.IntN(len(kept))]
-		row := append([]float64(nil), src...)
-		if t.Mixture != nil {
+		source[i] = kept[rng.IntN(len(kept))]
+		row := append([]float64(nil), generated[source[i]]...)
+		if clamp {
 			for c, v := range row {
 				row[c] = math.Max(-1, math.Min(1, v))
 			}
 		}
 		rows[i] = row
 	}
-	return rows, dropped, nil
+	return rows, source, dropped, nil
 }
 
 // nonFinite returns the index of the first NaN or ±Inf value of r, -1 if none.
@@ -246,6 +264,9 @@ type Options struct {
 	// coordinates; a user's file goes through ReferenceFromTarget first). Under IDEM the
 	// first min(len) rows of each side are compared.
 	Reference [][]float64
+	// NoClamp keeps, under Paper, a mixture's samples beyond ± its normalisation factor
+	// as they are (see PaperResample).
+	NoClamp bool
 }
 
 // EvaluateRows evaluates generated rows of t, given in the sampler's coordinates, under
@@ -257,7 +278,7 @@ type Options struct {
 func EvaluateRows(backend compute.Backend, t *target.Target, generated [][]float64, opt Options) (*Evaluation, error) {
 	switch opt.Protocol.orDefault() {
 	case Paper:
-		return EvaluatePaper(backend, t, generated, opt.Reference, opt.Seed)
+		return EvaluatePaper(backend, t, generated, opt)
 	case IDEM:
 	default:
 		_, err := ParseProtocol(string(opt.Protocol))
@@ -303,15 +324,17 @@ func sampleSets(backend compute.Backend, t *target.Target, generated, reference 
 }
 
 // EvaluatePaper evaluates generated rows of t (sampler coordinates) under the Paper
-// protocol: reference is the given reference (sampler coordinates) or, when nil,
-// PaperReference(t, seed); the generated rows go through PaperResample to the reference's
-// size (seeded by seed); then every registered Paper metric that applies to t is
-// computed. The Evaluation's Generated set is the resampled one and Dropped counts the
-// rows dropped. The reference must have at most PaperMaxTransport rows.
-func EvaluatePaper(backend compute.Backend, t *target.Target, generated, reference [][]float64, seed int64) (*Evaluation, error) {
+// protocol, whatever opt.Protocol says: the reference is opt.Reference (sampler
+// coordinates) or, when nil, PaperReference(t, opt.Seed); the generated rows go through
+// PaperResample to the reference's size (seeded by opt.Seed, clamped unless opt.NoClamp);
+// then every registered Paper metric that applies to t is computed. The Evaluation's
+// Generated set is the resampled one and Dropped counts the rows dropped. The reference
+// must have at most PaperMaxTransport rows.
+func EvaluatePaper(backend compute.Backend, t *target.Target, generated [][]float64, opt Options) (*Evaluation, error) {
+	reference := opt.Reference
 	if reference == nil {
 		var err error
-		if reference, err = PaperReference(t, seed); err != nil {
+		if reference, err = PaperReference(t, opt.Seed); err != nil {
 			return nil, err
 		}
 	}
@@ -322,12 +345,27 @@ func EvaluatePaper(backend compute.Backend, t *target.Target, generated, referen
 		return nil, &InputError{referenceSet, errors.Errorf("%d rows; the paper protocol's W1 and W2 compare %d generated samples with the whole reference, so it takes at most %d reference rows",
 			len(reference), PaperMaxTransport, PaperMaxTransport)}
 	}
-	rows, dropped, err := PaperResample(t, generated, len(reference), seed)
+	rows, source, dropped, err := paperResample(t, generated, len(reference), opt.Seed, !opt.NoClamp)
 	if err != nil {
 		return nil, err
 	}
-	gen, ref, err := sampleSets(backend, t, rows, reference)
+	gen, err := NewSampleSet(backend, t, rows)
 	if err != nil {
+		return nil, &InputError{generatedSet, err}
+	}
+	for k, en := range gen.Energies { // name the row of the given set, not of the resampled one
+		if math.IsNaN(en) || math.IsInf(en, 0) {
+			return nil, &InputError{generatedSet, errors.Errorf("row %d has energy %v: the metrics need finite energies", source[k], en)}
+		}
+	}
+	if err := checkMagnitude(t.ToTargetCoords(reference), referenceSet); err != nil {
+		return nil, err
+	}
+	ref, err := NewSampleSet(backend, t, reference)
+	if err != nil {
+		return nil, &InputError{referenceSet, err}
+	}
+	if err := checkEnergies(ref, referenceSet); err != nil {
 		return nil, err
 	}
 	e := &Evaluation{Target: t, Protocol: Paper, Generated: gen, Reference: ref, Dropped: dropped}

@@ -58,7 +58,7 @@ func TestPaperBins(t *testing.T) {
 func TestPaperResample(t *testing.T) {
 	gmm, _ := target.GMM40()
 	in := [][]float64{{0.1, -0.2}, {math.NaN(), 0}, {3, -7}, {0.5, math.Inf(1)}, {-0.3, 0.9}}
-	rows, dropped, err := evaluate.PaperResample(gmm, in, 30000, 7)
+	rows, dropped, err := evaluate.PaperResample(gmm, in, 30000, 7, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,21 +79,21 @@ func TestPaperResample(t *testing.T) {
 			t.Errorf("row %v drawn %d times of 30000, want about 10000", w, c)
 		}
 	}
-	again, _, _ := evaluate.PaperResample(gmm, in, 30000, 7)
-	other, _, _ := evaluate.PaperResample(gmm, in, 30000, 8)
+	again, _, _ := evaluate.PaperResample(gmm, in, 30000, 7, true)
+	other, _, _ := evaluate.PaperResample(gmm, in, 30000, 8, true)
 	if !slices.EqualFunc(rows, again, slices.Equal) || slices.EqualFunc(rows, other, slices.Equal) {
 		t.Error("the resampling does not follow the seed")
 	}
 	if in[2][0] != 3 {
 		t.Error("PaperResample modified its input")
 	}
-	if _, _, err := evaluate.PaperResample(gmm, in[1:2], 10, 1); err == nil {
+	if _, _, err := evaluate.PaperResample(gmm, in[1:2], 10, 1, true); err == nil {
 		t.Error("only non-finite rows: no error")
 	}
 	dw := target.DW4()
 	bad := [][]float64{make([]float64, 8), {0, 0, 0, math.NaN(), 0, 0, 0, 0}}
 	var ie *evaluate.InputError
-	if _, _, err := evaluate.PaperResample(dw, bad, 10, 1); !errors.As(err, &ie) || ie.Set != "generated samples" || !strings.Contains(err.Error(), "row 1, column 3") {
+	if _, _, err := evaluate.PaperResample(dw, bad, 10, 1, true); !errors.As(err, &ie) || ie.Set != "generated samples" || !strings.Contains(err.Error(), "row 1, column 3") {
 		t.Errorf("a particle system's NaN row: error %v, want an InputError naming row 1, column 3", err)
 	}
 }
@@ -186,7 +186,7 @@ func TestEvaluatePaperMixtureByHand(t *testing.T) {
 	if m.Of(evaluate.CountPaper) != 7 || m.Of(evaluate.DroppedPaper) != 1 || ev.Protocol != evaluate.Paper {
 		t.Errorf("n %v, dropped %v, protocol %q", m.Of(evaluate.CountPaper), m.Of(evaluate.DroppedPaper), ev.Protocol)
 	}
-	resampled, _, _ := evaluate.PaperResample(gmm, gen, 7, 5)
+	resampled, _, _ := evaluate.PaperResample(gmm, gen, 7, 5, true)
 	rows := gmm.ToTargetCoords(resampled)
 	if !slices.EqualFunc(rows, ev.Generated.Rows, slices.Equal) {
 		t.Fatal("the evaluation's generated set is not PaperResample's")
@@ -195,6 +195,14 @@ func TestEvaluatePaperMixtureByHand(t *testing.T) {
 		if r[0] > 50 {
 			t.Errorf("row %v was not clamped to 50", r)
 		}
+	}
+	// Unclamped, the 1e300 row is too large for the distances, and (3, 0.1) stays at 150.
+	if _, err := evaluate.EvaluateRows(backend, gmm, gen, evaluate.Options{Protocol: evaluate.Paper, Seed: 5, Reference: ref, NoClamp: true}); err == nil || !strings.Contains(err.Error(), "overflow") {
+		t.Errorf("unclamped 1e300 row: error %v", err)
+	}
+	far, err := evaluate.EvaluateRows(backend, gmm, [][]float64{{3, 0.1}}, evaluate.Options{Protocol: evaluate.Paper, Reference: ref, NoClamp: true})
+	if err != nil || far.Generated.Rows[0][0] != 150 {
+		t.Errorf("unclamped (3, 0.1): %v, %v; want 150 in target coordinates", far.Generated.Rows, err)
 	}
 	w1, w2 := bruteW1W2(rows, gmm.ToTargetCoords(ref))
 	if math.Abs(m.Of(evaluate.W1Paper)-w1) > 1e-12*w1 || math.Abs(m.Of(evaluate.W2Paper)-w2) > 1e-12*w2 {
@@ -253,7 +261,7 @@ func TestEvaluatePaperParticles(t *testing.T) {
 	dw := target.DW4()
 	ref, _ := evaluate.Reference(dw, 6, 1)
 	gen, _ := evaluate.Reference(dw, 3, 2)
-	ev, err := evaluate.EvaluatePaper(backend, dw, gen, ref, 9)
+	ev, err := evaluate.EvaluatePaper(backend, dw, gen, evaluate.Options{Reference: ref, Seed: 9})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -355,6 +355,7 @@ func cmdEval(args []string) error {
 	protocolName := fs.String("protocol", "idem", "evaluation protocol: idem (iDEM's: N generated against N reference samples) or paper "+
 		"(the IWSM code's plot_and_metric.py: non-finite mixture samples dropped, the rest clamped to ± the normalisation factor, "+
 		"drawn with replacement to the reference's size (10,000 exact draws for mixtures, the whole test split otherwise); W1, W2 and √N-bin histogram TVs)")
+	noClamp := fs.Bool("no-clamp", false, "paper protocol: keep mixture samples beyond ± the normalisation factor (the code clamps in the units of its samples file; DEM's own samples, in normalised units, were in effect not clamped)")
 	if err := parse(fs, args, "target", "samples", "out"); err != nil {
 		return err
 	}
@@ -401,7 +402,7 @@ func cmdEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	ev, err := evaluate.EvaluateRows(backend, t, samples, evaluate.Options{Protocol: protocol, Seed: *seed, Reference: ref})
+	ev, err := evaluate.EvaluateRows(backend, t, samples, evaluate.Options{Protocol: protocol, Seed: *seed, Reference: ref, NoClamp: *noClamp})
 	if err != nil {
 		return fileError(err)
 	}

@@ -28,6 +28,16 @@ func TestEvalCommandErrors(t *testing.T) {
 	nan := write("nan.npy", [][]float64{{1, 2}, {3, 4}, {math.NaN(), 0}})
 	flat := write("flat.npy", [][]float64{{1, 2}, {3, 4}})
 	good := write("good.npy", [][]float64{{1, 2}, {3, 4}, {5, 6}})
+	lj := make([][]float64, 4)
+	for i := range lj { // three spread configurations, then all 13 particles at one point
+		lj[i] = make([]float64, 39)
+		for j := range lj[i] {
+			if i < 3 {
+				lj[i][j] = float64((7*i+j)%5) + 0.1*float64(j)
+			}
+		}
+	}
+	coincident := write("lj.npy", lj)
 	out := filepath.Join(dir, "m.json")
 	for name, tc := range map[string]struct {
 		args []string
@@ -39,6 +49,9 @@ func TestEvalCommandErrors(t *testing.T) {
 		"wrong dimension":       {[]string{"-target", "dw4", "-samples", flat}, []string{"flat.npy (generated samples)", "dimension 8, but row 0 has 2"}},
 		"reference dimension":   {[]string{"-target", "gmm40", "-samples", good, "-reference", write("r3.npy", [][]float64{{1, 2, 3}})}, []string{"r3.npy (reference samples)", "dimension 2"}},
 		"paper reference dim":   {[]string{"-target", "gmm40", "-samples", good, "-protocol", "paper", "-reference", write("r1.npy", [][]float64{{1}})}, []string{"r1.npy (reference samples)", "dimension 2"}},
+		"paper unclamped huge":  {[]string{"-target", "gmm40", "-samples", huge, "-protocol", "paper", "-no-clamp"}, []string{"huge.npy (generated samples)", "row 1, column 0"}},
+		"coincident particles":  {[]string{"-target", "lj13", "-samples", coincident, "-reference", coincident}, []string{"lj.npy (generated samples)", "row 3 has energy"}},
+		"paper coincident":      {[]string{"-target", "lj13", "-samples", coincident, "-reference", coincident, "-protocol", "paper"}, []string{"lj.npy (generated samples)", "row 3 has energy"}},
 		"unknown protocol":      {[]string{"-target", "gmm40", "-samples", good, "-protocol", "pot"}, []string{`unknown evaluation protocol "pot"`}},
 		"paper all rows NaN":    {[]string{"-target", "gmm40", "-samples", write("allnan.npy", [][]float64{{math.NaN(), 1}}), "-protocol", "paper"}, []string{"allnan.npy (generated samples)", "all 1 rows"}},
 		"paper particle NaN":    {[]string{"-target", "dw4", "-samples", write("dwnan.npy", [][]float64{{0, 0, 0, 0, 0, math.Inf(1), 0, 0}}), "-protocol", "paper"}, []string{"dwnan.npy (generated samples)", "row 0, column 5"}},
