@@ -67,10 +67,10 @@ func Reference(t *target.Target, n int, seed int64) ([][]float64, error) {
 
 // ReferenceFromTarget prepares reference samples given in the target's own coordinates (a
 // user's file): checks them, converts them to the sampler's coordinates and removes each
-// configuration's centre of mass for particle systems.
+// configuration's centre of mass for particle systems. Errors are InputErrors.
 func ReferenceFromTarget(t *target.Target, rows [][]float64) ([][]float64, error) {
 	if err := t.CheckRows(rows); err != nil {
-		return nil, errors.WithMessage(err, "reference samples")
+		return nil, &InputError{referenceSet, err}
 	}
 	ref := t.FromTargetCoords(rows)
 	if t.IsParticleSystem() {
@@ -81,37 +81,59 @@ func ReferenceFromTarget(t *target.Target, rows [][]float64) ([][]float64, error
 	return ref, nil
 }
 
-// Evaluation compares generated samples with reference samples of the same target: the
-// first N of each (equal counts), with every applicable registered metric.
+// Evaluation compares generated samples with reference samples of the same target under a
+// protocol, with every registered metric of that protocol that applies to the target.
 type Evaluation struct {
 	Target *target.Target
-	// Generated and Reference are the compared sets (N rows each).
+	// Protocol is the evaluation protocol ("" is IDEM).
+	Protocol Protocol
+	// Generated and Reference are the compared sets (N rows each): under IDEM the first N
+	// of each, under Paper the generated samples resampled to the reference's size.
 	Generated, Reference SampleSet
-	// Metrics holds every metric that applies to the target, in registry order.
+	// Dropped is the number of generated samples the Paper protocol dropped for a
+	// non-finite coordinate.
+	Dropped int
+	// Metrics holds every metric of the protocol that applies to the target, in registry
+	// order, and any stored values of other metrics (Complete).
 	Metrics Metrics
 
 	modes *metrics.Modes // mode coverage, computed once for the metrics that share it
+	w1w2  *[2]float64    // exact W1 and W2, computed once for the metrics that share them
 }
 
-// Evaluate compares generated with reference (the first min(len) rows of each) and computes
-// every registered metric that applies to the target.
+// Evaluate compares generated with reference (the first min(len) rows of each) under the
+// IDEM protocol and computes every registered IDEM metric that applies to the target
+// (EvaluateRows and EvaluatePaper choose the protocol). A coordinate beyond MaxCoordinate
+// or a non-finite energy in either set is an InputError naming the row.
 func Evaluate(t *target.Target, generated, reference SampleSet) (*Evaluation, error) {
 	if generated.Len() == 0 || reference.Len() == 0 {
 		return nil, errors.Errorf("target %s: nothing to evaluate (%d generated and %d reference samples)", t.Name, generated.Len(), reference.Len())
 	}
 	n := min(generated.Len(), reference.Len())
 	e := &Evaluation{Target: t, Generated: generated.head(n), Reference: reference.head(n)}
+	for _, s := range []struct {
+		set  SampleSet
+		what string
+	}{{e.Generated, generatedSet}, {e.Reference, referenceSet}} {
+		if err := checkMagnitude(s.set.Rows, s.what); err != nil {
+			return nil, err
+		}
+		if err := checkEnergies(s.set, s.what); err != nil {
+			return nil, err
+		}
+	}
 	if err := e.Complete(); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// Complete computes every registered metric that applies to the target and is missing from
-// e.Metrics, keeping the values already there: a finished run read back (Restore) gets the
-// metrics registered after it was written, computed from its stored samples. The metrics
-// come out in registry order, followed by stored values of metrics not registered in this
-// process.
+// Complete computes every registered metric of e.Protocol that applies to the target and
+// is missing from e.Metrics, keeping the values already there: a finished run read back
+// (Restore) gets the metrics registered after it was written, computed from its stored
+// samples. The metrics come out in registry order (stored values of other protocols'
+// metrics keep their place in it), followed by stored values of metrics not registered in
+// this process.
 func (e *Evaluation) Complete() error {
 	var out Metrics
 	for _, m := range registry {
@@ -120,6 +142,9 @@ func (e *Evaluation) Complete() error {
 		}
 		if v, ok := e.Metrics.Get(m.Name); ok {
 			out = append(out, Value{Name: m.Name, Value: v})
+			continue
+		}
+		if m.Protocol.orDefault() != e.Protocol.orDefault() {
 			continue
 		}
 		v, err := m.Compute(e)
@@ -153,7 +178,7 @@ func (e *Evaluation) modeCoverage() (metrics.Modes, error) {
 	return modes, nil
 }
 
-// Restore rebuilds the evaluation of a finished run from its stored sets and metrics
+// Restore rebuilds the IDEM evaluation of a finished run from its stored sets and metrics
 // (experiment.Load), without computing the metrics again.
 func Restore(t *target.Target, generated, reference SampleSet, m Metrics) *Evaluation {
 	n := min(generated.Len(), reference.Len())

@@ -15,7 +15,12 @@ import (
 // train/metric gives each metric a Name and a ShortName: Name is its key in metrics.json and
 // in tables, ShortName the column header a paper prints.
 type Metric struct {
+	// Name is the metric's key; it ends in its protocol's Suffix ("_paper").
+	// ShortName is a column header; that of a metric of a protocol other than IDEM names
+	// the protocol ("W2 (paper)").
 	Name, ShortName string
+	// Protocol is the protocol whose evaluations compute the metric ("" is IDEM).
+	Protocol Protocol
 	// Description says what is measured, in one line.
 	Description string
 	// Applies reports whether the metric is defined for a target (nil: always).
@@ -103,15 +108,83 @@ var (
 		}}
 )
 
-var registry = []Metric{Count, XW2, EW2, ModesCovered, Modes, ModeTV, NearReference, OutOfBox, DistTVD, EnergyTVD}
+// The metrics of the Paper protocol (plot_and_metric.py in Wastedzz/DEM), computed by
+// EvaluatePaper on the generated samples resampled to the reference's size. Bins: PaperBins
+// of the reference's size (100 for 10,000 samples), edges from the reference.
+var (
+	// CountPaper is the number of samples compared on each side: the reference's size.
+	CountPaper = Metric{Name: "n_paper", ShortName: "n (paper)", Protocol: Paper,
+		Description: "number of samples compared on each side (the reference's size; generated samples drawn with replacement)",
+		Compute:     func(e *Evaluation) (float64, error) { return float64(e.N()), nil }}
+	// DroppedPaper counts the generated samples of a mixture dropped for a non-finite
+	// coordinate before resampling.
+	DroppedPaper = Metric{Name: "dropped_paper", ShortName: "dropped (paper)", Protocol: Paper, Applies: isMixture,
+		Description: "generated samples dropped for a NaN or ±Inf coordinate before resampling",
+		Compute:     func(e *Evaluation) (float64, error) { return float64(e.Dropped), nil }}
+	// W1Paper is the exact 1-Wasserstein distance with the Euclidean ground metric, target
+	// coordinates, no alignment (the code's "1-Wasserstein": POT's emd2 on torch.cdist).
+	W1Paper = Metric{Name: "w1_paper", ShortName: "W1 (paper)", Protocol: Paper,
+		Description: "exact 1-Wasserstein distance of the samples (target coordinates, no alignment)",
+		Compute: func(e *Evaluation) (float64, error) {
+			w, err := e.wasserstein()
+			return w[0], err
+		}}
+	// W2Paper is the exact 2-Wasserstein distance (the code's "2-Wasserstein": the square
+	// root of POT's emd2 on the squared distances), as XW2 but on the Paper protocol's sets.
+	W2Paper = Metric{Name: "w2_paper", ShortName: "W2 (paper)", Protocol: Paper,
+		Description: "exact 2-Wasserstein distance of the samples (target coordinates, no alignment)",
+		Compute: func(e *Evaluation) (float64, error) {
+			w, err := e.wasserstein()
+			return w[1], err
+		}}
+	// EnergyTVPaper is the TV distance between the histograms of the log-densities (the
+	// negated energies) of generated and reference samples, on the reference's √N bins (the
+	// code's "tv_energy").
+	EnergyTVPaper = Metric{Name: "energy_tv_paper", ShortName: "E-TV (paper)", Protocol: Paper,
+		Description: "total variation of the energy histograms (√N bins over the reference's range)",
+		Compute: func(e *Evaluation) (float64, error) {
+			return metrics.ReferenceHistogramTVD(negated(e.Generated.Energies), negated(e.Reference.Energies), PaperBins(e.Reference.Len()))
+		}}
+	// SampleTVPaper is the TV distance between the 2-D histograms of the first two
+	// coordinates of a mixture's samples (target coordinates), on √N × √N cells over the
+	// reference's box (the code's "tv_sample").
+	SampleTVPaper = Metric{Name: "sample_tv_paper", ShortName: "x-TV (paper)", Protocol: Paper,
+		Applies:     func(t *target.Target) bool { return isMixture(t) && t.Dim >= 2 },
+		Description: "total variation of the 2-D sample histograms (√N × √N cells over the reference's box)",
+		Compute: func(e *Evaluation) (float64, error) {
+			return metrics.ReferenceHistogram2DTVD(e.Generated.Rows, e.Reference.Rows, PaperBins(e.Reference.Len()))
+		}}
+	// DistTVPaper is the TV distance between the histograms of all interatomic distances of
+	// a particle system, on √N bins (N configurations) over the reference's range (the
+	// code's "tv_dist").
+	DistTVPaper = Metric{Name: "dist_tv_paper", ShortName: "D-TV (paper)", Protocol: Paper, Applies: isParticles,
+		Description: "total variation of the interatomic-distance histograms (√N bins over the reference's range)",
+		Compute: func(e *Evaluation) (float64, error) {
+			return metrics.ReferenceHistogramTVD(e.Generated.Distances, e.Reference.Distances, PaperBins(e.Reference.Len()))
+		}}
+)
+
+var registry = []Metric{Count, XW2, EW2, ModesCovered, Modes, ModeTV, NearReference, OutOfBox, DistTVD, EnergyTVD,
+	CountPaper, DroppedPaper, W1Paper, W2Paper, EnergyTVPaper, SampleTVPaper, DistTVPaper}
 
 // Registered returns the registered metrics in order.
 func Registered() []Metric { return append([]Metric(nil), registry...) }
 
-// Register adds a metric, computed for every later evaluation of the targets it applies to.
+// Register adds a metric, computed for every later evaluation under its protocol of the
+// targets it applies to. The name of a metric of a protocol other than IDEM must end in the
+// protocol's Suffix, and an IDEM metric's name in no protocol's suffix.
 func Register(m Metric) error {
 	if m.Name == "" || m.Compute == nil {
 		return errors.New("a metric needs a Name and a Compute function")
+	}
+	if _, err := ParseProtocol(string(m.Protocol)); err != nil {
+		return errors.WithMessagef(err, "metric %q", m.Name)
+	}
+	if p := m.Protocol.orDefault(); ProtocolOf(m.Name) != p {
+		if p == IDEM {
+			return errors.Errorf("metric %q: the name of an idem metric must not end in %q, the suffix of protocol %s", m.Name, ProtocolOf(m.Name).Suffix(), ProtocolOf(m.Name))
+		}
+		return errors.Errorf("metric %q of protocol %s: its name must end in %q", m.Name, p, p.Suffix())
 	}
 	for _, o := range registry {
 		if o.Name == m.Name {
@@ -149,6 +222,18 @@ func (m Metrics) Of(metric Metric) float64 {
 		return v
 	}
 	return math.NaN()
+}
+
+// Merged returns m followed by the values of other whose names m lacks (m's values win):
+// the metrics of one run's evaluations under two protocols, for one metrics.json.
+func (m Metrics) Merged(other Metrics) Metrics {
+	out := append(Metrics(nil), m...)
+	for _, v := range other {
+		if _, ok := m.Get(v.Name); !ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // MarshalJSON writes the values as one JSON object in order.

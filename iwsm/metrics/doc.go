@@ -2,7 +2,10 @@
 // samplers in iDEM (Akhound-Sadegh et al. 2024, arXiv 2402.06121, code github.com/jarridrb/DEM)
 // and IWSM (arXiv 2505.19431): the 2-Wasserstein distance between sample sets (x-W2), the
 // 1-D Wasserstein distance between energies (E-W2), histogram total-variation distances
-// (energy TVD, interatomic-distance TVD) and mixture mode coverage. Package evaluate names
+// (energy TVD, interatomic-distance TVD) and mixture mode coverage; and, for the evaluation
+// script of the IWSM code (plot_and_metric.py in Wastedzz/DEM), exact W1 and W2 between
+// sets with repeated rows (W1W2, on the transportation solver Transport) and the TV of
+// 2-D sample histograms (ReferenceHistogram2DTVD). Package evaluate names
 // them (its metric registry) and applies them to a run; the effective sample size of the
 // importance weights is computed in the training graph (package estimator).
 //

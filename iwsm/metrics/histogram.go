@@ -221,3 +221,114 @@ func histogram(x []float64, edges []float64) (counts []int, total int, err error
 	}
 	return counts, total, nil
 }
+
+// ReferenceHistogram2DTVD is the total-variation distance between the two-dimensional
+// histograms of the first two coordinates of gen and ref, on bins × bins cells whose edges
+// the reference sets, as the IWSM code's plot_and_metric.py (compute_gaussian_tvd) computes
+// its "tv_sample" of the 2-D mixtures:
+//
+//	H_ref, xedges, yedges = np.histogram2d(ref[:,0], ref[:,1], bins=bins)
+//	H_gen, _, _           = np.histogram2d(gen[:,0], gen[:,1], bins=[xedges, yedges])
+//	tv = 0.5 * |H_ref/H_ref.sum() − H_gen/H_gen.sum()|.sum()
+//
+// The edges of each axis are numpy.linspace(min, max, bins+1) of the reference's values on
+// that axis (widened to [v−0.5, v+0.5] when they all equal v); a point falls in cell (i, j)
+// when edge_i ≤ x < edge_{i+1} and edge_j ≤ y < edge_{j+1}, the last cell of an axis also
+// holding its upper edge (numpy's rule); generated points outside the reference's box are
+// dropped before normalising. Rows with more than two coordinates are binned on their first
+// two, as the code does. The result lies in [0, 1]; when no generated point falls inside
+// the reference's box it is 1 (numpy would divide by zero).
+//
+// ReferenceHistogram2DTVD returns an error if bins < 1, either set is empty, a row has
+// fewer than two coordinates, or the first two coordinates hold NaN or ±Inf.
+func ReferenceHistogram2DTVD(gen, ref [][]float64, bins int) (float64, error) {
+	if bins < 1 {
+		return 0, errors.Errorf("metrics.ReferenceHistogram2DTVD: bins must be positive, got %d", bins)
+	}
+	axes := func(rows [][]float64, which string) (xs, ys []float64, err error) {
+		if len(rows) == 0 {
+			return nil, nil, errors.Errorf("metrics.ReferenceHistogram2DTVD: %s set is empty", which)
+		}
+		xs, ys = make([]float64, len(rows)), make([]float64, len(rows))
+		for i, r := range rows {
+			if len(r) < 2 {
+				return nil, nil, errors.Errorf("metrics.ReferenceHistogram2DTVD: %s row %d has %d coordinates, want at least 2", which, i, len(r))
+			}
+			for c, v := range r[:2] {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, nil, errors.Errorf("metrics.ReferenceHistogram2DTVD: %s row %d, column %d is %v: values must be finite", which, i, c, v)
+				}
+			}
+			xs[i], ys[i] = r[0], r[1]
+		}
+		return xs, ys, nil
+	}
+	gx, gy, err := axes(gen, "generated")
+	if err != nil {
+		return 0, err
+	}
+	rx, ry, err := axes(ref, "reference")
+	if err != nil {
+		return 0, err
+	}
+	ex, ey := referenceEdges(rx, bins), referenceEdges(ry, bins)
+	hr, nr := histogram2D(rx, ry, ex, ey)
+	hg, ng := histogram2D(gx, gy, ex, ey)
+	if ng == 0 {
+		return 1, nil
+	}
+	var s float64
+	for k := range hr {
+		s += math.Abs(float64(hr[k])/float64(nr) - float64(hg[k])/float64(ng))
+	}
+	return s / 2, nil
+}
+
+// referenceEdges returns numpy.histogram's bins+1 edges for the finite values x: linspace
+// over [min, max], widened by 0.5 on each side when min == max.
+func referenceEdges(x []float64, bins int) []float64 {
+	lo, hi := x[0], x[0]
+	for _, v := range x {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	if lo == hi {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	return binEdges(bins, lo, hi)
+}
+
+// histogram2D counts the points (x[i], y[i]) into the cells of the edges ex × ey (row-major,
+// x first) with numpy's rule and returns the counts and their total; points outside are
+// dropped.
+func histogram2D(x, y, ex, ey []float64) (counts []int, total int) {
+	bx, by := len(ex)-1, len(ey)-1
+	counts = make([]int, bx*by)
+	for i := range x {
+		kx, okx := bin(x[i], ex)
+		ky, oky := bin(y[i], ey)
+		if okx && oky {
+			counts[kx*by+ky]++
+			total++
+		}
+	}
+	return counts, total
+}
+
+// bin returns the bin of v among the increasing edges (edge_k ≤ v < edge_{k+1}, the last
+// bin closed), and false when v lies outside [edges[0], edges[len-1]].
+func bin(v float64, edges []float64) (int, bool) {
+	bins := len(edges) - 1
+	lo, hi := edges[0], edges[bins]
+	if !(v >= lo && v <= hi) {
+		return 0, false
+	}
+	// Guess the bin arithmetically, then settle it against the actual edges.
+	k := min(int((v-lo)*(float64(bins)/(hi-lo))), bins-1)
+	for k > 0 && v < edges[k] {
+		k--
+	}
+	for k < bins-1 && v >= edges[k+1] {
+		k++
+	}
+	return k, true
+}

@@ -384,22 +384,43 @@ func cmdEval(args []string) error {
 	samplesPath := fs.String("samples", "", "generated samples .npy, N×d in the target's coordinates")
 	refPath := fs.String("reference", "", "reference samples .npy (default: the built-in reference: exact draws for mixtures, iDEM's test split for dw4/lj13)")
 	out := fs.String("out", "", "metrics .json")
-	seed := fs.Int64("seed", 1, "seed for drawing/subsampling the built-in reference")
+	seed := fs.Int64("seed", 1, "seed for drawing/subsampling the built-in reference and for the paper protocol's resampling")
+	protocolName := fs.String("protocol", "idem", "evaluation protocol: idem (iDEM's: N generated against N reference samples) or paper "+
+		"(the IWSM code's plot_and_metric.py: non-finite mixture samples dropped, the rest clamped to ± the normalisation factor, "+
+		"drawn with replacement to the reference's size (10,000 exact draws for mixtures, the whole test split otherwise); W1, W2 and √N-bin histogram TVs)")
+	noClamp := fs.Bool("no-clamp", false, "paper protocol: keep mixture samples beyond ± the normalisation factor (the code clamps in the units of its samples file; DEM's own samples, in normalised units, were in effect not clamped)")
 	if err := parse(fs, args, "target", "samples", "out"); err != nil {
 		return err
+	}
+	protocol, err := evaluate.ParseProtocol(*protocolName)
+	if err != nil {
+		return usageError{err.Error()}
 	}
 	t, err := target.ByName(*name)
 	if err != nil {
 		return err
 	}
-	samples, err := npyfile.Read(*samplesPath)
+	// fileError names the file an evaluation error comes from.
+	fileError := func(err error) error {
+		var ie *evaluate.InputError
+		if !errors.As(err, &ie) {
+			return err
+		}
+		switch {
+		case ie.Set == "generated samples":
+			return errors.Errorf("%s (%s): %v", *samplesPath, ie.Set, ie.Err)
+		case *refPath != "":
+			return errors.Errorf("%s (%s): %v", *refPath, ie.Set, ie.Err)
+		}
+		return errors.Errorf("built-in %s of %s: %v", ie.Set, t.Name, ie.Err)
+	}
+	rows, err := npyfile.Read(*samplesPath)
 	if err != nil {
 		return err
 	}
-	// The generated samples are prepared as a reference would be: target coordinates to the
-	// sampler's, centre of mass removed for particle systems.
-	if samples, err = evaluate.ReferenceFromTarget(t, samples); err != nil {
-		return errors.WithMessage(err, *samplesPath)
+	samples, err := evaluate.GeneratedFromTarget(t, rows, protocol)
+	if err != nil {
+		return fileError(err)
 	}
 	var ref [][]float64
 	if *refPath != "" {
@@ -407,31 +428,29 @@ func cmdEval(args []string) error {
 			return err
 		}
 		if ref, err = evaluate.ReferenceFromTarget(t, ref); err != nil {
-			return errors.WithMessage(err, *refPath)
+			return fileError(err)
 		}
-	} else if ref, err = evaluate.Reference(t, len(samples), *seed); err != nil {
-		return err
 	}
 	backend, err := xla.Backend()
 	if err != nil {
 		return err
 	}
-	gen, err := evaluate.NewSampleSet(backend, t, samples)
+	ev, err := evaluate.EvaluateRows(backend, t, samples, evaluate.Options{Protocol: protocol, Seed: *seed, Reference: ref, NoClamp: *noClamp})
 	if err != nil {
-		return errors.WithMessage(err, *samplesPath)
-	}
-	refSet, err := evaluate.NewSampleSet(backend, t, ref)
-	if err != nil {
-		return errors.WithMessage(err, "reference samples")
-	}
-	ev, err := evaluate.Evaluate(t, gen, refSet)
-	if err != nil {
-		return err
+		return fileError(err)
 	}
 	if err := rundir.WriteJSON(*out, ev.Metrics); err != nil {
 		return err
 	}
-	fmt.Printf("%s: n %d  x-W2 %.4g  E-W2 %.4g -> %s\n", t.Name, ev.N(), ev.Metrics.Of(evaluate.XW2), ev.Metrics.Of(evaluate.EW2), *out)
+	line := fmt.Sprintf("%s (%s protocol): n %d", t.Name, protocol, ev.N())
+	for _, v := range ev.Metrics {
+		for _, m := range evaluate.Registered() {
+			if m.Name == v.Name && evaluate.ProtocolOf(m.Name) == protocol && m.Name != evaluate.Count.Name && m.Name != evaluate.CountPaper.Name {
+				line += fmt.Sprintf("  %s %.4g", m.ShortName, v.Value)
+			}
+		}
+	}
+	fmt.Printf("%s -> %s\n", line, *out)
 	return nil
 }
 
