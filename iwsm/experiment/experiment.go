@@ -181,8 +181,13 @@ func (r *Result) finish(gen, reference [][]float64, opt Options) (*Result, error
 
 // compare fills Evaluation and Metrics against reference (sampler coordinates), or against
 // the target's own reference samples when reference is nil.
+//
+// Both protocols score every run: iDEM's (the Evaluation, n samples against n reference
+// samples) and the IWSM paper code's (evaluate.EvaluatePaper: against its whole reference, or
+// against the given one), whose metrics join Metrics with their "_paper" keys.
 func (r *Result) compare(reference [][]float64) error {
 	t := r.Target
+	given := reference
 	if reference == nil {
 		if !t.HasReference() {
 			return nil
@@ -199,7 +204,11 @@ func (r *Result) compare(reference [][]float64) error {
 	if r.Evaluation, err = evaluate.Evaluate(t, r.Samples, ref); err != nil {
 		return err
 	}
-	r.Metrics = r.Evaluation.Metrics
+	paper, err := evaluate.EvaluatePaper(r.backend, t, r.Samples.Sampler, evaluate.Options{Protocol: evaluate.Paper, Seed: r.Config.Seed, Reference: given})
+	if err != nil {
+		return errors.WithMessage(err, "the paper protocol")
+	}
+	r.Metrics = r.Evaluation.Metrics.Merged(paper.Metrics)
 	return nil
 }
 

@@ -83,6 +83,11 @@ func TestRunWritesResultsFolderAndResumes(t *testing.T) {
 	if !slices.Equal(run.Metrics, res.Metrics) {
 		t.Errorf("metrics.json holds %v, the run computed %v", run.Metrics, res.Metrics)
 	}
+	for _, key := range []string{"w1_paper", "w2_paper", "energy_tv_paper", "sample_tv_paper"} { // the paper code's protocol too
+		if v, ok := run.Metrics.Get(key); !ok || !(v > 0) {
+			t.Errorf("metrics.json's %s: %v, %v", key, v, ok)
+		}
+	}
 	first, _ := os.ReadFile(filepath.Join(dir, "samples.npy"))
 
 	loaded, err := Load(backend, tg, dir)

@@ -468,12 +468,18 @@ func cmdMethods(args []string) error {
 	return nil
 }
 
-// tableColumns are the columns of `iwsm table`: for targets that draw exactly (the
-// mixtures: modes and where the samples lie) and for the others (the particle systems:
+// tableColumns are the columns of `iwsm table` per protocol: for targets that draw exactly
+// (the mixtures: modes and where the samples lie) and for the others (the particle systems:
 // distances and energies).
-var tableColumns = map[bool][]string{
-	true:  {"x_w2", "e_w2", "modes_covered", "mode_tv", "near_pct", "out_pct", report.TrainMinutes},
-	false: {"x_w2", "e_w2", "dist_tvd", "energy_tvd", report.TrainMinutes},
+var tableColumns = map[evaluate.Protocol]map[bool][]string{
+	evaluate.IDEM: {
+		true:  {"x_w2", "e_w2", "modes_covered", "mode_tv", "near_pct", "out_pct", report.TrainMinutes},
+		false: {"x_w2", "e_w2", "dist_tvd", "energy_tvd", report.TrainMinutes},
+	},
+	evaluate.Paper: {
+		true:  {"w1_paper", "w2_paper", "energy_tv_paper", "sample_tv_paper", "dropped_paper", report.TrainMinutes},
+		false: {"w1_paper", "w2_paper", "energy_tv_paper", "dist_tv_paper", report.TrainMinutes},
+	},
 }
 
 // cmdTable prints the finished runs in or below the given folders as tables (mean ± std over
@@ -484,11 +490,16 @@ func cmdTable(args []string) error {
 	fs := flag.NewFlagSet("table", flag.ContinueOnError)
 	out := fs.String("out", "", "folder for table.md, table.csv and table.tex (mixtures/ and others/ when there are both)")
 	caption := fs.String("caption", "Sampling metrics (mean ± std over seeds).", "LaTeX caption")
+	protocolName := fs.String("protocol", "idem", "the protocol whose metrics are the columns: idem (iDEM's) or paper (the IWSM code's, keys ending in _paper)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return usageError{"table: usage: iwsm table [-out DIR] RESULTS_DIR..."}
+		return usageError{"table: usage: iwsm table [-out DIR] [-protocol idem|paper] RESULTS_DIR..."}
+	}
+	protocol, err := evaluate.ParseProtocol(*protocolName)
+	if err != nil {
+		return usageError{"table: " + err.Error()}
 	}
 	recs, err := rundir.Find(fs.Args()...)
 	if err != nil {
@@ -515,7 +526,7 @@ func cmdTable(args []string) error {
 		if len(runs) == 0 {
 			continue
 		}
-		tab := experiment.Collect(runs, tableColumns[mixtures])
+		tab := experiment.Collect(runs, tableColumns[protocol][mixtures])
 		fmt.Print(tab.Markdown(), "\n")
 		if *out == "" {
 			continue
