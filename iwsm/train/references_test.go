@@ -78,8 +78,8 @@ func TestCopyWiseSettingsAreChecked(t *testing.T) {
 }
 
 // dsm trains on the target's data (a mixture's exact draws) without a single energy
-// evaluation in training, keeps all of its data as its buffer beyond buffer_size, and resumes
-// from a checkpoint holding it.
+// evaluation in training, with a loss of order one, keeps all of its data as its buffer
+// beyond buffer_size, and resumes from a checkpoint holding it.
 func TestDataTrainedSampler(t *testing.T) {
 	backend, tg := gmm40Setup(t)
 	cfg := smokeConfig(t, "dsm")
@@ -94,6 +94,11 @@ func TestDataTrainedSampler(t *testing.T) {
 	}
 	if tr.EnergyEvaluations != 0 || tr.History[1].EnergyEvaluations != 0 {
 		t.Errorf("dsm evaluated the energy %d times in training", tr.EnergyEvaluations)
+	}
+	// Weighted by σ², a point's error ‖σ s_θ + ε‖²/d is of order 1 for a small network
+	// output at every noise level; iDEM's σ² + 10⁻³ would make it ~10⁷ at σ_min = 1e-5.
+	if loss := tr.History[0].Loss; !(loss > 0.1 && loss < 10) {
+		t.Errorf("dsm's first loss %v, want of order 1 (the σ² weighting)", loss)
 	}
 	if n := tr.BufferLen(); n != target.MixtureTrainingSamples || n <= cfg.BufferSize {
 		t.Errorf("buffer of %d rows, want the %d training samples", n, target.MixtureTrainingSamples)

@@ -344,10 +344,17 @@ func (tr *Trainer) noisedTarget(scope *model.Scope, x0, t *Node) (xt, sigma, tar
 }
 
 // scoreError is each point's squared error ‖s_θ(x_t, t) − target‖² averaged over the
-// dimensions (as iDEM), times λ(t) = σ(t)² + 10⁻³ when Config.LambdaH.
+// dimensions (as iDEM), times λ(t) = σ(t)² + 10⁻³ when Config.LambdaH. A method trained on
+// data weighs by λ(t) = σ(t)², denoising score matching's own weight: its target −ε/σ grows
+// as 1/σ at small noise, where iDEM's bounded Monte Carlo target stays below the score clip,
+// and λ = σ² keeps every noise level's error of order one (‖σ s_θ + ε‖²) where σ² + 10⁻³
+// (or 1) would let the smallest noise levels' 10¹⁰-sized targets swamp the loss.
 func (tr *Trainer) scoreError(scope *model.Scope, xt, t, sigma, target *Node) *Node {
 	perPoint := ReduceMean(Square(Sub(tr.score(scope, xt, t, 1), target)), -1)
-	if tr.Config.LambdaH {
+	switch {
+	case tr.Method.FromData:
+		perPoint = Mul(perPoint, Square(sigma))
+	case tr.Config.LambdaH:
 		perPoint = Mul(perPoint, AddScalar(Square(sigma), 1e-3))
 	}
 	return perPoint
