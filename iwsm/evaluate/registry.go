@@ -101,6 +101,13 @@ var (
 		Applies: isParticles, Compute: func(e *Evaluation) (float64, error) {
 			return metrics.ReferenceHistogramTVD(e.Generated.Distances, e.Reference.Distances, metrics.TVDBins)
 		}}
+	// DistW2 is the 1-D 2-Wasserstein distance between the interatomic distances of the
+	// generated and the reference configurations (all pairs of every configuration, pooled),
+	// the "interatomic distance W2" of Aggarwal et al.'s tables.
+	DistW2 = Metric{Name: "dist_w2", ShortName: "D-W2", Description: "2-Wasserstein distance of the interatomic distances (1-D, pooled)",
+		Applies: isParticles, Compute: func(e *Evaluation) (float64, error) {
+			return metrics.W2Scalar(e.Generated.Distances, e.Reference.Distances)
+		}}
 	// EnergyTVD is the total variation between energy histograms (200 bins).
 	EnergyTVD = Metric{Name: "energy_tvd", ShortName: "E-TVD", Description: "total variation of the energy histograms (200 bins)",
 		Compute: func(e *Evaluation) (float64, error) {
@@ -164,7 +171,7 @@ var (
 		}}
 )
 
-var registry = []Metric{Count, XW2, EW2, ModesCovered, Modes, ModeTV, NearReference, OutOfBox, DistTVD, EnergyTVD,
+var registry = []Metric{Count, XW2, EW2, ModesCovered, Modes, ModeTV, NearReference, OutOfBox, DistTVD, DistW2, EnergyTVD,
 	CountPaper, DroppedPaper, W1Paper, W2Paper, EnergyTVPaper, SampleTVPaper, DistTVPaper}
 
 // Registered returns the registered metrics in order.
