@@ -23,8 +23,8 @@ func TestCostStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := CostStages(idem); !slices.Equal(got, []int{5, 15, 30, 60}) {
-		t.Errorf("iDEM at cpu (60 epochs): stages %v", got)
+	if got := CostStages(idem); idem.Epochs != 240 || !slices.Equal(got, []int{20, 60, 120, 240}) {
+		t.Errorf("iDEM at cpu (%d epochs): stages %v, want 1/12, 1/4, 1/2 and all of 240", idem.Epochs, got)
 	}
 	pt, err := preset.For(gmm, config.ParallelTempering, "smoke")
 	if err != nil {
