@@ -72,13 +72,7 @@ func ReferenceFromTarget(t *target.Target, rows [][]float64) ([][]float64, error
 	if err := t.CheckRows(rows); err != nil {
 		return nil, &InputError{referenceSet, err}
 	}
-	ref := t.FromTargetCoords(rows)
-	if t.IsParticleSystem() {
-		for _, row := range ref {
-			target.RemoveCentreOfMass(row, t.Particles, t.SpatialDim)
-		}
-	}
-	return ref, nil
+	return t.SamplerRows(rows), nil
 }
 
 // Evaluation compares generated samples with reference samples of the same target under a

@@ -92,8 +92,17 @@ func TestEvaluateParticlesAndReferenceSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"n", "x_w2", "e_w2", "dist_tvd", "energy_tvd"}; !slices.Equal(names(ev.Metrics), want) {
+	if want := []string{"n", "x_w2", "e_w2", "dist_tvd", "dist_w2", "energy_tvd"}; !slices.Equal(names(ev.Metrics), want) {
 		t.Fatalf("metrics %v, want %v", names(ev.Metrics), want)
+	}
+	// dist_w2 by hand: equal counts, so the sorted distances pair up.
+	u, v := slices.Sorted(slices.Values(ev.Generated.Distances)), slices.Sorted(slices.Values(ev.Reference.Distances))
+	sq := 0.0
+	for i := range u {
+		sq += (u[i] - v[i]) * (u[i] - v[i])
+	}
+	if got, want := ev.Metrics.Of(evaluate.DistW2), math.Sqrt(sq/float64(len(u))); math.Abs(got-want) > 1e-12*math.Max(1, want) {
+		t.Errorf("dist_w2 %v, by hand %v", got, want)
 	}
 	if ev.N() != 200 || len(ev.Generated.Distances) != 200*6 {
 		t.Errorf("compared %d samples with %d distances, want 200 and 1200", ev.N(), len(ev.Generated.Distances))

@@ -245,13 +245,7 @@ func GeneratedFromTarget(t *target.Target, rows [][]float64, p Protocol) ([][]fl
 			return nil, &InputError{generatedSet, errors.Errorf("row %d, column %d is %v: samples must be finite", i, j, r[j])}
 		}
 	}
-	out := t.FromTargetCoords(rows)
-	if t.IsParticleSystem() {
-		for _, row := range out {
-			target.RemoveCentreOfMass(row, t.Particles, t.SpatialDim)
-		}
-	}
-	return out, nil
+	return t.SamplerRows(rows), nil
 }
 
 // Options choose how EvaluateRows evaluates.

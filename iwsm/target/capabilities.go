@@ -28,6 +28,17 @@ func (t *Target) ProjectRow(row []float64) {
 	}
 }
 
+// SamplerRows returns rows given in the target's own coordinates (a samples or reference
+// file) in the sampler's coordinates, on the target's space: divided by Scale, and with each
+// configuration's centre of mass removed for a particle system.
+func (t *Target) SamplerRows(rows [][]float64) [][]float64 {
+	out := t.FromTargetCoords(rows)
+	for _, r := range out {
+		t.ProjectRow(r)
+	}
+	return out
+}
+
 // NormalRow fills row with a draw of N(0, sigma² I) on the target's space (projected: a
 // particle system's draw has its centre of mass removed), from rng.
 func (t *Target) NormalRow(rng *rand.Rand, sigma float64, row []float64) {
