@@ -80,3 +80,26 @@ func InBatchChunks(chunks int, inputs []*Node, f func(chunk int, inputs []*Node)
 	}
 	return outputs
 }
+
+// AppendFlat32 appends rows to dst as float32, row after row: the row-major data of a
+// [len(rows), d] tensor.
+func AppendFlat32(dst []float32, rows [][]float64) []float32 {
+	for _, r := range rows {
+		for _, v := range r {
+			dst = append(dst, float32(v))
+		}
+	}
+	return dst
+}
+
+// Rows returns the rows of row-major data of d columns (a [n, d] tensor's), in float64.
+func Rows[T float32 | float64](flat []T, d int) [][]float64 {
+	rows := make([][]float64, len(flat)/d)
+	for i := range rows {
+		rows[i] = make([]float64, d)
+		for j := range rows[i] {
+			rows[i][j] = float64(flat[i*d+j])
+		}
+	}
+	return rows
+}

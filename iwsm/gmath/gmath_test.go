@@ -2,6 +2,7 @@ package gmath
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -95,5 +96,18 @@ func TestInBatchChunksMatchesWholeBatch(t *testing.T) {
 		if len(calls) != wantCalls || calls[0] != 0 || calls[len(calls)-1] != wantCalls-1 {
 			t.Errorf("chunks=%d: f called with chunks %v, want 0..%d", chunks, calls, wantCalls-1)
 		}
+	}
+}
+
+// AppendFlat32 and Rows are each other's inverse on float32-representable rows, row-major.
+func TestFlatRows(t *testing.T) {
+	rows := [][]float64{{1, 2.5, -3}, {0.25, 5, 6}}
+	flat := AppendFlat32([]float32{9}, rows)
+	if want := []float32{9, 1, 2.5, -3, 0.25, 5, 6}; !slices.Equal(flat, want) {
+		t.Fatalf("AppendFlat32 = %v, want %v", flat, want)
+	}
+	back := Rows(flat[1:], 3)
+	if len(back) != 2 || !slices.Equal(back[0], rows[0]) || !slices.Equal(back[1], rows[1]) {
+		t.Errorf("Rows = %v, want %v", back, rows)
 	}
 }

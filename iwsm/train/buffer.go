@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/gmath"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -73,15 +74,7 @@ func (tr *Trainer) augmentation(n int) [][]float64 {
 // reverse-SDE samples driven by the Monte Carlo score.
 func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
 	if tr.Config.InitFromPrior {
-		flat, d := tr.sde.Prior(tr.rng, n), tr.Target.Dim
-		rows := make([][]float64, n)
-		for i := range rows {
-			rows[i] = make([]float64, d)
-			for j := range rows[i] {
-				rows[i][j] = float64(flat[i*d+j])
-			}
-		}
-		return rows, nil
+		return gmath.Rows(tr.sde.Prior(tr.rng, n), tr.Target.Dim), nil
 	}
 	rows, err := tr.mcInit.Generate(n, tr.rng)
 	if err == nil {
@@ -93,11 +86,7 @@ func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
 // addToBuffer appends rows, dropping the oldest beyond BufferSize (a method trained on data
 // keeps all of its data).
 func (tr *Trainer) addToBuffer(rows [][]float64) {
-	for _, r := range rows {
-		for _, v := range r {
-			tr.buffer = append(tr.buffer, float32(v))
-		}
-	}
+	tr.buffer = gmath.AppendFlat32(tr.buffer, rows)
 	d := tr.Target.Dim
 	if extra := len(tr.buffer)/d - tr.Config.BufferSize; extra > 0 && !tr.Method.FromData {
 		tr.buffer = append(tr.buffer[:0:0], tr.buffer[extra*d:]...)

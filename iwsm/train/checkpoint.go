@@ -12,6 +12,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/gmath"
 	"github.com/iwsm-go/iwsm/iwsm/npyfile"
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/target"
@@ -91,14 +92,7 @@ func (tr *Trainer) Save(dir string) (err error) {
 	if err := h.Save(); err != nil {
 		return errors.WithMessagef(err, "saving model to %s", modelDir(dir, gen))
 	}
-	d := tr.Target.Dim
-	rows := make([][]float64, tr.BufferLen())
-	for i := range rows {
-		rows[i] = make([]float64, d)
-		for j := range rows[i] {
-			rows[i][j] = float64(tr.buffer[i*d+j])
-		}
-	}
+	rows := gmath.Rows(tr.buffer, tr.Target.Dim)
 	if len(rows) > 0 { // a trainer saved before its first epoch has an empty buffer
 		if err := npyfile.Write(bufferFile(dir, gen), rows); err != nil {
 			return err
@@ -120,7 +114,7 @@ func (tr *Trainer) Save(dir string) (err error) {
 	if err := npyfile.WriteFileAtomic(stateFile(dir, gen), st); err != nil {
 		return err
 	}
-	if _, err := checkGeneration(dir, gen, tr.Config, d); err != nil {
+	if _, err := checkGeneration(dir, gen, tr.Config, tr.Target.Dim); err != nil {
 		return errors.WithMessagef(err, "checkpoint generation %d does not read back", gen)
 	}
 	prev := tr.generation

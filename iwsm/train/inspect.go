@@ -4,6 +4,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/iwsm-go/iwsm/iwsm/gmath"
 	"github.com/pkg/errors"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -27,12 +28,7 @@ func (tr *Trainer) Score(rows [][]float64, t float64) ([][]float64, error) {
 		tr.scoreExec.SetMaxCache(-1) // one small graph per grid size a caller uses
 	}
 	d := tr.Target.Dim
-	flat := make([]float32, 0, len(rows)*d)
-	for _, r := range rows {
-		for _, v := range r {
-			flat = append(flat, float32(v))
-		}
-	}
+	flat := gmath.AppendFlat32(make([]float32, 0, len(rows)*d), rows)
 	out, err := tr.scoreExec.Call1(tensors.FromFlatDataAndDimensions(flat, len(rows), d), tensors.FromScalar(float32(t)))
 	if err != nil {
 		return nil, errors.WithMessage(err, "evaluating the score")
@@ -41,15 +37,7 @@ func (tr *Trainer) Score(rows [][]float64, t float64) ([][]float64, error) {
 	if out.DType() != dtypes.Float32 {
 		return nil, errors.Errorf("score has dtype %s, want float32", out.DType())
 	}
-	vals := tensors.MustCopyFlatData[float32](out)
-	res := make([][]float64, len(rows))
-	for i := range res {
-		res[i] = make([]float64, d)
-		for j := range res[i] {
-			res[i][j] = float64(vals[i*d+j])
-		}
-	}
-	return res, nil
+	return gmath.Rows(tensors.MustCopyFlatData[float32](out), d), nil
 }
 
 // SampleWithPrior is Samples that also returns each sample's starting point, the prior draw
@@ -62,12 +50,5 @@ func (tr *Trainer) SampleWithPrior(n int) (samples, prior [][]float64, err error
 	if samples, err = tr.sampling.GenerateFrom(flat); err != nil {
 		return nil, nil, err
 	}
-	prior = make([][]float64, n)
-	for i := range prior {
-		prior[i] = make([]float64, d)
-		for j := range prior[i] {
-			prior[i][j] = float64(flat[i*d+j])
-		}
-	}
-	return samples, prior, nil
+	return samples, gmath.Rows(flat, d), nil
 }

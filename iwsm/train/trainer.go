@@ -414,9 +414,7 @@ func (tr *Trainer) loadValidation() error {
 	n := max(1, len(rows)/B) * B
 	tr.validation = make([]float32, 0, n*d)
 	for i := 0; i < n; i++ {
-		for _, v := range rows[i%len(rows)] {
-			tr.validation = append(tr.validation, float32(v))
-		}
+		tr.validation = gmath.AppendFlat32(tr.validation, rows[i%len(rows):i%len(rows)+1])
 	}
 	return nil
 }
