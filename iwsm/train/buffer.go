@@ -5,7 +5,6 @@ import (
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/gmath"
-	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
 // refreshBuffer adds one epoch's new samples to the replay buffer: the first epoch fills it
@@ -54,18 +53,15 @@ func (tr *Trainer) augmentation(n int) [][]float64 {
 	cfg, t := tr.Config, tr.Target
 	rows := make([][]float64, n)
 	for i := range rows {
-		r := make([]float64, t.Dim)
-		for j := range r {
-			if cfg.AugmentDistribution == config.AugmentUniform {
-				r[j] = cfg.AugmentScale * (2*tr.rng.Float64() - 1)
-			} else {
-				r[j] = cfg.AugmentScale * tr.rng.NormFloat64()
-			}
+		rows[i] = make([]float64, t.Dim)
+		if cfg.AugmentDistribution != config.AugmentUniform {
+			t.NormalRow(tr.rng, cfg.AugmentScale, rows[i])
+			continue
 		}
-		if t.IsParticleSystem() {
-			target.RemoveCentreOfMass(r, t.Particles, t.SpatialDim)
+		for j := range rows[i] {
+			rows[i][j] = cfg.AugmentScale * (2*tr.rng.Float64() - 1)
 		}
-		rows[i] = r
+		t.ProjectRow(rows[i])
 	}
 	return rows
 }
