@@ -128,3 +128,66 @@ func TestWeightsCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+// `iwsm weights -copies L -denominator own-kernel` on GMM-40 in target coordinates: groups of
+// L consecutive noised copies of a clean point; the log q column is the Gaussian kernel of the
+// copy's clean point (host float64, target coordinates), the 4th column the softmax of the log
+// weights over each group's copies (sums to 1 per group); bad settings are one line each.
+func TestWeightsCommandCopies(t *testing.T) {
+	gmm, err := target.GMM40()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	const sigma, groups, L = 0.5, 4, 3
+	clean := gmm.ToTargetCoords(gmm.Mixture.Sample(rng, groups))
+	var points [][]float64
+	for _, c := range clean {
+		for range L {
+			points = append(points, []float64{c[0] + sigma*rng.NormFloat64(), c[1] + sigma*rng.NormFloat64()})
+		}
+	}
+	dir := t.TempDir()
+	path := func(s string) string { return filepath.Join(dir, s) }
+	for name, rows := range map[string][][]float64{"b.npy": gmm.ToTargetCoords(gmm.Mixture.Sample(rng, 100)), "x.npy": points, "c.npy": clean} {
+		if err := npyfile.Write(path(name), rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"-target", "gmm40", "-buffer", path("b.npy"), "-points", path("x.npy"), "-sigma", "0.5", "-k", "500", "-out", path("w.npy")}
+	if err := cmdWeights(append(args, "-copies", "3", "-denominator", "own-kernel", "-clean", path("c.npy"))); err != nil {
+		t.Fatal(err)
+	}
+	w, err := npyfile.Read(path("w.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w) != groups*L || len(w[0]) != 4 {
+		t.Fatalf("output is %d×%d, want %d×4", len(w), len(w[0]), groups*L)
+	}
+	for g := range groups {
+		sum := 0.0
+		for l := range L {
+			i := g*L + l
+			dx, dy := points[i][0]-clean[g][0], points[i][1]-clean[g][1]
+			want := -(dx*dx+dy*dy)/(2*sigma*sigma) - math.Log(2*math.Pi*sigma*sigma)
+			if math.Abs(w[i][0]-want) > 1e-3*math.Max(1, math.Abs(want)) {
+				t.Errorf("point %d: log q %v, host %v", i, w[i][0], want)
+			}
+			sum += w[i][3]
+		}
+		if math.Abs(sum-1) > 1e-5 {
+			t.Errorf("group %d: weights sum to %v", g, sum)
+		}
+	}
+	for name, extra := range map[string][]string{
+		"one copy":            {"-copies", "1"},
+		"unknown denominator": {"-copies", "3", "-denominator", "kde"},
+		"no draws":            {"-copies", "3", "-draws", "0"},
+		"no clean points":     {"-copies", "3", "-denominator", "own-kernel"},
+	} {
+		if err := cmdWeights(append(append([]string{}, args...), extra...)); err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %v, want one line", name, err)
+		}
+	}
+}
