@@ -156,7 +156,7 @@ func ShowSamples(rs ...*experiment.Result) {
 		Fail(errors.New("ShowSamples needs at least one run"))
 	}
 	t := rs[0].Target
-	if t.Dim != 2 || t.IsParticleSystem() {
+	if !t.Plots2D() {
 		Fail(errors.Errorf("ShowSamples draws 2-D targets; %s has dimension %d (use the distance or energy histograms)", t.Name, t.Dim))
 	}
 	var series []plot.Series

@@ -250,7 +250,7 @@ func (e *Export) Figure(backend compute.Backend, w vg.Length) (plot.Panels, erro
 		return fmt.Sprintf("(%c) %s", letter, s)
 	}
 	var samples, hists []*gplot.Plot
-	if t.Dim == 2 {
+	if t.Plots2D() {
 		half := t.PlotHalfWidth
 		if !(half > 0) {
 			half = 1.1 * plot.MaxAbs(e.Reference.Rows)
@@ -390,7 +390,7 @@ func (e *Export) FigureCaption() string {
 		seed = "the first seed of each method"
 	}
 	s := fmt.Sprintf("%s, %s at the %s budget (%s, %d samples each).", e.Target.Name, e.methodsText(), e.Budget, seed, r.Samples.Len())
-	if e.Target.Dim == 2 {
+	if e.Target.Plots2D() {
 		s += " Samples of each method over the contours of the target's log density (grey), on the same axes;"
 		s += " energy histograms of the samples against the reference (filled grey)."
 	} else {
