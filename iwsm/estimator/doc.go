@@ -1,7 +1,9 @@
 // Package estimator computes, from energy evaluations alone, the quantities IWSM trains
 // on: the K-sample Monte Carlo estimates of the noised target's score ∇ log p_t(x_t) and
 // log-density log p_t(x_t) (iDEM's estimator), the density of the replay-buffer proposal
-// p_{B,t}, and the self-normalised importance weights w ∝ p_t / p_{B,t}.
+// p_{B,t}, the self-normalised importance weights w ∝ p_t / p_{B,t}, and the IWSM paper
+// code's copy-wise weights over the noised copies of a point (CopyWeights, with its
+// denominators).
 //
 // With the VE kernel, p_t(x) = ∫ π(x_0) N(x; x_0, σ_t² I) dx_0 = E_{z~N(0,I)}[exp(-E(x + σ_t z))]/Z,
 // so with z_1..z_K
