@@ -90,6 +90,9 @@ func For(t *target.Target, method, budget string) (config.Config, error) {
 	if err := shrink(&c, budget); err != nil {
 		return c, errors.WithMessagef(err, "configuration of %s", t.Name)
 	}
+	if method == CopyWiseMethod && budget == "smoke" {
+		c.Copies = smokeCopies // smoke only checks that it runs
+	}
 	if method == OracleMethod && budget != "smoke" {
 		c.K = OracleK // the oracle is the estimator at the code's own K; smoke only checks that it runs
 	}
@@ -105,6 +108,7 @@ const (
 	CopyWiseMethod       = "iwsm-code"
 	CodeCopies           = 10
 	CodeDenominatorDraws = 10
+	smokeCopies          = 3
 	// OracleMethod is the Monte Carlo oracle (package oracle), whose K is OracleK at the cpu
 	// and paper budgets, as the code's eval.yaml sets num_estimator_mc_samples for its
 	// test_oracle mode.
