@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/pkg/errors"
 )
@@ -36,7 +37,7 @@ func Find(paths ...string) ([]Record, error) {
 			if !d.IsDir() {
 				return nil
 			}
-			if d.Name() == CheckpointDir || d.Name() == FiguresDir {
+			if strings.HasPrefix(d.Name(), CheckpointDir) || d.Name() == FiguresDir { // checkpoint/, checkpoint-best/, figures/
 				return filepath.SkipDir
 			}
 			if _, err := os.Stat(filepath.Join(p, MetricsFile)); err != nil {
