@@ -261,7 +261,7 @@ func fabMixture(name string, meansNPY []byte, modes int, weights []float64) (*Ta
 	}
 	mix.Box = 40 // FAB's means are (U[0, 1) − 0.5)·80
 	scaled := mix.Scaled(50)
-	return &Target{Name: name, Dim: 2, Scale: 50, Mixture: scaled, Energy: scaled.Energy(),
+	return &Target{Name: name, Dim: 2, Scale: 50, Mixture: scaled, Energy: scaled.Energy(), EnergyAndGradient: scaled.EnergyAndGradient(),
 		PlotHalfWidth: 50, Defaults: mixtureDefaults, MaxTemperature: 50,
 		Description: fmt.Sprintf("%d-mode Gaussian mixture (FAB recipe), means in [-40,40]², std 1.3133, trained on x/50", modes)}, nil
 }

@@ -67,7 +67,7 @@ func TwoModes(d int, weight, separation float64) (*Target, error) {
 	}
 	scaled := mix.Scaled(separation)
 	name := TwoModesName(d, weight, separation)
-	return &Target{Name: name, Dim: d, Scale: separation, Mixture: scaled, Energy: scaled.Energy(),
+	return &Target{Name: name, Dim: d, Scale: separation, Mixture: scaled, Energy: scaled.Energy(), EnergyAndGradient: scaled.EnergyAndGradient(),
 		PlotHalfWidth: a + 4,
 		Defaults:      func(method string) config.Config { return twoModesDefaults(d, separation, method) },
 		Shrink:        TwoModesShrink,
