@@ -80,3 +80,8 @@ func InBatchChunks(chunks int, inputs []*Node, f func(chunk int, inputs []*Node)
 	}
 	return outputs
 }
+
+// Fuses reports whether g's backend fuses elementwise operations into loops (XLA) rather
+// than running each as its own pass over memory (GoMLX's pure-Go backend): graphs choose
+// between formulations whose costs order differently on the two.
+func Fuses(g *Graph) bool { return g.Backend().Name() != "go" }
