@@ -43,3 +43,23 @@ func TestSinCosMatchesMath(t *testing.T) {
 	}
 	t.Logf("%d points: largest error %.2g against float64, largest difference from the Sin/Cos ops %.2g", len(xs), worst, worstOp)
 }
+
+// TestSinCosGradient checks that SinCos can be differentiated (the networks' training steps
+// differentiate through their embeddings) and that its derivatives are cos and −sin.
+func TestSinCosGradient(t *testing.T) {
+	backend := xla.TestBackend(t)
+	xs := make([]float32, 2001)
+	for i := range xs {
+		xs[i] = float32(i-1000) * 0.05
+	}
+	outs := MustExecOnceN(backend, func(x *Node) []*Node {
+		s, c := SinCos(x)
+		return []*Node{Gradient(ReduceAllSum(s), x)[0], Gradient(ReduceAllSum(c), x)[0]}
+	}, tensors.FromFlatDataAndDimensions(xs, len(xs)))
+	ds, dc := tensors.MustCopyFlatData[float32](outs[0]), tensors.MustCopyFlatData[float32](outs[1])
+	for i, x := range xs {
+		if math.Abs(float64(ds[i])-math.Cos(float64(x))) > 1e-6 || math.Abs(float64(dc[i])+math.Sin(float64(x))) > 1e-6 {
+			t.Fatalf("x = %v: d sin = %v (want %v), d cos = %v (want %v)", x, ds[i], math.Cos(float64(x)), dc[i], -math.Sin(float64(x)))
+		}
+	}
+}
