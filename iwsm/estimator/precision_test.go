@@ -228,3 +228,27 @@ func TestPrecisionCheckCatchesExpandedFloat32(t *testing.T) {
 		t.Errorf("the expanded float32 form's worst error is only %.3g nats: the precision check no longer tests σ_min", worst)
 	}
 }
+
+// BufferLogDensity's direct float32 path (taken on XLA for targets of dimension ≤
+// DirectDim) must match the float64 direct sum within proposalTol on every built-in target
+// of such a dimension, at every noise level, σ_min included, on whichever backend the test
+// runs (the path is called directly, so the Go backend tests it too).
+func TestBufferLogDensityDirectMatchesFloat64(t *testing.T) {
+	backend := xlatest.Backend(t)
+	var low []precisionCase
+	for _, c := range precisionCases(t, 2000, 8, 16) {
+		if c.tg.Dim <= estimator.DirectDim {
+			low = append(low, c)
+		}
+	}
+	if len(low) == 0 {
+		t.Fatal("no built-in target of dimension ≤ DirectDim")
+	}
+	worst, report := proposalErrors(t, backend, estimator.BufferLogDensityDirect, low)
+	for _, line := range report {
+		t.Log(line)
+	}
+	if !(worst <= proposalTol) {
+		t.Errorf("direct float32 buffer log density: worst error %.3g nats against the float64 direct sum, want ≤ %g", worst, proposalTol)
+	}
+}

@@ -103,3 +103,8 @@ func Rows[T float32 | float64](flat []T, d int) [][]float64 {
 	}
 	return rows
 }
+
+// Fuses reports whether g's backend fuses elementwise operations into loops (XLA) rather
+// than running each as its own pass over memory (GoMLX's pure-Go backend): graphs choose
+// between formulations whose costs order differently on the two.
+func Fuses(g *Graph) bool { return g.Backend().String() != "go" }

@@ -9,6 +9,8 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/fnn"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
+
+	"github.com/iwsm-go/iwsm/iwsm/gmath"
 )
 
 // MLP configures the time-conditioned score MLP.
@@ -50,7 +52,8 @@ func sinusoidal(v *Node, size int, scale float64, idem bool) *Node {
 	}
 	f := ConvertDType(Const(v.Graph(), freqs), v.DType())
 	arg := Mul(InsertAxes(MulScalar(v, scale), -1), ExpandLeftToRank(f, v.Rank()+1)) // [..., n, half]
-	emb := Concatenate([]*Node{Sin(arg), Cos(arg)}, -1)
+	sin, cos := gmath.SinCos(arg)
+	emb := Concatenate([]*Node{sin, cos}, -1)
 	dims := v.Shape().Dimensions
 	return Reshape(emb, append(append([]int{}, dims[:len(dims)-1]...), dims[len(dims)-1]*2*half)...)
 }

@@ -335,3 +335,43 @@ func TestIDEMStyleMLP(t *testing.T) {
 		}
 	}
 }
+
+// TestSinusoidalMatchesSinCosOps checks the embedding (built with gmath.SinCos) against the
+// same embedding built with the graph's Sin and Cos ops, which it replaced, at the arguments
+// the networks see: coordinates up to ±2 at CoordScale 25 (GMM-40) and times in [0, 1].
+func TestSinusoidalMatchesSinCosOps(t *testing.T) {
+	backend := xlatest.Backend(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n = 4096
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(4*rng.Float64() - 2)
+	}
+	reference := func(v *Node, size int, scale float64) *Node { // the embedding with Sin/Cos ops
+		half := size / 2
+		freqs := make([]float64, half)
+		for i := range freqs {
+			freqs[i] = math.Exp(-math.Log(10000) * float64(i) / float64(half))
+		}
+		f := ConvertDType(Const(v.Graph(), freqs), v.DType())
+		arg := Mul(InsertAxes(MulScalar(v, scale), -1), ExpandLeftToRank(f, v.Rank()+1))
+		emb := Concatenate([]*Node{Sin(arg), Cos(arg)}, -1)
+		dims := v.Shape().Dimensions
+		return Reshape(emb, append(append([]int{}, dims[:len(dims)-1]...), dims[len(dims)-1]*2*half)...)
+	}
+	for _, scale := range []float64{25, 1} {
+		outs := MustExecOnceN(backend, func(v *Node) []*Node {
+			x := Reshape(v, n/2, 2)
+			return []*Node{sinusoidal(x, 128, scale, false), reference(x, 128, scale)}
+		}, tensors.FromFlatDataAndDimensions(v, n))
+		got, want := tensors.MustCopyFlatData[float32](outs[0]), tensors.MustCopyFlatData[float32](outs[1])
+		worst := 0.0
+		for i := range got {
+			worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
+		}
+		t.Logf("scale %g: largest difference %.2g", scale, worst)
+		if worst > 3e-7 {
+			t.Errorf("scale %g: embedding differs from the Sin/Cos ops' by up to %g", scale, worst)
+		}
+	}
+}

@@ -48,4 +48,3 @@ func TestFind(t *testing.T) {
 		t.Errorf("folder without finished runs: %v", err)
 	}
 }
-

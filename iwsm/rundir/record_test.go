@@ -22,8 +22,8 @@ func TestFolderRoundTrip(t *testing.T) {
 		History:      []Epoch{{Epoch: 1, Loss: 0.5, ESS: 0.3, ESSByLevel: []float64{0.2, 0.4}, ValLoss: &val, EnergyEvaluations: 9}},
 		LevelSigmas:  []float64{0.01, 1},
 		TrainSeconds: 12, SelectedStep: 3, SelectedXW2: 4.5,
-		PT:           &PTStats{Temperatures: []float64{1, 10}, History: []PTBlock{{Sweep: 5, Acceptance: []float64{0.5, 0.6}}}},
-		Versions:     map[string]string{}, Files: map[string][]string{}}
+		PT:       &PTStats{Temperatures: []float64{1, 10}, History: []PTBlock{{Sweep: 5, Acceptance: []float64{0.5, 0.6}}}},
+		Versions: map[string]string{}, Files: map[string][]string{}}
 	if err := WriteRecord(dir, rec); err != nil {
 		t.Fatal(err)
 	}

@@ -199,3 +199,18 @@ func CheckEnergy(backend compute.Backend, t *Target) (err error) {
 }
 
 func isFinite32(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
+
+// EnergyGrad returns the energies E(x) [...] and their gradients ∇E(x) [..., Dim] of
+// configurations x [..., Dim]: from EnergyAndGradient when the target has it, otherwise
+// Energy differentiated automatically. In the automatic path, a configuration whose energy
+// is not finite does not pass its value on to the others' gradients (each configuration's
+// gradient is its own), but its own gradient may be NaN: callers that sum gradients must
+// mask them, as estimator.MonteCarlo does.
+func (t *Target) EnergyGrad(x *Node) (energy, grad *Node) {
+	if t.EnergyAndGradient != nil {
+		return t.EnergyAndGradient(x)
+	}
+	energy = t.Energy(x)
+	grad = Gradient(ReduceAllSum(Where(IsFinite(energy), energy, ZerosLike(energy))), x)[0]
+	return energy, grad
+}

@@ -90,7 +90,7 @@ func fabTarget(name string, means [][]float64, box, scale, plotHalfWidth float64
 	}
 	mix.Box = box
 	scaled := mix.Scaled(scale)
-	return &Target{Name: name, Dim: 2, Scale: scale, Mixture: scaled, Energy: scaled.Energy(),
+	return &Target{Name: name, Dim: 2, Scale: scale, Mixture: scaled, Energy: scaled.Energy(), EnergyAndGradient: scaled.EnergyAndGradient(),
 		PlotHalfWidth: plotHalfWidth, Description: description}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/pkg/errors"
 
@@ -104,30 +105,127 @@ func (m *Mixture) Scaled(c float64) *Mixture {
 // over the [B·K, components] intermediate of the Monte Carlo estimator, which dominate a
 // GMM training step on the Go backend.
 func (m *Mixture) Energy() EnergyFunc {
-	d, nc := m.Dim(), len(m.Means)
-	s2 := m.Std * m.Std
-	meansT := make([]float64, d*nc) // [d, nc], divided by s²
-	bias := make([]float64, nc)     // log w_k - ||μ_k||²/(2s²)
+	c := m.energyConsts()
+	return func(x *Node) *Node {
+		dims := x.Shape().Dimensions
+		flat := Reshape(x, -1, c.d)
+		logp := Sub(gmath.LogSumExp(c.logits(flat, false), -1), MulScalar(ReduceSum(Square(flat), -1), 0.5/c.s2))
+		return Reshape(Neg(AddScalar(logp, c.logNorm)), dims[:len(dims)-1]...)
+	}
+}
+
+// EnergyAndGradient returns E(x) together with its gradient in closed form,
+// ∇E(x) = Σ_k r_k(x) (x − μ_k)/s², where r_k is component k's responsibility (the softmax of
+// the logits log w_k − ||x − μ_k||²/(2s²)): one pass over the [points, components] logits
+// instead of Energy's forward and backward passes. The result is not differentiable (it is
+// for the score estimator, not for a loss).
+//
+// In up to smallDim dimensions the logits are built elementwise from the differences
+// x − μ_k (XLA's CPU backend runs Energy's matrix product of inner dimension d poorly, and
+// in float32 the differences are more accurate than the expanded form x·μ_k/s² −
+// ||μ_k||²/(2s²) − ||x||²/(2s²), whose terms are each ~||x||/s² while their sum is much
+// smaller), and the sums Σ_k e_k and Σ_k e_k μ_k of the shifted exponentials e_k are one
+// matrix product of e with [1, μ_k] (one read of e instead of one per sum). Above smallDim
+// it uses Energy's expanded logits and ∇E = x/s² − Σ_k r_k μ_k/s².
+func (m *Mixture) EnergyAndGradient() EnergyGradFunc {
+	c := m.energyConsts()
+	return func(x *Node) (energy, grad *Node) {
+		g, dt := x.Graph(), x.DType()
+		dims := x.Shape().Dimensions
+		flat := StopGradient(Reshape(x, -1, c.d))
+		if c.d > smallDim {
+			logits := c.logits(flat, false)
+			mx := ReduceAndKeep(logits, ReduceMax, -1)
+			e := Exp(Sub(logits, mx))
+			sum := ReduceAndKeep(e, ReduceSum, -1) // [N, 1]
+			lse := Add(Log(Squeeze(sum, -1)), Squeeze(mx, -1))
+			energy = Neg(AddScalar(Sub(lse, MulScalar(ReduceSum(Square(flat), -1), 0.5/c.s2)), c.logNorm))
+			weighted := Einsum("nk,jk->nj", e, c.meansT(g, dt)) // Σ_k e_k μ_k/s²
+			grad = Sub(MulScalar(flat, 1/c.s2), Div(weighted, sum))
+			return Reshape(energy, dims[:len(dims)-1]...), Reshape(grad, dims...)
+		}
+		means := Reshape(ConstAsDType(g, dt, c.rawMeans), c.d, c.nc)
+		var dist *Node // ||x − μ_k||², [N, nc]
+		for j := 0; j < c.d; j++ {
+			sq := Square(Sub(Slice(flat, AxisRange(), AxisRange(j, j+1)), Slice(means, AxisRange(j, j+1))))
+			if dist == nil {
+				dist = sq
+			} else {
+				dist = Add(dist, sq)
+			}
+		}
+		logits := Add(Reshape(ConstAsDType(g, dt, c.logWeights), 1, c.nc), MulScalar(dist, -0.5/c.s2))
+		mx := ReduceAndKeep(logits, ReduceMax, -1)
+		e := Exp(Sub(logits, mx))
+		rhs := make([]float64, 0, c.nc*(1+c.d)) // [nc, 1+d]: 1, μ_k
+		for k := 0; k < c.nc; k++ {
+			rhs = append(rhs, 1)
+			for j := 0; j < c.d; j++ {
+				rhs = append(rhs, c.rawMeans[j*c.nc+k])
+			}
+		}
+		sums := MatMul(e, Reshape(ConstAsDType(g, dt, rhs), c.nc, 1+c.d)) // [N, 1+d]: Σ e_k, Σ e_k μ_k
+		sum := Slice(sums, AxisRange(), AxisRange(0, 1))
+		energy = Neg(AddScalar(Add(Log(Squeeze(sum, -1)), Squeeze(mx, -1)), c.logNorm))
+		grad = MulScalar(Div(Sub(Mul(flat, sum), Slice(sums, AxisRange(), AxisRange(1, 1+c.d))), sum), 1/c.s2)
+		return Reshape(energy, dims[:len(dims)-1]...), Reshape(grad, dims...)
+	}
+}
+
+// smallDim is the largest dimension for which the mixture's closed-form gradient forms its
+// logits elementwise (see EnergyAndGradient).
+const smallDim = 4
+
+// mixtureConsts are the constants of the mixture's energy graphs.
+type mixtureConsts struct {
+	d, nc      int
+	s2         float64
+	means      []float64 // [d, nc], divided by s²
+	rawMeans   []float64 // [d, nc]
+	logWeights []float64 // log w_k
+	bias       []float64 // log w_k - ||μ_k||²/(2s²)
+	logNorm    float64
+}
+
+func (m *Mixture) energyConsts() mixtureConsts {
+	c := mixtureConsts{d: m.Dim(), nc: len(m.Means), s2: m.Std * m.Std}
+	c.means = make([]float64, c.d*c.nc)
+	c.rawMeans = make([]float64, c.d*c.nc)
+	c.logWeights = make([]float64, c.nc)
+	c.bias = make([]float64, c.nc)
 	for k, mu := range m.Means {
 		muSq := 0.0
 		for j, v := range mu {
-			meansT[j*nc+k] = v / s2
+			c.means[j*c.nc+k] = v / c.s2
+			c.rawMeans[j*c.nc+k] = v
 			muSq += v * v
 		}
-		bias[k] = math.Log(m.Weights[k]) - 0.5*muSq/s2
+		c.logWeights[k] = math.Log(m.Weights[k])
+		c.bias[k] = c.logWeights[k] - 0.5*muSq/c.s2
 	}
-	logNorm := -0.5 * float64(d) * math.Log(2*math.Pi*s2)
-	return func(x *Node) *Node {
-		g, dt := x.Graph(), x.DType()
-		dims := x.Shape().Dimensions
-		batch := dims[:len(dims)-1]
-		flat := Reshape(x, -1, d)
-		logits := Add(MatMul(flat, Reshape(ConstAsDType(g, dt, meansT), d, nc)),
-			Reshape(ConstAsDType(g, dt, bias), 1, nc)) // [N,nc]
-		xSq := ReduceSum(Square(flat), -1) // [N]
-		logp := Sub(gmath.LogSumExp(logits, -1), MulScalar(xSq, 0.5/s2))
-		return Reshape(Neg(AddScalar(logp, logNorm)), batch...)
+	c.logNorm = -0.5 * float64(c.d) * math.Log(2*math.Pi*c.s2)
+	return c
+}
+
+// meansT is the [d, nc] constant of the means divided by s².
+func (c mixtureConsts) meansT(g *Graph, dt dtypes.DType) *Node {
+	return Reshape(ConstAsDType(g, dt, c.means), c.d, c.nc)
+}
+
+// logits returns x·μ_k/s² + bias_k for flat x [N, d] as [N, nc]: one matrix product, or
+// with elementwise a sum of d broadcast products.
+func (c mixtureConsts) logits(flat *Node, elementwise bool) *Node {
+	g, dt := flat.Graph(), flat.DType()
+	bias := Reshape(ConstAsDType(g, dt, c.bias), 1, c.nc)
+	means := c.meansT(g, dt)
+	if !elementwise {
+		return Add(MatMul(flat, means), bias)
 	}
+	out := bias
+	for j := 0; j < c.d; j++ {
+		out = Add(out, Mul(Slice(flat, AxisRange(), AxisRange(j, j+1)), Slice(means, AxisRange(j, j+1))))
+	}
+	return out
 }
 
 // logComponents returns log w_k + log N(x; μ_k, (s²+σ²) I) for every k.

@@ -15,6 +15,10 @@ import (
 // number of leading batch axes.
 type EnergyFunc func(x *Node) *Node
 
+// EnergyGradFunc maps configurations x of shape [..., Dim] to their energies E(x) [...] and
+// gradients ∇E(x) [..., Dim], computed together (see Target.EnergyAndGradient).
+type EnergyGradFunc func(x *Node) (energy, grad *Node)
+
 // Target is an unnormalised density π(x) ∝ exp(-E(x)) on R^Dim.
 type Target struct {
 	// Name identifies the target on the command line and in results folders.
@@ -27,6 +31,12 @@ type Target struct {
 	Particles, SpatialDim int
 	// Energy is E(x).
 	Energy EnergyFunc
+	// EnergyAndGradient, when non-nil, computes E(x) and ∇E(x) in closed form in one pass,
+	// for the Monte Carlo estimator, which needs both at every draw: the built-in targets
+	// set it (fewer operations than automatic differentiation of Energy). It must agree with
+	// Energy and its gradient; nil (user targets) differentiates Energy automatically. See
+	// EnergyGrad.
+	EnergyAndGradient EnergyGradFunc
 	// Scale is the factor from the coordinates the sampler works in to the target's
 	// natural coordinates (iDEM trains GMM-40 on x/50, so Scale is 50 there); plots and
 	// metrics multiply samples by it. 1 for most targets.

@@ -63,7 +63,7 @@ func TwoModes(d int, weight, separation float64) (*Target, error) {
 	}
 	scaled := mix.Scaled(separation)
 	name := TwoModesName(d, weight, separation)
-	return &Target{Name: name, Dim: d, Scale: separation, Mixture: scaled, Energy: scaled.Energy(),
+	return &Target{Name: name, Dim: d, Scale: separation, Mixture: scaled, Energy: scaled.Energy(), EnergyAndGradient: scaled.EnergyAndGradient(),
 		PlotHalfWidth: a + 4,
 		Description: fmt.Sprintf("two Gaussians in %d-D, weights %.3g and %.3g, means ±%g e₁ (std 1), trained on x/%g",
 			d, weight, 1-weight, a, separation)}, nil

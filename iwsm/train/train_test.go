@@ -239,8 +239,12 @@ func TestChunkedScoreMatchesWholeBatch(t *testing.T) {
 		if after := nVars(); after != before {
 			t.Errorf("%s: the chunked network created %d new variables", name, after-before)
 		}
+		// Tolerance: XLA compiles the pieces' loops differently (vector bodies and scalar
+		// remainders, with and without fused multiply-adds), and the EGNN with these large
+		// random weights amplifies the rounding differences to ~1e-5 relative; a piece with its
+		// own variables would differ by O(1).
 		for i := range whole {
-			if d := math.Abs(float64(chunked[i] - whole[i])); d > 1e-5*(1+math.Abs(float64(whole[i]))) {
+			if d := math.Abs(float64(chunked[i] - whole[i])); d > 1e-4*(1+math.Abs(float64(whole[i]))) {
 				t.Fatalf("%s [%d]: chunked score %v, whole batch %v", name, i, chunked[i], whole[i])
 			}
 		}
