@@ -78,10 +78,9 @@ func logTerms(energy *Node) (finite, logw, lse *Node) {
 // -Σ_k softmax_k(-E_k) ∇E_k [B, d] and logsumexp_k(-E_k) − log K [B].
 func monteCarlo(t *target.Target, xt, sigma, z *Node) (score, logp *Node) {
 	K := z.Shape().Dimensions[1]
-	energy, gradE := t.EnergyGrad(drawPoints(xt, sigma, z)) // [B,K], [B,K,d]
+	energy, gradE := t.FiniteEnergyGrad(drawPoints(xt, sigma, z)) // [B,K], [B,K,d]
 	_, logw, lse := logTerms(energy)
 	logp = AddScalar(lse, -math.Log(float64(K)))
-	gradE = Where(IsFinite(gradE), gradE, ZerosLike(gradE))
 	resp := Exp(Sub(logw, InsertAxes(lse, 1))) // softmax over k, [B,K]
 	return Neg(ReduceSum(Mul(InsertAxes(resp, -1), gradE), 1)), logp
 }

@@ -110,11 +110,10 @@ func New(backend compute.Backend, t *target.Target, cfg config.Config) (*Sampler
 	return s, nil
 }
 
-// energyAndGradient returns E(x) [R] and the projected ∇E(x) [R, d]; non-finite energies
-// (overlapping particles) contribute no gradient.
+// energyAndGradient returns E(x) [R] and the projected ∇E(x) [R, d] (target.EnergyGrad: a
+// non-finite gradient stays so, and the move refuses it).
 func (s *Sampler) energyAndGradient(x *Node) (e, g *Node) {
-	e = s.Target.Energy(x)
-	g = Gradient(ReduceAllSum(Where(IsFinite(e), e, ZerosLike(e))), x)[0]
+	e, g = s.Target.EnergyGrad(x)
 	return e, s.Target.Project(g)
 }
 

@@ -112,9 +112,7 @@ func (s *SDE) ReverseStep(scope *model.Scope, x, t, dt, last, score *Node) *Node
 // x ← x + 10⁻⁴ clip(-∇E(x)) (the whole vector clipped to MaxScoreNorm), projected.
 // Non-finite energies and gradients (overlapping particles) contribute nothing.
 func (s *SDE) NegativeTimeStep(x *Node) *Node {
-	e := s.Target.Energy(x)
-	grad := Gradient(ReduceAllSum(Where(IsFinite(e), e, ZerosLike(e))), x)[0]
-	grad = Where(IsFinite(grad), grad, ZerosLike(grad))
+	_, grad := s.Target.FiniteEnergyGrad(x)
 	return s.Project(Add(x, MulScalar(gmath.ClipByNorm(Neg(grad), s.MaxScoreNorm), 1e-4)))
 }
 

@@ -204,8 +204,8 @@ func isFinite32(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(
 // configurations x [..., Dim]: from EnergyAndGradient when the target has it, otherwise
 // Energy differentiated automatically. In the automatic path, a configuration whose energy
 // is not finite does not pass its value on to the others' gradients (each configuration's
-// gradient is its own), but its own gradient may be NaN: callers that sum gradients must
-// mask them, as estimator.MonteCarlo does.
+// gradient is its own), but its own gradient may be NaN: callers that sum gradients take
+// FiniteEnergyGrad.
 func (t *Target) EnergyGrad(x *Node) (energy, grad *Node) {
 	if t.EnergyAndGradient != nil {
 		return t.EnergyAndGradient(x)
@@ -213,4 +213,12 @@ func (t *Target) EnergyGrad(x *Node) (energy, grad *Node) {
 	energy = t.Energy(x)
 	grad = Gradient(ReduceAllSum(Where(IsFinite(energy), energy, ZerosLike(energy))), x)[0]
 	return energy, grad
+}
+
+// FiniteEnergyGrad is EnergyGrad with every non-finite gradient entry set to zero, so that a
+// configuration whose energy or force overflows (overlapping particles) pushes nothing: the
+// forces the Monte Carlo estimator averages and the negative-time steps follow.
+func (t *Target) FiniteEnergyGrad(x *Node) (energy, grad *Node) {
+	energy, grad = t.EnergyGrad(x)
+	return energy, Where(IsFinite(grad), grad, ZerosLike(grad))
 }
