@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/pkg/errors"
 
+	"github.com/iwsm-go/iwsm/iwsm/gmath"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -53,19 +54,13 @@ func LogWeights(backend compute.Backend, t *target.Target, buffer, points [][]fl
 		return nil, nil, nil, err
 	}
 	d := t.Dim
-	flat := func(rows [][]float64) []float32 {
-		out := make([]float32, 0, len(rows)*d)
-		row := make([]float64, d)
-		for _, r := range rows {
-			copy(row, r)
-			if t.IsParticleSystem() {
-				target.RemoveCentreOfMass(row, t.Particles, t.SpatialDim)
-			}
-			for _, v := range row {
-				out = append(out, float32(v))
-			}
+	flat := func(rows [][]float64) []float32 { // on the target's space
+		projected := make([][]float64, len(rows))
+		for i, r := range rows {
+			projected[i] = append([]float64(nil), r...)
+			t.ProjectRow(projected[i])
 		}
-		return out
+		return gmath.AppendFlat32(make([]float32, 0, len(rows)*d), projected)
 	}
 	bufT := tensors.FromFlatDataAndDimensions(flat(buffer), len(buffer), d)
 	defer bufT.MustFinalizeAll()
@@ -98,12 +93,7 @@ func LogWeights(backend compute.Backend, t *target.Target, buffer, points [][]fl
 			x[i] = pts[start*d+i%d]
 		}
 		for k := 0; k < chunk*K; k++ {
-			for j := range zRow {
-				zRow[j] = rng.NormFloat64()
-			}
-			if t.IsParticleSystem() {
-				target.RemoveCentreOfMass(zRow, t.Particles, t.SpatialDim)
-			}
+			t.NormalRow(rng, 1, zRow)
 			for j, v := range zRow {
 				z[k*d+j] = float32(v)
 			}

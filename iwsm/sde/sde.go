@@ -119,20 +119,12 @@ func (s *SDE) NegativeTimeStep(x *Node) *Node {
 // Prior returns n draws of the prior N(0, σ_max² I) from the host rng (centre of mass
 // removed for particle systems), flat [n·d].
 func (s *SDE) Prior(rng *rand.Rand, n int) []float32 {
-	t := s.Target
-	d := t.Dim
-	flat := make([]float32, n*d)
-	row := make([]float64, d)
+	flat := make([]float32, 0, n*s.Target.Dim)
+	row := make([][]float64, 1)
+	row[0] = make([]float64, s.Target.Dim)
 	for i := 0; i < n; i++ {
-		for j := range row {
-			row[j] = s.Schedule.SigmaMax * rng.NormFloat64()
-		}
-		if t.IsParticleSystem() {
-			target.RemoveCentreOfMass(row, t.Particles, t.SpatialDim)
-		}
-		for j, v := range row {
-			flat[i*d+j] = float32(v)
-		}
+		s.Target.NormalRow(rng, s.Schedule.SigmaMax, row[0])
+		flat = gmath.AppendFlat32(flat, row)
 	}
 	return flat
 }
