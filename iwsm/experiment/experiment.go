@@ -143,10 +143,12 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 		}
 		res.Record.SelectedStep, res.Record.SelectedXW2 = sel.Step, sel.XW2
 	}
+	sampling := time.Now()
 	gen, err := final.Samples(cfg.EvalSamples)
 	if err != nil {
 		return nil, err
 	}
+	res.Record.SampleSeconds = time.Since(sampling).Seconds()
 	res.Sampler.Report(&res.Record)
 	return res.finish(gen, reference, opt)
 }

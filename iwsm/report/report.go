@@ -38,6 +38,9 @@ const (
 	// TrainMinutes is the wall time of the run's steps in minutes (rundir.Record's
 	// TrainSeconds: of the last part of a resumed run).
 	TrainMinutes = "train_minutes"
+	// Minutes is the wall time of the run's steps and of its final samples, in minutes: the
+	// time of a sampler that does its work in sampling (the oracle) too.
+	Minutes = "minutes"
 	// EnergyEvaluations is the number of points at which the run evaluated the energy.
 	EnergyEvaluations = "energy_evaluations"
 )
@@ -48,8 +51,10 @@ func value(r rundir.Record, key string) (float64, bool) {
 	switch key {
 	case TrainMinutes:
 		return r.TrainSeconds / 60, true
+	case Minutes:
+		return (r.TrainSeconds + r.SampleSeconds) / 60, true
 	case EnergyEvaluations:
-		return float64(r.EnergyEvaluations), r.EnergyEvaluations > 0
+		return float64(r.EnergyEvaluations), true
 	}
 	return r.Metrics.Get(key)
 }

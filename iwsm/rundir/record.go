@@ -34,6 +34,9 @@ type Record struct {
 	// the history's ess_by_level.
 	LevelSigmas  []float64 `json:"level_sigmas"`
 	TrainSeconds float64   `json:"train_seconds"`
+	// SampleSeconds is the wall time of drawing the final samples (the whole work of a
+	// sampler without steps, the Monte Carlo oracle).
+	SampleSeconds float64 `json:"sample_seconds,omitempty"`
 	ResumedFrom  int       `json:"resumed_from_epoch,omitempty"`
 	Backend      string    `json:"backend,omitempty"`
 	Go           string    `json:"go"`
@@ -44,9 +47,10 @@ type Record struct {
 	// EnergyEvaluations and GradientEvaluations count the points at which the sampler
 	// evaluated the target's energy and its gradient, training and the final samples
 	// included (each sampler's documentation lists what it counts); the history has the
-	// cumulative counts per step. 0 (absent) in runs written before they were counted.
-	EnergyEvaluations   int64 `json:"energy_evaluations,omitempty"`
-	GradientEvaluations int64 `json:"gradient_evaluations,omitempty"`
+	// cumulative counts per step. 0 for a sampler trained on data alone (dsm), and in runs
+	// written before they were counted.
+	EnergyEvaluations   int64 `json:"energy_evaluations"`
+	GradientEvaluations int64 `json:"gradient_evaluations"`
 	// SelectedStep and SelectedXW2 say, for a run with config.SelectBestEvery, which step's
 	// state drew the final samples and its validation x-W2 (absent otherwise).
 	SelectedStep int     `json:"selected_step,omitempty"`
