@@ -2,6 +2,7 @@ package gmath
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -95,6 +96,32 @@ func TestInBatchChunksMatchesWholeBatch(t *testing.T) {
 		}
 		if len(calls) != wantCalls || calls[0] != 0 || calls[len(calls)-1] != wantCalls-1 {
 			t.Errorf("chunks=%d: f called with chunks %v, want 0..%d", chunks, calls, wantCalls-1)
+		}
+	}
+}
+
+// TestMaterialiseIsIdentity checks that Materialise returns its inputs bit for bit (finite
+// values of every magnitude, signed zeros aside), whatever their shapes, on the test backend.
+func TestMaterialiseIsIdentity(t *testing.T) {
+	backend := xla.TestBackend(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	a, b := make([]float32, 7*3*2), make([]float32, 7)
+	for i := range a {
+		a[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(60)-30)))
+	}
+	for i := range b {
+		b[i] = float32(rng.NormFloat64())
+	}
+	outs := MustExecOnceN(backend, func(a, b *Node) []*Node {
+		m := Materialise(a, b)
+		return []*Node{m[0], m[1], Materialise(b)[0]}
+	}, tensors.FromFlatDataAndDimensions(a, 7, 3, 2), tensors.FromFlatDataAndDimensions(b, 7))
+	for k, want := range [][]float32{a, b, b} {
+		got := tensors.MustCopyFlatData[float32](outs[k])
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("output %d, value %d: %v, want %v", k, i, got[i], want[i])
+			}
 		}
 	}
 }
