@@ -11,7 +11,7 @@ static int iwsm_malloc_tuned = 0;
 
 // Runs when the program is loaded, before the Go runtime starts any thread (see MallocTuned).
 __attribute__((constructor)) static void iwsm_tune_malloc(void) {
-#if defined(__GLIBC__) && defined(M_ARENA_MAX) && defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD) && defined(M_TOP_PAD)
+#if defined(__GLIBC__) && defined(M_ARENA_MAX) && defined(M_MMAP_MAX) && defined(M_TRIM_THRESHOLD) && defined(M_TOP_PAD)
 	const char *off = getenv("IWSM_XLA_MALLOC");
 	if (off != NULL && strcmp(off, "0") == 0) {
 		return;
@@ -22,9 +22,10 @@ __attribute__((constructor)) static void iwsm_tune_malloc(void) {
 			return;
 		}
 	}
-	const int big = 0x7fffffff;
-	iwsm_malloc_tuned = mallopt(M_ARENA_MAX, 1) && mallopt(M_MMAP_THRESHOLD, big) &&
-		mallopt(M_TRIM_THRESHOLD, big) && mallopt(M_TOP_PAD, 64 << 20);
+	// One arena; no block served by mmap (XLA's temporaries of an execution can exceed the
+	// largest mmap threshold mallopt accepts, 2 GiB: LJ-13's step); never trim the heap.
+	iwsm_malloc_tuned = mallopt(M_ARENA_MAX, 1) && mallopt(M_MMAP_MAX, 0) &&
+		mallopt(M_TRIM_THRESHOLD, -1) && mallopt(M_TOP_PAD, 64 << 20);
 #endif
 }
 
