@@ -71,6 +71,5 @@ func newCPUWithDevices(config string, n int) (b *goxla.Backend, err error) {
 			err = errors.Errorf("%v", r)
 		}
 	}()
-	TuneMalloc()
 	return goxla.NewWithOptions(config, pjrt.NamedValuesMap{CPUDeviceCountOption: int64(n)})
 }

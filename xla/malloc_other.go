@@ -2,5 +2,5 @@
 
 package xla
 
-// tuneMalloc does nothing without cgo or off Linux (see TuneMalloc).
-func tuneMalloc() bool { return false }
+// mallocTuned is false without cgo or off Linux (see MallocTuned).
+func mallocTuned() bool { return false }

@@ -14,7 +14,7 @@ import (
 	"github.com/iwsm-go/iwsm/xla"
 )
 
-// TestXLAReusesTemporaryMemory checks that, with the allocator tuned (TuneMalloc), repeated
+// TestXLAReusesTemporaryMemory checks that, with the allocator tuned (MallocTuned), repeated
 // executions of an XLA graph with a 40 MB temporary reuse its memory once the heap has grown
 // to its steady state: the process takes far fewer page faults per execution than one fresh
 // temporary costs (10,000 pages; measured: 0 tuned, 10,001 with IWSM_XLA_MALLOC=0).
@@ -29,7 +29,7 @@ func TestXLAReusesTemporaryMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !xla.TuneMalloc() {
+	if !xla.MallocTuned() {
 		t.Skip("allocator not tuned here (not glibc, no cgo, or MALLOC_*/GLIBC_TUNABLES/IWSM_XLA_MALLOC set)")
 	}
 	const rows, cols = 256000, 40 // a 40 MB float32 temporary

@@ -318,9 +318,6 @@ func construct(config string) (backend compute.Backend, err error) {
 	if config == GoBackendName {
 		return NewGoBackend()
 	}
-	if strings.HasPrefix(config, "xla:") {
-		TuneMalloc()
-	}
 	return compute.NewWithConfig(config)
 }
 

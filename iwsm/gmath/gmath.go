@@ -108,3 +108,45 @@ func Rows[T float32 | float64](flat []T, d int) [][]float64 {
 // than running each as its own pass over memory (GoMLX's pure-Go backend): graphs choose
 // between formulations whose costs order differently on the two.
 func Fuses(g *Graph) bool { return g.Backend().String() != "go" }
+
+// Materialise returns its inputs (each of shape [B, ...], the same B) unchanged as the
+// output of one matrix product, which XLA computes into memory instead of fusing it into its
+// consumers: the inputs, flattened to [B, m_i] and side by side, times the identity (exact
+// for finite values: each output is 1·x plus zeros). Without it XLA fuses the operations
+// that produce small inputs (noised points x_t = x_0 + σ(t) ε: the exponential of σ(t), the
+// Box–Muller transform of ε) into every element of the large [B, K, ...] loops that
+// broadcast them, recomputing them K times over: on DW-4's training step that made the Monte
+// Carlo estimator several times slower than on the same inputs given as parameters (the
+// README has the measurement). XLA's CPU
+// compiler removes optimisation barriers before fusing and simplifies away cheaper identities
+// (the maximum of two copies). A non-finite input value makes its row's other values NaN
+// (0·Inf): callers treat such rows as failed anyway. The pure-Go backend computes every op
+// once anyway; this costs it one small product.
+func Materialise(inputs ...*Node) []*Node {
+	B := inputs[0].Shape().Dimensions[0]
+	flat := make([]*Node, 0, len(inputs)+1)
+	widths := make([]int, len(inputs))
+	total := 0
+	for i, x := range inputs {
+		flat = append(flat, Reshape(x, B, -1))
+		widths[i] = flat[i].Shape().Dimensions[1]
+		total += widths[i]
+	}
+	if total < 2 { // a product over one column is simplified to a multiplication
+		flat = append(flat, ZerosLike(flat[0]))
+		total++
+	}
+	g, dt := inputs[0].Graph(), inputs[0].DType()
+	eye := make([]float64, total*total)
+	for i := 0; i < total; i++ {
+		eye[i*total+i] = 1
+	}
+	out := MatMul(Concatenate(flat, 1), Reshape(ConstAsDType(g, dt, eye), total, total))
+	results := make([]*Node, len(inputs))
+	start := 0
+	for i, x := range inputs {
+		results[i] = Reshape(Slice(out, AxisRange(), AxisRange(start, start+widths[i])), x.Shape().Dimensions...)
+		start += widths[i]
+	}
+	return results
+}

@@ -2,6 +2,7 @@ package gmath
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -109,5 +110,31 @@ func TestFlatRows(t *testing.T) {
 	back := Rows(flat[1:], 3)
 	if len(back) != 2 || !slices.Equal(back[0], rows[0]) || !slices.Equal(back[1], rows[1]) {
 		t.Errorf("Rows = %v, want %v", back, rows)
+	}
+}
+
+// TestMaterialiseIsIdentity checks that Materialise returns its inputs bit for bit (finite
+// values of every magnitude, signed zeros aside), whatever their shapes, on the test backend.
+func TestMaterialiseIsIdentity(t *testing.T) {
+	backend := xlatest.Backend(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	a, b := make([]float32, 7*3*2), make([]float32, 7)
+	for i := range a {
+		a[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(60)-30)))
+	}
+	for i := range b {
+		b[i] = float32(rng.NormFloat64())
+	}
+	outs := MustExecOnceN(backend, func(a, b *Node) []*Node {
+		m := Materialise(a, b)
+		return []*Node{m[0], m[1], Materialise(b)[0]}
+	}, tensors.FromFlatDataAndDimensions(a, 7, 3, 2), tensors.FromFlatDataAndDimensions(b, 7))
+	for k, want := range [][]float32{a, b, b} {
+		got := tensors.MustCopyFlatData[float32](outs[k])
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("output %d, value %d: %v, want %v", k, i, got[i], want[i])
+			}
+		}
 	}
 }

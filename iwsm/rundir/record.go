@@ -37,9 +37,9 @@ type Record struct {
 	// SampleSeconds is the wall time of drawing the final samples (the whole work of a
 	// sampler without steps, the Monte Carlo oracle).
 	SampleSeconds float64 `json:"sample_seconds,omitempty"`
-	ResumedFrom  int       `json:"resumed_from_epoch,omitempty"`
-	Backend      string    `json:"backend,omitempty"`
-	Go           string    `json:"go"`
+	ResumedFrom   int     `json:"resumed_from_epoch,omitempty"`
+	Backend       string  `json:"backend,omitempty"`
+	Go            string  `json:"go"`
 	// Versions are the compute libraries' module versions.
 	Versions    map[string]string   `json:"versions"`
 	Coordinates string              `json:"samples_coordinates"`

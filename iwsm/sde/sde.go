@@ -72,10 +72,11 @@ func (s *SDE) Project(x *Node) *Node {
 	return x
 }
 
-// Noise draws standard normal noise of the given shape from scope's random state,
-// projected onto the zero-centre-of-mass subspace for particle systems.
+// Noise draws standard normal noise of the given shape from scope's random state (the
+// stream of GoMLX's RandomNormal, see normal), projected onto the zero-centre-of-mass
+// subspace for particle systems.
 func (s *SDE) Noise(scope *model.Scope, g *Graph, shape shapes.Shape) *Node {
-	return s.Project(scope.RandomNormal(g, shape))
+	return s.Project(normal(scope, g, shape))
 }
 
 // Forward noises clean points x0 [B, d] to times t [B] with the forward kernel:

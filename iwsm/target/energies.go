@@ -153,7 +153,18 @@ func CheckEnergy(backend compute.Backend, t *Target) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := g.Compile(e, ReduceSum(Abs(grad), -1), ReduceSum(grad, -1)); err != nil {
+	outputs := []*Node{e, ReduceSum(Abs(grad), -1), ReduceSum(grad, -1)}
+	if t.EnergyAndGradient != nil {
+		// The closed form must agree with Energy: it would not if Energy was replaced on a
+		// copy of a built-in target and EnergyAndGradient kept.
+		e2, g2 := t.EnergyAndGradient(x)
+		if !e2.Shape().Equal(e.Shape()) || !g2.Shape().Equal(grad.Shape()) {
+			return errors.Errorf("EnergyAndGradient of target %s returned shapes %s and %s for input %s, want %s and %s",
+				t.Name, e2.Shape(), g2.Shape(), x.Shape(), e.Shape(), grad.Shape())
+		}
+		outputs = append(outputs, e2, Sqrt(ReduceSum(Square(Sub(g2, grad)), -1)), Sqrt(ReduceSum(Square(grad), -1)))
+	}
+	if err := g.Compile(outputs...); err != nil {
 		return errors.WithMessagef(err, "compiling the energy of target %s", t.Name)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -174,6 +185,24 @@ func CheckEnergy(backend compute.Backend, t *Target) (err error) {
 	energies := tensors.MustCopyFlatData[float32](outs[0])
 	gradAbs := tensors.MustCopyFlatData[float32](outs[1])
 	gradSum := tensors.MustCopyFlatData[float32](outs[2])
+	if t.EnergyAndGradient != nil {
+		closed := tensors.MustCopyFlatData[float32](outs[3])
+		gradDiff, gradNorm := tensors.MustCopyFlatData[float32](outs[4]), tensors.MustCopyFlatData[float32](outs[5])
+		for i := range energies {
+			if !isFinite32(energies[i]) || !isFinite32(gradNorm[i]) {
+				continue // overlapping particles: nothing to compare
+			}
+			eTol := 1e-3 * math.Max(1, math.Abs(float64(energies[i])))
+			if math.Abs(float64(closed[i]-energies[i])) > eTol || !(float64(gradDiff[i]) <= 1e-3*math.Max(1, float64(gradNorm[i]))) {
+				for _, o := range outs {
+					o.MustFinalizeAll()
+				}
+				return errors.Errorf("EnergyAndGradient of target %s disagrees with Energy and its gradient at a test point "+
+					"(energy %g against %g, gradient off by %g of norm %g): a target whose Energy is replaced must replace "+
+					"or clear (nil) EnergyAndGradient too", t.Name, closed[i], energies[i], gradDiff[i], gradNorm[i])
+			}
+		}
+	}
 	for _, o := range outs {
 		o.MustFinalizeAll()
 	}

@@ -3,6 +3,7 @@ package target
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
@@ -128,5 +129,25 @@ func TestEnergyAndGradientMatchAutodiff(t *testing.T) {
 				t.Errorf("closed-form gradients are off by up to %.3g of their norm, the autodiff path's by %.3g", newG, oldG)
 			}
 		})
+	}
+}
+
+// TestCheckEnergyCatchesStaleClosedForm checks that CheckEnergy refuses a target whose
+// Energy was replaced while the built-in closed form was kept, and accepts it once the closed
+// form is cleared.
+func TestCheckEnergyCatchesStaleClosedForm(t *testing.T) {
+	b := testBackend(t)
+	tg := DW4()
+	if err := CheckEnergy(b, tg); err != nil {
+		t.Fatalf("built-in DW-4: %v", err)
+	}
+	tg.Energy = func(x *Node) *Node { return MulScalar(ReduceSum(Square(x), -1), 0.5) }
+	err := CheckEnergy(b, tg)
+	if err == nil || !strings.Contains(err.Error(), "EnergyAndGradient") {
+		t.Fatalf("replaced energy with the closed form kept: got %v, want an error naming EnergyAndGradient", err)
+	}
+	tg.EnergyAndGradient = nil
+	if err := CheckEnergy(b, tg); err != nil {
+		t.Fatalf("replaced energy, closed form cleared: %v", err)
 	}
 }

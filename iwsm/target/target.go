@@ -34,8 +34,9 @@ type Target struct {
 	// EnergyAndGradient, when non-nil, computes E(x) and ∇E(x) in closed form in one pass,
 	// for the Monte Carlo estimator, which needs both at every draw: the built-in targets
 	// set it (fewer operations than automatic differentiation of Energy). It must agree with
-	// Energy and its gradient; nil (user targets) differentiates Energy automatically. See
-	// EnergyGrad.
+	// Energy and its gradient (CheckEnergy compares them): a copy of a built-in target whose
+	// Energy is replaced must replace or clear it. nil (user targets) differentiates Energy
+	// automatically. See EnergyGrad.
 	EnergyAndGradient EnergyGradFunc
 	// Scale is the factor from the coordinates the sampler works in to the target's
 	// natural coordinates (iDEM trains GMM-40 on x/50, so Scale is 50 there); plots and
