@@ -87,11 +87,36 @@ func (t Table) LaTeXTable(o LaTeXOptions) string {
 	return b.String()
 }
 
-// latexText escapes LaTeX's special characters in plain text.
+// latexText escapes LaTeX's special characters in plain text and writes the mathematical and
+// Greek characters our labels and metric descriptions use (√, ×, σ, ≤, …) as LaTeX commands:
+// pdflatex's UTF-8 input knows the Latin letters but stops on those. Any other character
+// beyond Latin-1 becomes "?" rather than an error in the user's paper.
 func latexText(s string) string {
-	return strings.NewReplacer("\\", `\textbackslash{}`, "_", `\_`, "%", `\%`, "&", `\&`, "#", `\#`, "$", `\$`,
-		"{", `\{`, "}", `\}`, "~", `\textasciitilde{}`, "^", `\textasciicircum{}`, "±", `$\pm$`, "–", "--", "≥", `$\geq$`).Replace(s)
+	s = latexEscapes.Replace(s)
+	var b strings.Builder
+	for _, r := range s {
+		if r > 0xFF {
+			r = '?'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
+
+// latexEscapes maps LaTeX's special characters and the non-Latin characters of our texts to
+// LaTeX (see latexText).
+var latexEscapes = strings.NewReplacer(
+	"\\", `\textbackslash{}`, "_", `\_`, "%", `\%`, "&", `\&`, "#", `\#`, "$", `\$`,
+	"{", `\{`, "}", `\}`, "~", `\textasciitilde{}`, "^", `\textasciicircum{}`,
+	"–", "--", "—", "---", "‘", "`", "’", "'", "“", "``", "”", "''", "…", `\dots{}`,
+	"±", `$\pm$`, "×", `$\times$`, "·", `$\cdot$`, "−", `$-$`, "√", `$\surd$`,
+	"≤", `$\leq$`, "≥", `$\geq$`, "≈", `$\approx$`, "≠", `$\neq$`, "∞", `$\infty$`,
+	"→", `$\to$`, "∇", `$\nabla$`, "‖", `$\|$`, "∈", `$\in$`, "∑", `$\sum$`, "Σ", `$\Sigma$`,
+	"²", `$^2$`, "³", `$^3$`, "⁻¹", `$^{-1}$`, "₀", `$_0$`, "₁", `$_1$`, "₂", `$_2$`, "ₜ", `$_t$`,
+	"α", `$\alpha$`, "β", `$\beta$`, "γ", `$\gamma$`, "δ", `$\delta$`, "Δ", `$\Delta$`,
+	"ε", `$\varepsilon$`, "θ", `$\theta$`, "λ", `$\lambda$`, "μ", `$\mu$`, "π", `$\pi$`,
+	"ρ", `$\rho$`, "σ", `$\sigma$`, "τ", `$\tau$`, "φ", `$\varphi$`, "χ", `$\chi$`, "ω", `$\omega$`,
+)
 
 // latexCell is a cell "mean $\pm$ std" in math mode, "--" when the metric is missing.
 func (r Row) latexCell(m string) string {

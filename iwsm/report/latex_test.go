@@ -3,6 +3,8 @@ package report
 import (
 	"strings"
 	"testing"
+
+	"github.com/iwsm-go/iwsm/iwsm/evaluate"
 )
 
 // A paper's table: label after the caption, short metric names, numbers in math mode with
@@ -26,5 +28,27 @@ func TestLaTeXTable(t *testing.T) {
 	}
 	if got := latexNumber(1e-5, 3); got != `10^{-5}` {
 		t.Errorf("latexNumber(1e-5) = %q", got)
+	}
+}
+
+// Every registered metric's description and short name, and the mathematical characters of
+// our captions, reach LaTeX as ASCII or Latin-1 (pdflatex stops on the others: the paper
+// protocol's "√N × √N" did), with the symbols as LaTeX commands.
+func TestLaTeXTextHasNoUnsetCharacters(t *testing.T) {
+	texts := []string{"√N × √N cells, σ ≤ 1e-3 · ε − μ, ‖∇E‖², “quoted” — ☃"}
+	for _, m := range evaluate.Registered() {
+		texts = append(texts, m.Description, m.ShortName, m.Name)
+	}
+	for _, s := range texts {
+		for _, r := range latexText(s) {
+			if r > 0xFF {
+				t.Errorf("latexText(%q) keeps %q (U+%04X)", s, r, r)
+			}
+		}
+	}
+	got := latexText(texts[0])
+	want := `$\surd$N $\times$ $\surd$N cells, $\sigma$ $\leq$ 1e-3 $\cdot$ $\varepsilon$ $-$ $\mu$, $\|$$\nabla$E$\|$$^2$, ` + "``quoted'' --- ?"
+	if got != want {
+		t.Errorf("latexText = %q, want %q", got, want)
 	}
 }
