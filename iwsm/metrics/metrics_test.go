@@ -37,7 +37,7 @@ func sqDist(p, q []float64) float64 {
 	return s
 }
 
-// bruteW2 enumerates every permutation (independent of the Jonker–Volgenant code).
+// bruteW2 enumerates every permutation (independent of the transport code).
 func bruteW2(a, b [][]float64) float64 {
 	n := len(a)
 	best := math.Inf(1)
@@ -242,8 +242,7 @@ func TestW2NotAboveOtherAssignments(t *testing.T) {
 	}
 }
 
-// Assign against an independent Hungarian implementation on larger, harder instances,
-// with the dual-feasibility certificate of lapjv checked as well.
+// Assign against an independent Hungarian implementation on larger, harder instances.
 func TestAssignMatchesHungarian(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	type gen func(n int) []float64
@@ -285,8 +284,8 @@ func TestAssignMatchesHungarian(t *testing.T) {
 		}
 		return c
 	}
-	// Exercise the plain Jonker–Volgenant start, the auction warm start at every size, and
-	// an auction cut short by its bid budget.
+	// Exercise the start from the column minima alone, the auction warm start at every size,
+	// and an auction cut short by its bid budget.
 	defer func(minN, bids int) { auctionMinN, auctionBidsPerRow = minN, bids }(auctionMinN, auctionBidsPerRow)
 	for _, mode := range []struct {
 		name       string
@@ -315,15 +314,6 @@ func TestAssignMatchesHungarian(t *testing.T) {
 				}
 				if want := hungarianRef(c, n); !near(total, want, 1e-11) {
 					t.Errorf("%s n=%d: Assign total %.15g, Hungarian %.15g", name, n, total, want)
-				}
-				x, v := lapjv(c, n)
-				for i := range n {
-					ui := c[i*n+x[i]] - v[x[i]]
-					for j := range n {
-						if r := c[i*n+j] - ui - v[j]; r < -1e-9 {
-							t.Fatalf("%s n=%d: reduced cost c[%d][%d] − u − v = %g < 0", name, n, i, j, r)
-						}
-					}
 				}
 			}
 		}

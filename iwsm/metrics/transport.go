@@ -21,7 +21,7 @@ import (
 // empirical measure with integer multiplicities (a sample set resampled with replacement)
 // and a uniform one is therefore Transport with m = the number of distinct points.
 //
-// The algorithm is the one of Assign, with capacities: an ε-scaling forward auction with
+// The algorithm: an ε-scaling forward auction with
 // similar objects (Bertsekas and Castañon, "The auction algorithm for the transportation
 // problem", 1989: each column holds capacity[o] slots with their own prices, and a row
 // bids for the cheapest slot of a column) computes column prices, then the successive
@@ -69,9 +69,26 @@ func Transport(cost []float64, n, m int, capacity []int) (rowToCol []int, total 
 	return rowToCol, total, nil
 }
 
+// Tuning of the auction warm start in transport. auctionMinN and auctionBidsPerRow are
+// variables only so that the tests can force either code path.
+var (
+	// auctionMinN is the size from which transport warms its prices up with an auction.
+	// Below it the column minima are a good enough start.
+	auctionMinN = 32
+	// auctionBidsPerRow bounds the total number of auction bids to auctionBidsPerRow·n
+	// (typical geometric problems need about 60·n).
+	auctionBidsPerRow = 200
+)
+
+const (
+	auctionEps0     = 4.0  // first ε is (max cost − min cost) / auctionEps0
+	auctionEpsFinal = 1e-7 // last ε is (max cost − min cost) · auctionEpsFinal
+	auctionTheta    = 5.0  // ε shrinks by this factor per round
+)
+
 // transport solves a validated problem (see Transport) and returns the column of each row.
 func transport(c []float64, n, m int, capacity []int) []int32 {
-	// Column prices, in the sign convention of lapjv: the reduced cost of (p, o) is
+	// Column prices, in the usual sign convention: the reduced cost of (p, o) is
 	// c[p][o] − v[o]. Start from the column minima.
 	v := make([]float64, m)
 	copy(v, c[:m])

@@ -103,28 +103,6 @@ func TestTransportMatchesHungarianOnRepeatedColumns(t *testing.T) {
 	}
 }
 
-// With one column per row Transport is the assignment problem: its totals equal Assign's
-// on geometric costs of a few hundred points (both with their auction warm starts).
-func TestTransportEqualsAssign(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, n := range []int{50, 300} {
-		a, b := randRows(rng, n, 2, 10, false), randRows(rng, n, 2, 10, false)
-		c := sqDistMatrix(a, b)
-		ones := make([]int, n)
-		for o := range ones {
-			ones[o] = 1
-		}
-		_, total, err := Transport(c, n, n, ones)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, want, _ := Assign(c, n)
-		if !near(total, want, 1e-12) {
-			t.Errorf("n=%d: Transport %.15g, Assign %.15g", n, total, want)
-		}
-	}
-}
-
 // bruteW1W2 enumerates every permutation (independent of the transport code).
 func bruteW1W2(a, b [][]float64) (w1, w2 float64) {
 	n := len(a)
@@ -213,7 +191,8 @@ func TestW1W2OneDimensionalMatchesSorting(t *testing.T) {
 	}
 }
 
-// W1W2's W2 equals W2 (Jonker–Volgenant on the n×n matrix) on a mixture-like resampled set,
+// W1W2's W2 (on the merged distinct points, with capacities) equals W2 (the n×n assignment
+// with repeated rows) on a mixture-like resampled set,
 // and W1 ≤ W2 (Jensen).
 func TestW1W2AgreesWithW2(t *testing.T) {
 	x, y := benchSets(400)
