@@ -4,13 +4,13 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/combin"
 
 	"github.com/iwsm-go/iwsm/iwsm/evaluate"
+	"github.com/iwsm-go/iwsm/iwsm/internal/hostref"
 	"github.com/iwsm-go/iwsm/iwsm/metrics"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla/xlatest"
@@ -117,36 +117,6 @@ func bruteW1W2(a, b [][]float64) (w1, w2 float64) {
 	return best1 / n, math.Sqrt(best2 / n)
 }
 
-// searchsortedTV is an independent reading of np.histogram(ref, bins) and
-// np.histogram(gen, bins=edges): edges by linspace over the reference's range, a
-// right-sided binary search, the upper edge in the last bin, values outside dropped.
-func searchsortedTV(gen, ref []float64, bins int) float64 {
-	lo, hi := slices.Min(ref), slices.Max(ref)
-	edges := make([]float64, bins+1)
-	for k := range edges {
-		edges[k] = lo + float64(k)*((hi-lo)/float64(bins))
-	}
-	edges[bins] = hi
-	count := func(x []float64) ([]float64, float64) {
-		h, tot := make([]float64, bins), 0.0
-		for _, v := range x {
-			if v < lo || v > hi {
-				continue
-			}
-			h[min(sort.Search(len(edges), func(i int) bool { return edges[i] > v })-1, bins-1)]++
-			tot++
-		}
-		return h, tot
-	}
-	hr, nr := count(ref)
-	hg, ng := count(gen)
-	var s float64
-	for k := range hr {
-		s += math.Abs(hr[k]/nr - hg[k]/ng)
-	}
-	return s / 2
-}
-
 // gmmLogDensity is GMM-40's log-density in target coordinates, written out: the mean of
 // the components N(50 μ_k, (50 σ)² I), up to the constant −log(2π (50σ)²).
 func gmmLogDensity(gmm *target.Target, x []float64) float64 {
@@ -215,7 +185,7 @@ func TestEvaluatePaperMixtureByHand(t *testing.T) {
 	for _, r := range gmm.ToTargetCoords(ref) {
 		lr = append(lr, gmmLogDensity(gmm, r))
 	}
-	if got, want := m.Of(evaluate.EnergyTVPaper), searchsortedTV(lg, lr, 2); math.Abs(got-want) > 1e-12 {
+	if got, want := m.Of(evaluate.EnergyTVPaper), hostref.HistogramTV(lr, lg, 2); math.Abs(got-want) > 1e-12 {
 		t.Errorf("energy TV %v, by hand %v", got, want)
 	}
 	want2D, _ := metrics.ReferenceHistogram2DTVD(rows, gmm.ToTargetCoords(ref), 2)
@@ -279,10 +249,10 @@ func TestEvaluatePaperParticles(t *testing.T) {
 	for _, r := range ev.Reference.Rows {
 		dr = append(dr, metrics.InteratomicDistances(r, 4, 2)...)
 	}
-	if got, want := ev.Metrics.Of(evaluate.DistTVPaper), searchsortedTV(dg, dr, 2); math.Abs(got-want) > 1e-12 {
+	if got, want := ev.Metrics.Of(evaluate.DistTVPaper), hostref.HistogramTV(dr, dg, 2); math.Abs(got-want) > 1e-12 {
 		t.Errorf("distance TV %v, by hand %v", got, want)
 	}
-	if got, want := ev.Metrics.Of(evaluate.EnergyTVPaper), searchsortedTV(negate(ev.Generated.Energies), negate(ev.Reference.Energies), 2); math.Abs(got-want) > 1e-12 {
+	if got, want := ev.Metrics.Of(evaluate.EnergyTVPaper), hostref.HistogramTV(negate(ev.Reference.Energies), negate(ev.Generated.Energies), 2); math.Abs(got-want) > 1e-12 {
 		t.Errorf("energy TV %v, by hand %v", got, want)
 	}
 	full, err := evaluate.PaperReference(dw, 1)

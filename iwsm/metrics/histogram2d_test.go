@@ -3,65 +3,10 @@ package metrics
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
-	"sort"
 	"testing"
-)
 
-// searchsorted2DTVD is an independent reading of numpy.histogram2d with the reference's
-// edges: per axis, linspace over the reference's [min, max] and a right-sided binary search
-// (numpy's histogramdd), the upper edge counted in the last bin, points outside either
-// axis's range dropped.
-func searchsorted2DTVD(gen, ref [][]float64, bins int) float64 {
-	edges := func(c int) []float64 {
-		var v []float64
-		for _, r := range ref {
-			v = append(v, r[c])
-		}
-		lo, hi := slices.Min(v), slices.Max(v)
-		if lo == hi {
-			lo, hi = lo-0.5, hi+0.5
-		}
-		e := make([]float64, bins+1)
-		for k := range e {
-			e[k] = lo + float64(k)*((hi-lo)/float64(bins))
-		}
-		e[bins] = hi
-		return e
-	}
-	ex, ey := edges(0), edges(1)
-	find := func(e []float64, v float64) int {
-		if v < e[0] || v > e[bins] {
-			return -1
-		}
-		k := sort.Search(len(e), func(i int) bool { return e[i] > v }) - 1
-		return min(k, bins-1)
-	}
-	count := func(rows [][]float64) (map[[2]int]float64, float64) {
-		h := map[[2]int]float64{}
-		var tot float64
-		for _, r := range rows {
-			i, j := find(ex, r[0]), find(ey, r[1])
-			if i >= 0 && j >= 0 {
-				h[[2]int{i, j}]++
-				tot++
-			}
-		}
-		return h, tot
-	}
-	hr, nr := count(ref)
-	hg, ng := count(gen)
-	var s float64
-	for k, c := range hr {
-		s += math.Abs(c/nr - hg[k]/ng)
-	}
-	for k, c := range hg {
-		if _, ok := hr[k]; !ok {
-			s += c / ng
-		}
-	}
-	return s / 2
-}
+	"github.com/iwsm-go/iwsm/iwsm/internal/hostref"
+)
 
 func TestReferenceHistogram2DTVD(t *testing.T) {
 	// By hand: 2×2 cells over the reference box [0, 2] × [0, 2] (edges 0, 1, 2). The
@@ -95,7 +40,7 @@ func TestReferenceHistogram2DTVD(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := searchsorted2DTVD(gen, ref, bins); math.Abs(got-want) > 1e-12 {
+		if want := hostref.HistogramTV2D(ref, gen, bins); math.Abs(got-want) > 1e-12 {
 			t.Errorf("rep %d (n=%d, bins=%d): %v, binary search %v", rep, n, bins, got, want)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iwsm-go/iwsm/iwsm/internal/hostref"
 	"gonum.org/v1/gonum/stat/combin"
 )
 
@@ -430,44 +431,6 @@ func TestEnergyW2(t *testing.T) {
 	}
 }
 
-// searchsortedTVD is an independent reading of iDEM's recipe: numpy.histogram with
-// explicit edges counts x with edge_k ≤ x < edge_{k+1} (last bin closed), which is a
-// right-sided binary search on the edges.
-func searchsortedTVD(ref, gen []float64, bins int) float64 {
-	lo, hi := slices.Min(ref), slices.Max(ref)
-	if lo == hi {
-		lo, hi = lo-0.5, hi+0.5
-	}
-	edges := make([]float64, bins+1)
-	for k := range edges {
-		edges[k] = lo + float64(k)*((hi-lo)/float64(bins)) // numpy.linspace
-	}
-	edges[bins] = hi
-	count := func(x []float64) ([]float64, float64) {
-		h := make([]float64, bins)
-		var tot float64
-		for _, v := range x {
-			if v < lo || v > hi {
-				continue
-			}
-			k := sort.Search(len(edges), func(i int) bool { return edges[i] > v }) - 1
-			if k == bins {
-				k = bins - 1
-			}
-			h[k]++
-			tot++
-		}
-		return h, tot
-	}
-	hr, nr := count(ref)
-	hg, ng := count(gen)
-	var s float64
-	for k := range hr {
-		s += math.Abs(hr[k]/nr - hg[k]/ng)
-	}
-	return s / 2
-}
-
 func TestHistogramTVD(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -526,7 +489,7 @@ func TestHistogramTVD(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := searchsortedTVD(ref, gen, TVDBins); !near(got, want, 1e-12) {
+		if want := hostref.HistogramTV(ref, gen, TVDBins); !near(got, want, 1e-12) {
 			t.Errorf("n=%d m=%d shift=%v: TVD = %v, searchsorted reference %v", tc.n, tc.m, tc.shift, got, want)
 		}
 		same, _ := ReferenceHistogramTVD(ref, ref, TVDBins)
@@ -586,7 +549,7 @@ func TestDistanceMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := searchsortedTVD(dr, dg, TVDBins); !near(tvd, want, 1e-12) {
+	if want := hostref.HistogramTV(dr, dg, TVDBins); !near(tvd, want, 1e-12) {
 		t.Errorf("DistanceTVD = %v, want %v", tvd, want)
 	}
 	if _, err := DistanceTVD(gen, [][]float64{{1, 2}}, nP, dim); err == nil {

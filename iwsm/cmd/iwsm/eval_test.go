@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -78,7 +76,7 @@ func TestEvalCommandErrors(t *testing.T) {
 // rest resampled to a given reference's size; the JSON holds the paper metrics only.
 func TestEvalCommandPaperProtocol(t *testing.T) {
 	dir := t.TempDir()
-	samples, ref, out := filepath.Join(dir, "s.npy"), filepath.Join(dir, "r.npy"), filepath.Join(dir, "m.json")
+	samples, ref := filepath.Join(dir, "s.npy"), filepath.Join(dir, "r.npy")
 	rows := [][]float64{{math.NaN(), 0}, {1e300, 0}, {-3.1, 21}, {-33, -29}}
 	refRows := [][]float64{{-0.3, 21.5}, {-32.9, -29.4}, {-15.4, 10.7}, {-0.8, 31.7}, {-3.5, 10.6}, {-12, -7.9}, {36, -37}, {-25, -10}, {14, 33}}
 	if err := npyfile.Write(samples, rows); err != nil {
@@ -87,17 +85,7 @@ func TestEvalCommandPaperProtocol(t *testing.T) {
 	if err := npyfile.Write(ref, refRows); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmdEval([]string{"-target", "gmm40", "-samples", samples, "-reference", ref, "-protocol", "paper", "-out", out}); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]float64{}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := evalMetrics(t, "-target", "gmm40", "-samples", samples, "-reference", ref, "-protocol", "paper")
 	if m["n_paper"] != 9 || m["dropped_paper"] != 1 || len(m) != 6 {
 		t.Errorf("metrics %v: want 6 paper metrics, n 9, 1 dropped", m)
 	}

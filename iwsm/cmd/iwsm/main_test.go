@@ -77,22 +77,11 @@ func TestEvalCommandOnReferenceData(t *testing.T) {
 		t.Fatal(err)
 	}
 	eval := func(rows [][]float64, name string) map[string]float64 {
-		path, out := filepath.Join(dir, name+".npy"), filepath.Join(dir, name+".json")
+		path := filepath.Join(dir, name+".npy")
 		if err := npyfile.Write(path, rows); err != nil {
 			t.Fatal(err)
 		}
-		if err := cmdEval([]string{"-target", "dw4", "-samples", path, "-out", out}); err != nil {
-			t.Fatal(err)
-		}
-		raw, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]float64{}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
+		return evalMetrics(t, "-target", "dw4", "-samples", path)
 	}
 	good := eval(ref[9500:], "good")
 	stretched := make([][]float64, 500)
@@ -174,4 +163,23 @@ func TestEnergyCommandNamesNonFiniteRows(t *testing.T) {
 	if _, serr := os.Stat(out); serr == nil {
 		t.Error("energies written despite the error")
 	}
+}
+
+// evalMetrics runs `iwsm eval` with args and -out to a temporary file, and returns the
+// metrics the command wrote there.
+func evalMetrics(t *testing.T, args ...string) map[string]float64 {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "metrics.json")
+	if err := cmdEval(append(args, "-out", out)); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]float64{}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
