@@ -120,15 +120,16 @@ func EffectiveDim(t *target.Target) int {
 // σ_min = 1e-5 (GMM, DW-4) that squared distance, ~dσ², is far below float32's resolution of
 // ||x||²: the expanded form ||x||² − 2 x·b + ||b||² in float32 was wrong by up to 3.8e4 nats
 // on DW-4 and 300-900 on the mixtures there (see TestBufferLogDensityFloat32MatchesFloat64).
-// So this sum runs in float64, whatever the graph's dtype, as
+// So this sum runs in float64, whatever the graph's dtype (except for d ≤ directDim on
+// backends that fuse elementwise operations, where bufferLogDensityDirect sums the squared
+// differences themselves, which float32 represents well enough), as
 //
 //	log Σ_j exp(−||x − b_j||²/(2σ²)) = −||x||²/(2σ²) + logsumexp_j(x·b_j/σ² − ||b_j||²/(2σ²))
 //
 // whose [B, N] logits are one matrix product of [x/σ², −1/(2σ²)] with [b_j, ||b_j||²]: fewer
 // passes over [B, N] than the expanded form, so it costs no more than the float32 code it
-// replaced (Go backend, buffer 10,000, CPU time per call, BenchmarkProposalCandidates: batch
-// 512 at d = 2, 8 and 39, 98-110 ms against 140-155 ms; batch 128 at d = 165, 54 ms against
-// 51 ms), with errors below 1e-4 nats on every built-in target. The batch runs in
+// replaced (BenchmarkProposalCandidates times it; the README has the numbers), with errors
+// below 1e-4 nats on every built-in target. The batch runs in
 // gmath.ParallelChunks pieces that the Go backend can put on several cores.
 func BufferLogDensity(xt, sigma, buffer *Node, dEff int) *Node {
 	m := gmath.Materialise(xt, sigma)

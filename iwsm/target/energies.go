@@ -67,7 +67,7 @@ func Energies(backend compute.Backend, t *Target, rows [][]float64) (energies []
 }
 
 // energyExecs caches the compiled energy of each (backend, target): on XLA a compilation
-// costs 0.3 s (DW-4) to 1 s (LJ-13), which per call dominated a run's evaluation and the
+// costs far more than a call, and compiling per call dominated a run's evaluation and the
 // test suite. A target is identified by its pointer; the cache is cleared when it reaches
 // maxEnergyExecs entries (a sweep that builds many targets).
 var (
