@@ -215,7 +215,8 @@ func (r *Result) compare(reference [][]float64) error {
 }
 
 // Summary is a one-line account of the run: target, method, budget, seed, the main metrics
-// and the wall time.
+// and the wall times of training and of drawing the final samples (the oracle's whole work is
+// the latter).
 func (r *Result) Summary() string {
 	s := fmt.Sprintf("%s %s (%s, seed %d):", r.Target.Name, r.Config.Method, r.Config.Budget, r.Config.Seed)
 	if m := r.Metrics; m != nil {
@@ -229,7 +230,7 @@ func (r *Result) Summary() string {
 	} else {
 		s += fmt.Sprintf(" no reference samples; mean energy %.4g", mean(r.Samples.Energies))
 	}
-	s += fmt.Sprintf("  (%.0f s)", r.Record.TrainSeconds)
+	s += fmt.Sprintf("  (train %.0f s, samples %.0f s)", r.Record.TrainSeconds, r.Record.SampleSeconds)
 	return s
 }
 
