@@ -101,8 +101,10 @@ func TestTableCommand(t *testing.T) {
 			t.Errorf("-out: %v", err)
 		}
 	}
-	if !strings.Contains(printed.String(), report.TrainMinutes) {
-		t.Errorf("no training-time column in:\n%s", printed.String())
+	for _, cost := range []string{report.EnergyEvaluations, report.Minutes} {
+		if !strings.Contains(printed.String(), "| "+cost+" |") {
+			t.Errorf("no %s column in:\n%s", cost, printed.String())
+		}
 	}
 	if err := cmdTable([]string{filepath.Join(root, "nope")}); err == nil {
 		t.Error("a missing folder: no error")
