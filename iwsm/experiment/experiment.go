@@ -141,7 +141,7 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 		if final, err = sel.selected(backend, t, cfg, kind, res.Sampler); err != nil {
 			return nil, err
 		}
-		res.Record.SelectedStep, res.Record.SelectedXW2 = sel.Step, sel.XW2
+		res.Record.SelectedStep, res.Record.SelectedXW2, res.Record.SelectionChecks = sel.Step, sel.XW2, sel.Checks
 	}
 	sampling := time.Now()
 	gen, err := final.Samples(cfg.EvalSamples)

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -276,8 +277,46 @@ func TestSelectBestDrawsFromTheBestCheck(t *testing.T) {
 	if rec.SelectedStep < 1 || rec.SelectedStep > 3 || !(rec.SelectedXW2 > 0) {
 		t.Errorf("selected step %d with x-W2 %v, want one of the 3 checks", rec.SelectedStep, rec.SelectedXW2)
 	}
-	if _, err := os.Stat(filepath.Join(dir, bestDir, "best.json")); err != nil {
-		t.Error(err)
+	// The selected check is the first with the smallest x-W2 of the recorded ones.
+	if len(rec.SelectionChecks) != 3 {
+		t.Fatalf("checks %v, want one per step", rec.SelectionChecks)
+	}
+	best := rec.SelectionChecks[0]
+	for i, c := range rec.SelectionChecks {
+		if c.Step != i+1 || !(c.XW2 > 0) {
+			t.Errorf("check %d: %+v", i, c)
+		}
+		if c.XW2 < best.XW2 {
+			best = c
+		}
+	}
+	if best.Step != rec.SelectedStep || best.XW2 != rec.SelectedXW2 {
+		t.Errorf("selected step %d (x-W2 %v), but the checks %v give %+v", rec.SelectedStep, rec.SelectedXW2, rec.SelectionChecks, best)
+	}
+	// Continued to 4 steps, the run keeps the checks it had; a check that an interrupted run
+	// recorded after its last checkpoint (here a made-up one at step 4) is replaced.
+	bestJSON := filepath.Join(dir, bestDir, "best.json")
+	var saved selection
+	raw, err := os.ReadFile(bestJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &saved); err != nil {
+		t.Fatal(err)
+	}
+	saved.Checks = append(saved.Checks, rundir.ValidationCheck{Step: 4, XW2: 1e9})
+	if err := rundir.WriteJSON(bestJSON, saved); err != nil {
+		t.Fatal(err)
+	}
+	more := cfg
+	more.Epochs = 4
+	res, err = Run(backend, tg, more, Options{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Record.SelectionChecks
+	if len(got) != 4 || !slices.Equal(got[:3], rec.SelectionChecks) || got[3].Step != 4 || got[3].XW2 == 1e9 {
+		t.Errorf("checks after continuing to 4 steps: %v (before: %v)", got, rec.SelectionChecks)
 	}
 	if !slices.Contains(rec.Overrides, "select_best_every=1") {
 		t.Errorf("overrides %v lack select_best_every=1", rec.Overrides)

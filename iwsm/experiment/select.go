@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/pkg/errors"
@@ -19,11 +20,12 @@ import (
 // selected; best.json there records its step and validation x-W2.
 const bestDir = "checkpoint-best"
 
-// selection is iDEM's model selection (config.SelectBestEvery): the best state so far and
-// where it is saved.
+// selection is iDEM's model selection (config.SelectBestEvery): the best state so far, every
+// check's validation x-W2 (the curve iDEM's code logs as val/x-W2), and where they are saved.
 type selection struct {
-	Step int     `json:"step"`
-	XW2  float64 `json:"x_w2"`
+	Step   int                      `json:"step"`
+	XW2    float64                  `json:"x_w2"`
+	Checks []rundir.ValidationCheck `json:"checks,omitempty"`
 
 	dir        string
 	validation [][]float64 // target coordinates
@@ -51,8 +53,8 @@ func newSelection(t *target.Target, cfg config.Config, out string) (*selection, 
 	return sel, nil
 }
 
-// hook scores the sampler every config.SelectBestEvery steps and saves it when it is the best
-// so far.
+// hook scores the sampler every config.SelectBestEvery steps, records the score, and saves
+// the sampler when it is the best so far.
 func (sel *selection) hook(t *target.Target, cfg config.Config) sampler.Hook {
 	return sampler.Hook{Name: "model selection", AfterStep: func(s sampler.Sampler, info sampler.Info) error {
 		if info.Step%cfg.SelectBestEvery != 0 {
@@ -69,12 +71,15 @@ func (sel *selection) hook(t *target.Target, cfg config.Config) sampler.Hook {
 		if err != nil {
 			return errors.WithMessagef(err, "validation x-W2 after step %d", info.Step)
 		}
-		if sel.XW2 >= 0 && w2 >= sel.XW2 {
-			return nil
-		}
-		sel.Step, sel.XW2 = info.Step, w2
-		if err := s.Save(sel.dir); err != nil {
-			return err
+		// A resumed run repeats the steps after its last checkpoint: their checks replace the
+		// ones recorded before the interruption.
+		sel.Checks = slices.DeleteFunc(sel.Checks, func(c rundir.ValidationCheck) bool { return c.Step >= info.Step })
+		sel.Checks = append(sel.Checks, rundir.ValidationCheck{Step: info.Step, XW2: w2})
+		if sel.XW2 < 0 || w2 < sel.XW2 {
+			sel.Step, sel.XW2 = info.Step, w2
+			if err := s.Save(sel.dir); err != nil {
+				return err
+			}
 		}
 		return rundir.WriteJSON(filepath.Join(sel.dir, "best.json"), sel)
 	}}

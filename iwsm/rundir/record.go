@@ -55,6 +55,9 @@ type Record struct {
 	// state drew the final samples and its validation x-W2 (absent otherwise).
 	SelectedStep int     `json:"selected_step,omitempty"`
 	SelectedXW2  float64 `json:"selected_x_w2,omitempty"`
+	// SelectionChecks are every check's validation x-W2, in step order: how the sampler's
+	// distance to the target moved during training (absent without config.SelectBestEvery).
+	SelectionChecks []ValidationCheck `json:"selection_checks,omitempty"`
 	// PT holds the parallel-tempering baseline's ladder, step sizes, move and swap
 	// acceptance rates (per temperature and per adjacent pair) and its per-block history;
 	// absent for the other samplers.
@@ -130,6 +133,13 @@ type PTStats struct {
 	GradientEvaluations int64     `json:"gradient_evaluations"`
 	Seconds             float64   `json:"seconds"`
 	History             []PTBlock `json:"history"`
+}
+
+// ValidationCheck is one check of iDEM's model selection: after step Step, the exact W2 of
+// the sampler's samples to the target's validation samples (target coordinates).
+type ValidationCheck struct {
+	Step int     `json:"step"`
+	XW2  float64 `json:"x_w2"`
 }
 
 // ReadRecord reads dir/metrics.json.
