@@ -474,7 +474,7 @@ func cmdMethods(args []string) error {
 // and final samples, so that the oracle's sampling counts), the costs a comparison must match.
 var tableColumns = map[evaluate.Protocol]map[bool][]string{
 	evaluate.IDEM: {
-		true:  {"x_w2", "e_w2", "modes_covered", "near_pct", "out_pct", "energy_tvd", report.EnergyEvaluations, report.Minutes},
+		true:  {"x_w2", "e_w2", "modes_covered", "mode_tv", "near_pct", "out_pct", "energy_tvd", report.EnergyEvaluations, report.Minutes},
 		false: {"x_w2", "e_w2", "dist_tvd", "energy_tvd", report.EnergyEvaluations, report.Minutes},
 	},
 	evaluate.Paper: {
