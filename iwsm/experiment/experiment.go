@@ -16,6 +16,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/sampler"
+	"github.com/iwsm-go/iwsm/iwsm/sde"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -145,6 +146,11 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 	}
 	sampling := time.Now()
 	gen, err := final.Samples(cfg.EvalSamples)
+	var nonFinite *sde.NonFiniteError
+	if errors.As(err, &nonFinite) && len(gen) > 0 { // evaluated without them, and counted
+		res.Record.DroppedSamples, err = len(nonFinite.Samples), nil
+		fmt.Printf("%s %s: %v; the other %d are evaluated\n", t.Name, cfg.Method, nonFinite, len(gen))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +235,9 @@ func (r *Result) Summary() string {
 		}
 	} else {
 		s += fmt.Sprintf(" no reference samples; mean energy %.4g", mean(r.Samples.Energies))
+	}
+	if k := r.Record.DroppedSamples; k > 0 {
+		s += fmt.Sprintf("  (%d non-finite samples left out)", k)
 	}
 	s += fmt.Sprintf("  (train %.0f s, samples %.0f s)", r.Record.TrainSeconds, r.Record.SampleSeconds)
 	return s

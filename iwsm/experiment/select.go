@@ -13,6 +13,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/metrics"
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/sampler"
+	"github.com/iwsm-go/iwsm/iwsm/sde"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
 
@@ -60,7 +61,15 @@ func (sel *selection) hook(t *target.Target, cfg config.Config) sampler.Hook {
 		if info.Step%cfg.SelectBestEvery != 0 {
 			return nil
 		}
+		// A resumed run repeats the steps after its last checkpoint: their checks replace the
+		// ones recorded before the interruption.
+		sel.Checks = slices.DeleteFunc(sel.Checks, func(c rundir.ValidationCheck) bool { return c.Step >= info.Step })
 		rows, err := s.Samples(cfg.EvalSamples)
+		var nonFinite *sde.NonFiniteError
+		if errors.As(err, &nonFinite) { // a state whose samples diverge is not a candidate
+			sel.Checks = append(sel.Checks, rundir.ValidationCheck{Step: info.Step, NonFinite: len(nonFinite.Samples)})
+			return sel.write()
+		}
 		if err != nil {
 			return err
 		}
@@ -71,9 +80,6 @@ func (sel *selection) hook(t *target.Target, cfg config.Config) sampler.Hook {
 		if err != nil {
 			return errors.WithMessagef(err, "validation x-W2 after step %d", info.Step)
 		}
-		// A resumed run repeats the steps after its last checkpoint: their checks replace the
-		// ones recorded before the interruption.
-		sel.Checks = slices.DeleteFunc(sel.Checks, func(c rundir.ValidationCheck) bool { return c.Step >= info.Step })
 		sel.Checks = append(sel.Checks, rundir.ValidationCheck{Step: info.Step, XW2: w2})
 		if sel.XW2 < 0 || w2 < sel.XW2 {
 			sel.Step, sel.XW2 = info.Step, w2
@@ -81,8 +87,16 @@ func (sel *selection) hook(t *target.Target, cfg config.Config) sampler.Hook {
 				return err
 			}
 		}
-		return rundir.WriteJSON(filepath.Join(sel.dir, "best.json"), sel)
+		return sel.write()
 	}}
+}
+
+// write records the selection in best.json, beside the selected state.
+func (sel *selection) write() error {
+	if err := os.MkdirAll(sel.dir, 0o755); err != nil {
+		return errors.Wrapf(err, "creating %s", sel.dir)
+	}
+	return rundir.WriteJSON(filepath.Join(sel.dir, "best.json"), sel)
 }
 
 // selected returns the sampler the final samples come from: the saved best state, or s when

@@ -85,7 +85,8 @@ func (s *Sampler) Step() (sampler.Info, error) {
 func (s *Sampler) Progress() (done, total int) { return 0, 0 }
 
 // Samples integrates the reverse SDE with the Monte Carlo score for n samples (sampler
-// coordinates), in pieces small enough for the estimator's [points, K, ...] terms.
+// coordinates), in pieces small enough for the estimator's [points, K, ...] terms. Samples that
+// diverge are left out and reported, numbered among the n, by a *sde.NonFiniteError.
 func (s *Sampler) Samples(n int) ([][]float64, error) {
 	if n <= 0 {
 		return nil, errors.Errorf("number of samples must be positive, got %d", n)
@@ -98,16 +99,25 @@ func (s *Sampler) Samples(n int) ([][]float64, error) {
 	}
 	chunk := max(1, min(n, chunkElements/perPoint))
 	var out [][]float64
-	for len(out) < n {
-		m := min(chunk, n-len(out))
+	var dropped []int // samples that diverged, numbered among the n drawn
+	for drawn := 0; drawn < n; drawn += chunk {
+		m := min(chunk, n-drawn)
 		rows, err := s.gen.Generate(m, s.rng)
-		if err != nil {
-			return nil, errors.WithMessagef(err, "oracle samples %d to %d", len(out), len(out)+m)
+		var nonFinite *sde.NonFiniteError
+		if errors.As(err, &nonFinite) {
+			for _, i := range nonFinite.Samples {
+				dropped = append(dropped, drawn+i)
+			}
+		} else if err != nil {
+			return nil, errors.WithMessagef(err, "oracle samples %d to %d", drawn, drawn+m)
 		}
 		out = append(out, rows...)
 		c := s.Config
 		s.EnergyEvaluations += int64(m) * (int64(c.IntegrationSteps)*int64(c.K) + int64(c.NegativeTimeSteps))
 		s.GradientEvaluations = s.EnergyEvaluations
+	}
+	if len(dropped) > 0 {
+		return out, &sde.NonFiniteError{Samples: dropped, Total: n}
 	}
 	return out, nil
 }

@@ -58,6 +58,9 @@ type Record struct {
 	// SelectionChecks are every check's validation x-W2, in step order: how the sampler's
 	// distance to the target moved during training (absent without config.SelectBestEvery).
 	SelectionChecks []ValidationCheck `json:"selection_checks,omitempty"`
+	// DroppedSamples counts the final samples that ended with a non-finite coordinate and
+	// were left out of Samples and of the evaluation, which used the others.
+	DroppedSamples int `json:"dropped_samples,omitempty"`
 	// PT holds the parallel-tempering baseline's ladder, step sizes, move and swap
 	// acceptance rates (per temperature and per adjacent pair) and its per-block history;
 	// absent for the other samplers.
@@ -77,6 +80,10 @@ type Epoch struct {
 	ESSByLevel []float64 `json:"ess_by_level,omitempty"`
 	// SkippedSteps counts steps whose loss was not finite (their update was zeroed).
 	SkippedSteps int `json:"skipped_steps"`
+	// DroppedSamples counts the new buffer samples of this epoch that ended with a non-finite
+	// coordinate (the network's score diverged along their path): they were left out of the
+	// buffer, as the paper code's evaluation leaves them out of its metrics.
+	DroppedSamples int `json:"dropped_samples,omitempty"`
 	// ValLoss is the validation loss computed at the end of this epoch (every
 	// Config.ValidateEvery epochs; absent otherwise): iDEM's val/loss, the unweighted
 	// score-matching loss on noised validation samples, or, for a target without validation
@@ -136,10 +143,12 @@ type PTStats struct {
 }
 
 // ValidationCheck is one check of iDEM's model selection: after step Step, the exact W2 of
-// the sampler's samples to the target's validation samples (target coordinates).
+// the sampler's samples to the target's validation samples (target coordinates), or, when
+// NonFinite of those samples diverged, no score (the state is not selected).
 type ValidationCheck struct {
-	Step int     `json:"step"`
-	XW2  float64 `json:"x_w2"`
+	Step      int     `json:"step"`
+	XW2       float64 `json:"x_w2,omitempty"`
+	NonFinite int     `json:"non_finite,omitempty"`
 }
 
 // ReadRecord reads dir/metrics.json.

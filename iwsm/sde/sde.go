@@ -1,6 +1,7 @@
 package sde
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -171,7 +172,8 @@ func (gen *Generator) Step(x *tensors.Tensor, t, dt, last float32) (*tensors.Ten
 
 // Generate draws n samples: prior draws from rng, Steps reverse steps from t = 1 to 0, then
 // the negative-time steps. Rows are in the sampler's coordinates (multiply by Target.Scale
-// for the target's own). A non-finite value is an error naming the sample.
+// for the target's own). Samples with a non-finite value are left out of the rows and
+// reported by a *NonFiniteError (see GenerateFrom).
 func (gen *Generator) Generate(n int, rng *rand.Rand) ([][]float64, error) {
 	if n <= 0 {
 		return nil, errors.Errorf("number of samples must be positive, got %d", n)
@@ -181,7 +183,9 @@ func (gen *Generator) Generate(n int, rng *rand.Rand) ([][]float64, error) {
 
 // GenerateFrom integrates from the given prior draws (flat [n·d], sampler coordinates, as
 // Prior returns them): Generate with the starting points known, to see where a sample
-// came from.
+// came from. When some samples end with a non-finite coordinate (the score diverged along
+// their path), it returns the others and a *NonFiniteError naming them: a caller that can go
+// on without them (the replay buffer's refresh) uses the rows, the others stop at the error.
 func (gen *Generator) GenerateFrom(prior []float32) ([][]float64, error) {
 	s := gen.sde
 	d := s.Target.Dim
@@ -215,16 +219,38 @@ func (gen *Generator) GenerateFrom(prior []float32) ([][]float64, error) {
 	}
 	data := tensors.MustCopyFlatData[float32](x)
 	x.MustFinalizeAll()
-	rows := make([][]float64, n)
-	for i := range rows {
-		rows[i] = make([]float64, d)
-		for j := range rows[i] {
-			v := float64(data[i*d+j])
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, errors.Errorf("sampling produced a non-finite value (sample %d): the score diverged", i)
-			}
-			rows[i][j] = v
+	rows := make([][]float64, 0, n)
+	var bad []int
+	for i := 0; i < n; i++ {
+		row := make([]float64, d)
+		finite := true
+		for j := range row {
+			row[j] = float64(data[i*d+j])
+			finite = finite && !math.IsNaN(row[j]) && !math.IsInf(row[j], 0)
 		}
+		if !finite {
+			bad = append(bad, i)
+			continue
+		}
+		rows = append(rows, row)
+	}
+	if len(bad) > 0 {
+		return rows, &NonFiniteError{Samples: bad, Total: n}
 	}
 	return rows, nil
+}
+
+// NonFiniteError reports the samples of one sampling run that ended with a non-finite
+// coordinate: the score diverged along their paths.
+type NonFiniteError struct {
+	// Samples are the indices (among the Total drawn) of the samples left out.
+	Samples []int
+	// Total is the number of samples drawn.
+	Total int
+}
+
+// Error names the first sample left out and how many there were.
+func (e *NonFiniteError) Error() string {
+	return fmt.Sprintf("sampling produced a non-finite value in %d of %d samples (first: sample %d): the score diverged",
+		len(e.Samples), e.Total, e.Samples[0])
 }

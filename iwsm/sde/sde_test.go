@@ -1,8 +1,11 @@
 package sde_test
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -166,5 +169,37 @@ func TestSamplerValidate(t *testing.T) {
 		if err := s.Validate(); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// Samples whose path leaves the finite numbers (here prior draws that are already NaN or
+// infinite) are left out of the rows and named by a *NonFiniteError; the others are exactly
+// what the same draws give without them.
+func TestGenerateFromLeavesOutNonFiniteSamples(t *testing.T) {
+	const s0, n = 0.7, 6
+	tg, score, sched := gaussian(2, s0)
+	s := &sde.SDE{Schedule: sched, Target: tg, Steps: 50, DiffusionScale: 1, ProbabilityFlow: true}
+	gen, err := sde.NewGenerator(xlatest.Backend(t), model.NewStore(), s, score)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prior := s.Prior(rand.New(rand.NewPCG(5, 1)), n)
+	clean, err := gen.GenerateFrom(prior)
+	if err != nil || len(clean) != n {
+		t.Fatalf("finite draws: %d rows, %v", len(clean), err)
+	}
+	prior[2*2+1] = float32(math.NaN())
+	prior[4*2] = float32(math.Inf(1))
+	rows, err := gen.GenerateFrom(prior)
+	var nf *sde.NonFiniteError
+	if !errors.As(err, &nf) || !slices.Equal(nf.Samples, []int{2, 4}) || nf.Total != n {
+		t.Fatalf("error %v, want a NonFiniteError naming samples 2 and 4 of %d", err, n)
+	}
+	if !strings.Contains(err.Error(), "2 of 6 samples (first: sample 2)") {
+		t.Errorf("message %q", err)
+	}
+	want := [][]float64{clean[0], clean[1], clean[3], clean[5]}
+	if !slices.EqualFunc(rows, want, slices.Equal) {
+		t.Errorf("the finite samples %v, want %v", rows, want)
 	}
 }

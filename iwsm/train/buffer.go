@@ -3,8 +3,11 @@ package train
 import (
 	"math"
 
+	"github.com/pkg/errors"
+
 	"github.com/iwsm-go/iwsm/iwsm/config"
 	"github.com/iwsm-go/iwsm/iwsm/gmath"
+	"github.com/iwsm-go/iwsm/iwsm/sde"
 )
 
 // refreshBuffer adds one epoch's new samples to the replay buffer: the first epoch fills it
@@ -38,6 +41,13 @@ func (tr *Trainer) refreshBuffer() error {
 		rows, err = tr.initialSamples(n - flat)
 	default:
 		rows, err = tr.Samples(n - flat)
+	}
+	// Samples whose path diverged stay out of the buffer; the epoch's history counts them.
+	// Training goes on unless none is left.
+	var nonFinite *sde.NonFiniteError
+	if errors.As(err, &nonFinite) && len(rows) > 0 {
+		tr.droppedSamples += len(nonFinite.Samples)
+		err = nil
 	}
 	if err != nil {
 		return err
@@ -73,7 +83,8 @@ func (tr *Trainer) initialSamples(n int) ([][]float64, error) {
 		return gmath.Rows(tr.sde.Prior(tr.rng, n), tr.Target.Dim), nil
 	}
 	rows, err := tr.mcInit.Generate(n, tr.rng)
-	if err == nil {
+	var nonFinite *sde.NonFiniteError
+	if err == nil || errors.As(err, &nonFinite) { // every path was integrated
 		tr.count(int64(n) * int64(tr.Config.IntegrationSteps) * int64(tr.Config.K))
 	}
 	return rows, err

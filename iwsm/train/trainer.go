@@ -51,6 +51,9 @@ type Trainer struct {
 	buffer []float32 // flat [n, Dim], FIFO: the oldest rows are dropped first
 	rng    *rand.Rand
 	pcg    *rand.PCG
+	// droppedSamples counts the new samples left out of the buffer since the last epoch
+	// ended (they diverged); Epoch moves the count into its history entry.
+	droppedSamples int
 
 	// EpochsDone counts the outer rounds finished (it survives checkpoints).
 	EpochsDone int
@@ -378,9 +381,12 @@ func (tr *Trainer) validationGraph(scope *model.Scope, x0 *Node) *Node {
 // Samples generates n samples with the reverse SDE from the prior N(0, σ_max² I) and the
 // network's score (followed by NegativeTimeSteps gradient steps where configured), in the
 // sampler's coordinates (multiply by Target.Scale for the target's own).
+//
+// Samples that diverge are left out of rows and reported by a *sde.NonFiniteError.
 func (tr *Trainer) Samples(n int) (rows [][]float64, err error) {
 	rows, err = tr.sampling.Generate(n, tr.rng)
-	if err == nil {
+	var nonFinite *sde.NonFiniteError
+	if err == nil || errors.As(err, &nonFinite) { // the negative-time steps evaluated them all
 		tr.count(int64(n) * int64(tr.Config.NegativeTimeSteps))
 	}
 	return rows, err
@@ -557,6 +563,7 @@ func (tr *Trainer) Epoch() (stats rundir.Epoch, err error) {
 	}
 	tr.EpochsDone++
 	stats.Epoch = tr.EpochsDone
+	stats.DroppedSamples, tr.droppedSamples = tr.droppedSamples, 0
 	stats.LearningRate = tr.learningRate
 	stats.Seconds = time.Since(start).Seconds()
 	stats.EnergyEvaluations, stats.GradientEvaluations = tr.EnergyEvaluations, tr.GradientEvaluations

@@ -23,6 +23,7 @@ import (
 	"github.com/iwsm-go/iwsm/iwsm/report"
 	"github.com/iwsm-go/iwsm/iwsm/rundir"
 	"github.com/iwsm-go/iwsm/iwsm/sampler"
+	"github.com/iwsm-go/iwsm/iwsm/sde"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 	"github.com/iwsm-go/iwsm/xla"
 )
@@ -325,6 +326,8 @@ func cmdConfig(args []string) error {
 	return nil
 }
 
+// cmdSample draws samples from a run's checkpoint into an .npy file (target coordinates);
+// samples that diverged are left out, with a line saying how many.
 func cmdSample(args []string) error {
 	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
 	dir := fs.String("checkpoint", "", "checkpoint folder (RESULTS/checkpoint)")
@@ -357,6 +360,11 @@ func cmdSample(args []string) error {
 		return err
 	}
 	rows, err := s.Samples(*n)
+	var nonFinite *sde.NonFiniteError
+	if errors.As(err, &nonFinite) && len(rows) > 0 { // written without them, and said
+		fmt.Fprintf(os.Stderr, "iwsm: %v; writing the other %d\n", nonFinite, len(rows))
+		err = nil
+	}
 	if err != nil {
 		return err
 	}
