@@ -32,7 +32,7 @@ type Options struct {
 	// notebooks); nil for none.
 	Progress io.Writer
 	// Log, if non-nil, receives one-line status messages (resuming from a checkpoint,
-	// loading a finished run).
+	// loading a finished run, final samples that diverged).
 	Log io.Writer
 	// Reference, when set, replaces the target's built-in reference samples (target
 	// coordinates). User-defined targets have no built-in reference: without one the metrics
@@ -149,7 +149,9 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 	var nonFinite *sde.NonFiniteError
 	if errors.As(err, &nonFinite) && len(gen) > 0 { // evaluated without them, and counted
 		res.Record.DroppedSamples, err = len(nonFinite.Samples), nil
-		fmt.Printf("%s %s: %v; the other %d are evaluated\n", t.Name, cfg.Method, nonFinite, len(gen))
+		if opt.Log != nil {
+			fmt.Fprintf(opt.Log, "%s %s: %v; the other %d are evaluated\n", t.Name, cfg.Method, nonFinite, len(gen))
+		}
 	}
 	if err != nil {
 		return nil, err
