@@ -146,15 +146,12 @@ func Run(backend compute.Backend, t *target.Target, cfg config.Config, opt Optio
 	}
 	sampling := time.Now()
 	gen, err := final.Samples(cfg.EvalSamples)
-	var nonFinite *sde.NonFiniteError
-	if errors.As(err, &nonFinite) && len(gen) > 0 { // evaluated without them, and counted
-		res.Record.DroppedSamples, err = len(nonFinite.Samples), nil
-		if opt.Log != nil {
-			fmt.Fprintf(opt.Log, "%s %s: %v; the other %d are evaluated\n", t.Name, cfg.Method, nonFinite, len(gen))
-		}
-	}
+	left, err := sde.LeaveOutNonFinite(gen, err) // evaluated without them, and counted
 	if err != nil {
 		return nil, err
+	}
+	if res.Record.DroppedSamples = left.LeftOut(); left != nil && opt.Log != nil {
+		fmt.Fprintf(opt.Log, "%s %s: %v; the other %d are evaluated\n", t.Name, cfg.Method, left, len(gen))
 	}
 	res.Record.SampleSeconds = time.Since(sampling).Seconds()
 	res.Sampler.Report(&res.Record)

@@ -249,6 +249,26 @@ type NonFiniteError struct {
 	Total int
 }
 
+// LeftOut is the number of samples left out; 0 for a nil error, so that the result of
+// LeaveOutNonFinite can be counted without a check.
+func (e *NonFiniteError) LeftOut() int {
+	if e == nil {
+		return 0
+	}
+	return len(e.Samples)
+}
+
+// LeaveOutNonFinite accepts the result of a sampling call (Generate, a sampler's Samples) for a
+// caller that can go on without the samples that diverged: when err is a *NonFiniteError and
+// some rows are left, it returns that error as left (to count or report) and a nil error.
+// Any other error, or a run in which every sample diverged, is returned as err with a nil left.
+func LeaveOutNonFinite(rows [][]float64, err error) (left *NonFiniteError, _ error) {
+	if errors.As(err, &left) && len(rows) > 0 {
+		return left, nil
+	}
+	return nil, err
+}
+
 // Error names the first sample left out and how many there were.
 func (e *NonFiniteError) Error() string {
 	return fmt.Sprintf("sampling produced a non-finite value in %d of %d samples (first: sample %d): the score diverged",

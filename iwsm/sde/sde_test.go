@@ -2,6 +2,7 @@ package sde_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -201,5 +202,26 @@ func TestGenerateFromLeavesOutNonFiniteSamples(t *testing.T) {
 	want := [][]float64{clean[0], clean[1], clean[3], clean[5]}
 	if !slices.EqualFunc(rows, want, slices.Equal) {
 		t.Errorf("the finite samples %v, want %v", rows, want)
+	}
+}
+
+// LeaveOutNonFinite lets a caller go on with the finite rows of a run in which some samples
+// diverged, and with nothing else: another error, or a run with no row left, is passed on.
+func TestLeaveOutNonFinite(t *testing.T) {
+	rows := [][]float64{{1, 2}}
+	diverged := &sde.NonFiniteError{Samples: []int{1, 3}, Total: 4}
+	left, err := sde.LeaveOutNonFinite(rows, fmt.Errorf("wrapped: %w", diverged))
+	if err != nil || left != diverged || left.LeftOut() != 2 {
+		t.Errorf("some rows left: left %v (%d), err %v; want the NonFiniteError (2) and no error", left, left.LeftOut(), err)
+	}
+	if left, err := sde.LeaveOutNonFinite(nil, diverged); err != diverged || left != nil {
+		t.Errorf("every sample diverged: left %v, err %v; want the error passed on", left, err)
+	}
+	other := errors.New("backend failed")
+	if left, err := sde.LeaveOutNonFinite(rows, other); err != other || left != nil {
+		t.Errorf("another error: left %v, err %v; want it passed on", left, err)
+	}
+	if left, err := sde.LeaveOutNonFinite(rows, nil); err != nil || left != nil || left.LeftOut() != 0 {
+		t.Errorf("no error: left %v, err %v; want nothing left out", left, err)
 	}
 }

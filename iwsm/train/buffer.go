@@ -44,14 +44,11 @@ func (tr *Trainer) refreshBuffer() error {
 	}
 	// Samples whose path diverged stay out of the buffer; the epoch's history counts them.
 	// Training goes on unless none is left.
-	var nonFinite *sde.NonFiniteError
-	if errors.As(err, &nonFinite) && len(rows) > 0 {
-		tr.droppedSamples += len(nonFinite.Samples)
-		err = nil
-	}
+	left, err := sde.LeaveOutNonFinite(rows, err)
 	if err != nil {
 		return err
 	}
+	tr.droppedSamples += left.LeftOut()
 	tr.addToBuffer(append(rows, tr.augmentation(flat)...))
 	return nil
 }

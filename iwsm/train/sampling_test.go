@@ -152,3 +152,40 @@ func TestNegativeTimeStepsDescend(t *testing.T) {
 		}
 	}
 }
+
+// A buffer refresh in which some new samples diverge adds the others, counts the ones left out
+// for the epoch's statistics, and goes on. Here the energy is ‖x‖² for x₀ < 3 and NaN beyond
+// (0·log(3 − x₀)): the Monte Carlo score is NaN where all K noised copies of a point land in
+// the NaN half, so the first buffer's reverse SDE loses the prior draws (σ_max = 3) that are
+// still there when σ_t has shrunk.
+func TestBufferRefreshLeavesOutDivergedSamples(t *testing.T) {
+	backend := xlatest.Backend(t)
+	halfNaN := target.New("half-nan", 2, func(x *graph.Node) *graph.Node {
+		x0 := graph.Squeeze(graph.SliceAxis(x, -1, graph.AxisElem(0)), -1)
+		return graph.Add(graph.ReduceSum(graph.Square(x), -1), graph.MulScalar(graph.Log(graph.Neg(graph.AddScalar(x0, -3))), 0))
+	})
+	cfg, err := preset.For(halfNaN, "idem", "smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.InitFromPrior, cfg.AugmentFraction = false, 0
+	cfg.IntegrationSteps, cfg.InitialSamples = 20, 400
+	tr, err := New(backend, halfNaN, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.refreshBuffer(); err != nil {
+		t.Fatalf("first buffer with diverging samples: %v", err)
+	}
+	added, dropped := tr.BufferLen(), tr.droppedSamples
+	if added+dropped != cfg.InitialSamples || dropped < cfg.InitialSamples/20 || added < cfg.InitialSamples/5 {
+		t.Fatalf("%d samples added and %d left out of %d; want both parts and nothing else lost",
+			added, dropped, cfg.InitialSamples)
+	}
+	for i, v := range tr.buffer {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			t.Fatalf("buffer value %d is %v", i, v)
+		}
+	}
+	t.Logf("%d of %d samples left out", dropped, cfg.InitialSamples)
+}

@@ -360,13 +360,12 @@ func cmdSample(args []string) error {
 		return err
 	}
 	rows, err := s.Samples(*n)
-	var nonFinite *sde.NonFiniteError
-	if errors.As(err, &nonFinite) && len(rows) > 0 { // written without them, and said
-		fmt.Fprintf(os.Stderr, "iwsm: %v; writing the other %d\n", nonFinite, len(rows))
-		err = nil
-	}
+	left, err := sde.LeaveOutNonFinite(rows, err) // written without them, and said
 	if err != nil {
 		return err
+	}
+	if left != nil {
+		fmt.Fprintf(os.Stderr, "iwsm: %v; writing the other %d\n", left, len(rows))
 	}
 	return npyfile.Write(*out, t.ToTargetCoords(rows))
 }
