@@ -110,6 +110,14 @@ type Config struct {
 	// another number of devices, and it is not part of a run's label (Diff).
 	Devices int `json:"devices,omitempty"`
 
+	// StepPieces is the number of pieces of a training step's batch whose network passes
+	// (forward and backward) run one after the other, their gradients summed: memory for the
+	// network's activations divided by about StepPieces, at some speed (LJ-55's paper-size
+	// step, whose EGNN edge activations fill 9.9 GB at once, uses 4). 0 and 1 both mean one
+	// piece, and are left out of config.json. It does not change what is trained (the sums are
+	// rounded differently), so, like Devices, it is not part of a run's label (Diff).
+	StepPieces int `json:"step_pieces,omitempty"`
+
 	// Copies is the number L of noised copies of each buffer point a training step makes, at
 	// one time t per point: the IWSM paper code's num_samples_to_snis, whose copy-wise
 	// weights are self-normalised over the copies of a point (method iwsm-code). 0 (left out
@@ -281,6 +289,7 @@ func (c Config) Validate() error {
 			"devices (%d) must divide batch_size (%d): each device takes an equal share of the batch", c.Devices, c.BatchSize),
 		check(c.Devices <= 1 || c.TimeGroups%c.Devices == 0,
 			"devices (%d) must divide time_groups (%d): each device takes whole noise levels", c.Devices, c.TimeGroups),
+		check(c.StepPieces >= 0, "step_pieces must not be negative, got %d", c.StepPieces),
 		check(c.Copies >= 0, "copies must not be negative, got %d", c.Copies),
 		check(c.SelectBestEvery >= 0, "select_best_every must not be negative, got %d", c.SelectBestEvery),
 		check(c.SelectBestEvery == 0 || c.ValidationSamples > 0, "select_best_every needs validation_samples > 0 (the selection scores against them)"),

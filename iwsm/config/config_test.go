@@ -144,3 +144,30 @@ func TestDevicesSetting(t *testing.T) {
 		}
 	}
 }
+
+// step_pieces, like devices, says how a step is computed, not what: left out of config.json
+// when 0, not part of a run's label (config.Diff), free to change on resumption, and never
+// negative.
+func TestStepPiecesSetting(t *testing.T) {
+	base := preset.Base("iwsm")
+	base.SigmaMin, base.SigmaMax = 1e-5, 1
+	if raw, err := json.Marshal(base); err != nil || strings.Contains(string(raw), "step_pieces") {
+		t.Errorf("one piece: JSON %s (%v) names step_pieces", raw, err)
+	}
+	c := base
+	if err := c.Apply(nil, []string{"step_pieces=4"}); err != nil || c.StepPieces != 4 {
+		t.Fatalf("-set step_pieces=4: %v, step_pieces %d", err, c.StepPieces)
+	}
+	if raw, _ := json.Marshal(c); !strings.Contains(string(raw), `"step_pieces":4`) {
+		t.Errorf("4 pieces: JSON %s", raw)
+	}
+	if d := config.Diff(base, c); len(d) != 0 {
+		t.Errorf("config.Diff names %v; step_pieces is not part of a run's label", d)
+	}
+	if err := config.CheckResume(c, base, 0); err != nil {
+		t.Errorf("resuming a run of 4 pieces with one: %v", err)
+	}
+	if err := c.Apply(nil, []string{"step_pieces=-2"}); err == nil || !strings.Contains(err.Error(), "step_pieces must not be negative, got -2") {
+		t.Errorf("step_pieces=-2: error %v", err)
+	}
+}

@@ -97,9 +97,9 @@ func (c *Config) Apply(raw []byte, overrides []string) error {
 }
 
 // Diff lists, as "key=value" in the order of the fields, the settings in which c differs from
-// base (nested keys with a dot), leaving out the seed and the devices (where a run trains,
-// not what: a run may resume on another number of devices): a run's label in tables ("iwsm
-// (cpu, epochs=180, k=500)").
+// base (nested keys with a dot), leaving out the seed, the devices and the step pieces (how a
+// run trains, not what: a run may resume on another number of either): a run's label in
+// tables ("iwsm (cpu, epochs=180, k=500)").
 func Diff(base, c Config) []string {
 	var out []string
 	var walk func(prefix string, a, b reflect.Value)
@@ -110,7 +110,7 @@ func Diff(base, c Config) []string {
 			if name == "" {
 				name = f.Name // as encoding/json writes an untagged field
 			}
-			if name == "-" || (prefix == "" && (name == "seed" || name == "devices")) {
+			if name == "-" || (prefix == "" && (name == "seed" || name == "devices" || name == "step_pieces")) {
 				continue
 			}
 			if f.Type.Kind() == reflect.Struct {

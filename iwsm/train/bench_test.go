@@ -68,6 +68,8 @@ func flat32(rows [][]float64) []float32 {
 // replay buffer of BufferSize samples), the three costs of "iwsm":
 //   - step: one training step (batch draw, Monte Carlo estimator, buffer proposal density,
 //     weights, network forward/backward, Adam), what scripts/peer_torch.py does in PyTorch;
+//   - step_one_piece, for a preset whose steps run in pieces (Config.StepPieces; LJ-55):
+//     the same step in one piece, to show what the pieces cost in time;
 //   - estimator: one call of the K-sample Monte Carlo estimator on a batch;
 //   - sde_step: one reverse-SDE step for SamplesPerEpoch samples (a sampling run takes
 //     IntegrationSteps of them).
@@ -92,6 +94,18 @@ func benchmarkPaper(b *testing.B, name string) {
 	b.Run("step", func(b *testing.B) {
 		timeCalls(b, func() error { _, err := tr.GradientStep(); return err })
 	})
+	if cfg.StepPieces > 1 { // what the pieces cost in time: the same step in one piece
+		b.Run("step_one_piece", func(b *testing.B) {
+			one := cfg
+			one.StepPieces = 0
+			whole, err := New(backend, tg, one)
+			if err != nil {
+				b.Fatal(err)
+			}
+			whole.addToBuffer(gaussianRows(tg, cfg.BufferSize, 0.5*cfg.SigmaMax, 1))
+			timeCalls(b, func() error { _, err := whole.GradientStep(); return err })
+		})
+	}
 
 	b.Run("estimator", func(b *testing.B) {
 		sig := make([]float32, cfg.BatchSize)

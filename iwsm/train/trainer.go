@@ -183,13 +183,19 @@ func (tr *Trainer) monteCarloScore(scope *model.Scope, x, t *Node) *Node {
 // README's Performance section has the gain); training graphs use one piece: their backward
 // pass already keeps the cores busy, and more pieces were no faster.
 func (tr *Trainer) score(scope *model.Scope, x, t *Node, chunks int) *Node {
+	return tr.scoreShared(scope, x, t, chunks, false)
+}
+
+// scoreShared is score; with shared, every piece reuses the variables that an earlier
+// application of the network in the same graph created.
+func (tr *Trainer) scoreShared(scope *model.Scope, x, t *Node, chunks int, shared bool) *Node {
 	name, net := "score", tr.Config.Net.Score
 	if tr.Target.IsParticleSystem() {
 		name, net = "egnn", tr.Config.EGNN.Score // already centre-of-mass free
 	}
 	return gmath.InBatchChunks(chunks, []*Node{x, t}, func(chunk int, in []*Node) []*Node {
 		var sub *model.Scope
-		if chunk == 0 {
+		if chunk == 0 && !shared {
 			sub = scope.In("%s", name)
 		} else {
 			sub = scope.Shared("%s", name) // the variables the first piece created
@@ -295,10 +301,7 @@ func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z, draw
 		essLevels = levelMeans(essLevels, Reshape(t, -1, L), cfg.TimeGroups)
 	}
 	ess := ReduceAllMean(essLevels)
-	perPoint := tr.scoreError(scope, xt, t, sigma, target)
-	loss := ReduceAllMean(Mul(StopGradient(weights), perPoint))
-
-	grads := scope.BuildTrainableVariablesGradientsGraph(loss)
+	loss, grads := tr.weightedLossAndGradients(scope, xt, t, sigma, target, StopGradient(weights), max(1, cfg.StepPieces))
 	finite := IsFinite(loss)
 	sq := ScalarZero(g, loss.DType())
 	for _, gr := range grads {
@@ -317,6 +320,43 @@ func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z, draw
 		UpdateGraphWithGradients(*model.Scope, []*Node, dtypes.DType)
 	}).UpdateGraphWithGradients(scope, grads, loss.DType())
 	return []*Node{loss, ess, ConvertDType(finite, loss.DType()), essLevels, sigma, weights}
+}
+
+// weightedLossAndGradients returns the loss mean_i w_i·scoreError_i over the P noised points
+// and its gradients with respect to the trainable variables. With pieces > 1 (Config.
+// StepPieces) the network's forward and backward passes run over that many consecutive pieces
+// of the points, one after the other, and the pieces' gradients are summed: the same loss and
+// gradients (rounded differently), with only one piece's activations alive at a time. XLA would
+// otherwise schedule the pieces' forward passes side by side and keep all their activations
+// for the backward passes (LJ-55's paper-size step: 9.9 GB of temporaries), so each piece's
+// input waits, through a term that adds zero, for the previous piece's gradients.
+func (tr *Trainer) weightedLossAndGradients(scope *model.Scope, xt, t, sigma, target, weights *Node, pieces int) (*Node, []*Node) {
+	P := xt.Shape().Dimensions[0]
+	if pieces < 2 || P < 2*pieces {
+		loss := ReduceAllMean(Mul(weights, tr.scoreError(scope, xt, t, sigma, target)))
+		return loss, scope.BuildTrainableVariablesGradientsGraph(loss)
+	}
+	var loss *Node
+	var grads []*Node
+	for c := range pieces {
+		r := AxisRange(c*P/pieces, (c+1)*P/pieces)
+		xp := SliceAxis(xt, 0, r)
+		if grads != nil { // ordering: this piece's forward pass waits for the last one's gradients
+			xp = Add(xp, StopGradient(MulScalar(ReduceAllSum(grads[0]), 0)))
+		}
+		part := tr.scoreErrorShared(scope, xp, SliceAxis(t, 0, r), SliceAxis(sigma, 0, r), SliceAxis(target, 0, r), c > 0)
+		lp := DivScalar(ReduceAllSum(Mul(SliceAxis(weights, 0, r), part)), float64(P))
+		gp := scope.BuildTrainableVariablesGradientsGraph(lp)
+		if loss == nil {
+			loss, grads = lp, gp
+			continue
+		}
+		loss = Add(loss, lp)
+		for i := range grads {
+			grads[i] = Add(grads[i], gp[i])
+		}
+	}
+	return loss, grads
 }
 
 // levelMeans averages values [P], one per point whose copies share the time t [P, L], over
@@ -353,7 +393,13 @@ func (tr *Trainer) noisedTarget(scope *model.Scope, x0, t *Node) (xt, sigma, tar
 // and λ = σ² keeps every noise level's error of order one (‖σ s_θ + ε‖²) where σ² + 10⁻³
 // (or 1) would let the smallest noise levels' 10¹⁰-sized targets swamp the loss.
 func (tr *Trainer) scoreError(scope *model.Scope, xt, t, sigma, target *Node) *Node {
-	perPoint := ReduceMean(Square(Sub(tr.score(scope, xt, t, 1), target)), -1)
+	return tr.scoreErrorShared(scope, xt, t, sigma, target, false)
+}
+
+// scoreErrorShared is scoreError; with shared, the network reuses variables created earlier in
+// the same graph (see scoreShared).
+func (tr *Trainer) scoreErrorShared(scope *model.Scope, xt, t, sigma, target *Node, shared bool) *Node {
+	perPoint := ReduceMean(Square(Sub(tr.scoreShared(scope, xt, t, 1, shared), target)), -1)
 	switch {
 	case tr.Method.FromData:
 		perPoint = Mul(perPoint, Square(sigma))
