@@ -115,7 +115,8 @@ type Config struct {
 	// network's activations divided by about StepPieces, at some speed (LJ-55's paper-size
 	// step, whose EGNN edge activations fill 9.9 GB at once, uses 4). 0 and 1 both mean one
 	// piece, and are left out of config.json. It does not change what is trained (the sums are
-	// rounded differently), so, like Devices, it is not part of a run's label (Diff).
+	// rounded differently), so, like Devices, it is not part of a run's label (Diff). A step
+	// runs either in pieces or on several devices, not both.
 	StepPieces int `json:"step_pieces,omitempty"`
 
 	// Copies is the number L of noised copies of each buffer point a training step makes, at
@@ -290,6 +291,7 @@ func (c Config) Validate() error {
 		check(c.Devices <= 1 || c.TimeGroups%c.Devices == 0,
 			"devices (%d) must divide time_groups (%d): each device takes whole noise levels", c.Devices, c.TimeGroups),
 		check(c.StepPieces >= 0, "step_pieces must not be negative, got %d", c.StepPieces),
+		check(c.StepPieces <= 1 || c.Devices <= 1, "step_pieces (%d) and devices (%d): a step runs in pieces on one device; set one of them to 0", c.StepPieces, c.Devices),
 		check(c.Copies >= 0, "copies must not be negative, got %d", c.Copies),
 		check(c.SelectBestEvery >= 0, "select_best_every must not be negative, got %d", c.SelectBestEvery),
 		check(c.SelectBestEvery == 0 || c.ValidationSamples > 0, "select_best_every needs validation_samples > 0 (the selection scores against them)"),

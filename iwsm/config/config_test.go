@@ -167,7 +167,13 @@ func TestStepPiecesSetting(t *testing.T) {
 	if err := config.CheckResume(c, base, 0); err != nil {
 		t.Errorf("resuming a run of 4 pieces with one: %v", err)
 	}
-	if err := c.Apply(nil, []string{"step_pieces=-2"}); err == nil || !strings.Contains(err.Error(), "step_pieces must not be negative, got -2") {
-		t.Errorf("step_pieces=-2: error %v", err)
+	for o, msg := range map[string]string{
+		"step_pieces=-2": "step_pieces must not be negative, got -2",
+		"devices=4":      "step_pieces (4) and devices (4): a step runs in pieces on one device",
+	} {
+		c := c
+		if err := c.Apply(nil, []string{o}); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: error %v, want it to say %q", o, err, msg)
+		}
 	}
 }
