@@ -329,7 +329,8 @@ func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z, draw
 // gradients (rounded differently), with only one piece's activations alive at a time. XLA would
 // otherwise schedule the pieces' forward passes side by side and keep all their activations
 // for the backward passes (LJ-55's paper-size step: 9.9 GB of temporaries), so each piece's
-// input waits, through a term that adds zero, for the previous piece's gradients.
+// input waits, through a term that adds zero, for the gradients of the pieces before it (a
+// non-finite gradient makes the next piece's loss non-finite, and the step is skipped).
 func (tr *Trainer) weightedLossAndGradients(scope *model.Scope, xt, t, sigma, target, weights *Node, pieces int) (*Node, []*Node) {
 	P := xt.Shape().Dimensions[0]
 	if pieces < 2 || P < 2*pieces {
@@ -341,8 +342,8 @@ func (tr *Trainer) weightedLossAndGradients(scope *model.Scope, xt, t, sigma, ta
 	for c := range pieces {
 		r := AxisRange(c*P/pieces, (c+1)*P/pieces)
 		xp := SliceAxis(xt, 0, r)
-		if grads != nil { // ordering: this piece's forward pass waits for the last one's gradients
-			xp = Add(xp, StopGradient(MulScalar(ReduceAllSum(grads[0]), 0)))
+		if grads != nil { // ordering: this piece's forward pass waits for all the gradients so far
+			xp = Add(xp, StopGradient(MulScalar(sumAll(grads), 0)))
 		}
 		part := tr.scoreErrorShared(scope, xp, SliceAxis(t, 0, r), SliceAxis(sigma, 0, r), SliceAxis(target, 0, r), c > 0)
 		lp := DivScalar(ReduceAllSum(Mul(SliceAxis(weights, 0, r), part)), float64(P))
@@ -357,6 +358,15 @@ func (tr *Trainer) weightedLossAndGradients(scope *model.Scope, xt, t, sigma, ta
 		}
 	}
 	return loss, grads
+}
+
+// sumAll is the sum of every entry of the nodes xs, a scalar that depends on all of them.
+func sumAll(xs []*Node) *Node {
+	total := ReduceAllSum(xs[0])
+	for _, x := range xs[1:] {
+		total = Add(total, ReduceAllSum(x))
+	}
+	return total
 }
 
 // levelMeans averages values [P], one per point whose copies share the time t [P, L], over
