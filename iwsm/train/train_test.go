@@ -182,18 +182,7 @@ func TestConfigForUserTargets(t *testing.T) {
 func TestChunkedScoreMatchesWholeBatch(t *testing.T) {
 	backend := xlatest.Backend(t)
 	for _, name := range []string{"gmm40", "dw4"} {
-		cfg, err := preset.ByName(name, "iwsm", "smoke")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tg, err := target.ByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := New(backend, tg, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tr, tg := smokeTrainer(t, backend, name)
 		const B = 37 // not a multiple of the number of pieces
 		x := make([]float32, B*tg.Dim)
 		times := make([]float32, B)
@@ -223,16 +212,7 @@ func TestChunkedScoreMatchesWholeBatch(t *testing.T) {
 			return n
 		}
 		eval(1) // creates the variables; then give every weight a visible random value
-		rng := rand.New(rand.NewPCG(1, 2))
-		for v := range tr.store.IterVariables() {
-			if v.Trainable && v.Shape().DType.IsFloat() {
-				vals := make([]float32, v.Shape().Size())
-				for i := range vals {
-					vals[i] = float32(0.3 * rng.NormFloat64())
-				}
-				v.MustSetValue(tensors.FromFlatDataAndDimensions(vals, v.Shape().Dimensions...))
-			}
-		}
+		randomiseWeights(tr, rand.New(rand.NewPCG(1, 2)))
 		whole := eval(1)
 		before := nVars()
 		chunked := eval(gmath.ParallelChunks)
@@ -251,6 +231,38 @@ func TestChunkedScoreMatchesWholeBatch(t *testing.T) {
 	}
 }
 
+// smokeTrainer is a trainer of "iwsm" at the smoke budget on the named built-in target.
+func smokeTrainer(t *testing.T, backend compute.Backend, name string) (*Trainer, *target.Target) {
+	t.Helper()
+	cfg, err := preset.ByName(name, "iwsm", "smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := target.ByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := New(backend, tg, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, tg
+}
+
+// randomiseWeights gives every trainable weight of tr a random value of scale 0.3, so that
+// every part of the network visibly shapes its output (the EGNN starts with a near-zero gate).
+func randomiseWeights(tr *Trainer, rng *rand.Rand) {
+	for v := range tr.store.IterVariables() {
+		if v.Trainable && v.Shape().DType.IsFloat() {
+			vals := make([]float32, v.Shape().Size())
+			for i := range vals {
+				vals[i] = float32(0.3 * rng.NormFloat64())
+			}
+			v.MustSetValue(tensors.FromFlatDataAndDimensions(vals, v.Shape().Dimensions...))
+		}
+	}
+}
+
 // A training step's loss and gradients over StepPieces pieces of the batch, one after the
 // other, are those of the whole batch: every trainable variable's gradient agrees to float32
 // rounding, for the MLP (GMM-40) and the EGNN (DW-4), with a number of points that the pieces
@@ -259,18 +271,7 @@ func TestChunkedScoreMatchesWholeBatch(t *testing.T) {
 func TestStepPiecesGiveTheWholeBatchGradients(t *testing.T) {
 	backend := xlatest.Backend(t)
 	for _, name := range []string{"gmm40", "dw4"} {
-		cfg, err := preset.ByName(name, "iwsm", "smoke")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tg, err := target.ByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := New(backend, tg, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tr, tg := smokeTrainer(t, backend, name)
 		const P = 38 // points; 4 pieces of 9 or 10
 		rng := rand.New(rand.NewPCG(3, 4))
 		normal := func(n int, scale float64) []float32 {
@@ -308,11 +309,7 @@ func TestStepPiecesGiveTheWholeBatchGradients(t *testing.T) {
 			return vals
 		}
 		lossAndGrads(1) // creates the variables; then give every weight a visible random value
-		for v := range tr.store.IterVariables() {
-			if v.Trainable && v.Shape().DType.IsFloat() {
-				v.MustSetValue(tensors.FromFlatDataAndDimensions(normal(v.Shape().Size(), 0.3), v.Shape().Dimensions...))
-			}
-		}
+		randomiseWeights(tr, rng)
 		whole, pieces := lossAndGrads(1), lossAndGrads(4)
 		if len(whole) != len(pieces) || len(whole) < 3 {
 			t.Fatalf("%s: %d outputs with pieces, %d without", name, len(pieces), len(whole))
