@@ -85,11 +85,16 @@ func benchmarkPaper(b *testing.B, name string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := New(backend, tg, cfg)
-	if err != nil {
-		b.Fatal(err)
+	// filled is a trainer of c with a full replay buffer of Gaussian rows.
+	filled := func(b *testing.B, c config.Config) *Trainer {
+		tr, err := New(backend, tg, c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tr.addToBuffer(gaussianRows(tg, c.BufferSize, 0.5*c.SigmaMax, 1))
+		return tr
 	}
-	tr.addToBuffer(gaussianRows(tg, cfg.BufferSize, 0.5*cfg.SigmaMax, 1))
+	tr := filled(b, cfg)
 
 	b.Run("step", func(b *testing.B) {
 		timeCalls(b, func() error { _, err := tr.GradientStep(); return err })
@@ -98,11 +103,7 @@ func benchmarkPaper(b *testing.B, name string) {
 		b.Run("step_one_piece", func(b *testing.B) {
 			one := cfg
 			one.StepPieces = 0
-			whole, err := New(backend, tg, one)
-			if err != nil {
-				b.Fatal(err)
-			}
-			whole.addToBuffer(gaussianRows(tg, cfg.BufferSize, 0.5*cfg.SigmaMax, 1))
+			whole := filled(b, one)
 			timeCalls(b, func() error { _, err := whole.GradientStep(); return err })
 		})
 	}
