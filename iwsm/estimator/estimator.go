@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 
 	"github.com/iwsm-go/iwsm/iwsm/gmath"
@@ -132,23 +133,31 @@ func EffectiveDim(t *target.Target) int {
 // below 1e-4 nats on every built-in target. The batch runs in
 // gmath.ParallelChunks pieces that the Go backend can put on several cores.
 func BufferLogDensity(xt, sigma, buffer *Node, dEff int) *Node {
+	return PaddedBufferLogDensity(xt, sigma, buffer, nil, dEff)
+}
+
+// PaddedBufferLogDensity is BufferLogDensity of the buffer's first rows rows only: rows is a
+// scalar integer node, and the buffer's later rows are padding that counts for nothing
+// (nil rows: every row counts). The trainer pads its replay buffer to the largest size it
+// will reach, so that the training step's graph keeps one input shape while the buffer fills
+// and XLA compiles it once per run rather than once per epoch (see train.Trainer).
+func PaddedBufferLogDensity(xt, sigma, buffer, rows *Node, dEff int) *Node {
 	m := gmath.Materialise(xt, sigma)
 	xt, sigma = m[0], m[1]
 	if buffer.Shape().Dimensions[1] <= directDim && gmath.Fuses(xt.Graph()) {
-		return bufferLogDensityDirect(xt, sigma, buffer, dEff)
+		return bufferLogDensityDirect(xt, sigma, buffer, rows, dEff)
 	}
-	n := buffer.Shape().Dimensions[0]
 	b := ConvertDType(buffer, dtypes.Float64)
 	rhs := Concatenate([]*Node{b, ReduceAndKeep(Square(b), ReduceSum, -1)}, 1) // [N, d+1]
 	out := gmath.InBatchChunks(gmath.ParallelChunks, []*Node{xt, sigma}, func(_ int, in []*Node) []*Node {
 		x, s := ConvertDType(in[0], dtypes.Float64), ConvertDType(in[1], dtypes.Float64)
-		s2 := Reshape(Square(s), -1, 1)                                   // [B,1]
-		inv := Inverse(s2)                                                // 1/σ²
-		lhs := Concatenate([]*Node{Mul(x, inv), MulScalar(inv, -0.5)}, 1) // [B, d+1]
-		lse := gmath.LogSumExp(Einsum("bd,nd->bn", lhs, rhs), 1)          // [B]
+		s2 := Reshape(Square(s), -1, 1)                                                 // [B,1]
+		inv := Inverse(s2)                                                              // 1/σ²
+		lhs := Concatenate([]*Node{Mul(x, inv), MulScalar(inv, -0.5)}, 1)               // [B, d+1]
+		lse := gmath.LogSumExp(leaveOutPadding(Einsum("bd,nd->bn", lhs, rhs), rows), 1) // [B]
 		xTerm := Mul(ReduceSum(Square(x), -1), MulScalar(Reshape(inv, -1), 0.5))
 		logNorm := MulScalar(Log(MulScalar(Reshape(s2, -1), 2*math.Pi)), -0.5*float64(dEff))
-		logq := Add(AddScalar(Sub(lse, xTerm), -math.Log(float64(n))), logNorm)
+		logq := Add(Sub(Sub(lse, xTerm), logRows(buffer, rows, dtypes.Float64)), logNorm)
 		return []*Node{ConvertDType(logq, xt.DType())}
 	})
 	return out[0]
@@ -166,8 +175,8 @@ const directDim = 4
 // product and log-sum-exp took twice as long (GMM-40 at batch 512, buffer 10,000). On the
 // pure-Go backend, which runs every op as its own pass, the d passes per coordinate cost
 // more than the product, so BufferLogDensity keeps the expanded form there.
-func bufferLogDensityDirect(xt, sigma, buffer *Node, dEff int) *Node {
-	n, d := buffer.Shape().Dimensions[0], buffer.Shape().Dimensions[1]
+func bufferLogDensityDirect(xt, sigma, buffer, rows *Node, dEff int) *Node {
+	d := buffer.Shape().Dimensions[1]
 	bT := Transpose(buffer, 0, 1) // [d, N]
 	return gmath.InBatchChunks(gmath.ParallelChunks, []*Node{xt, sigma}, func(_ int, in []*Node) []*Node {
 		x, s := in[0], in[1]
@@ -181,10 +190,31 @@ func bufferLogDensityDirect(xt, sigma, buffer *Node, dEff int) *Node {
 			}
 		}
 		s2 := Reshape(Square(s), -1, 1) // [B,1]
-		lse := gmath.LogSumExp(Mul(sq, MulScalar(Inverse(s2), -0.5)), 1)
+		lse := gmath.LogSumExp(leaveOutPadding(Mul(sq, MulScalar(Inverse(s2), -0.5)), rows), 1)
 		logNorm := MulScalar(Log(MulScalar(Reshape(s2, -1), 2*math.Pi)), -0.5*float64(dEff))
-		return []*Node{Add(AddScalar(lse, -math.Log(float64(n))), logNorm)}
+		return []*Node{Add(Sub(lse, logRows(buffer, rows, lse.DType())), logNorm)}
 	})[0]
+}
+
+// leaveOutPadding sets the logits [B, N] of the buffer's padding rows (index ≥ rows) to −∞,
+// so that a log-sum-exp over the rows leaves them out; nil rows: no padding.
+func leaveOutPadding(logits, rows *Node) *Node {
+	if rows == nil {
+		return logits
+	}
+	g, dims := logits.Graph(), logits.Shape().Dimensions
+	index := Iota(g, shapes.Make(rows.DType(), dims...), 1)
+	inUse := LessThan(index, BroadcastToDims(rows, dims...))
+	return Where(inUse, logits, Infinity(g, logits.DType(), -1))
+}
+
+// logRows is log n for the n rows of buffer in use (rows, or all of them when rows is nil),
+// in dtype.
+func logRows(buffer, rows *Node, dtype dtypes.DType) *Node {
+	if rows == nil {
+		return Scalar(buffer.Graph(), dtype, math.Log(float64(buffer.Shape().Dimensions[0])))
+	}
+	return Log(ConvertDType(rows, dtype))
 }
 
 // SelfNormalisedWeights turns log importance weights [B] into weights that sum to B

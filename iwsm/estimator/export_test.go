@@ -1,8 +1,13 @@
 package estimator
 
-// BufferLogDensityDirect and DirectDim expose BufferLogDensity's direct float32 path (which
-// it takes on XLA) to the tests, so that both backends test it.
+import . "github.com/gomlx/gomlx/core/graph"
+
+// BufferLogDensityDirect, PaddedBufferLogDensityDirect and DirectDim expose BufferLogDensity's
+// direct float32 path (which it takes on XLA) to the tests, so that both backends test it.
 var (
-	BufferLogDensityDirect = bufferLogDensityDirect
-	DirectDim              = directDim
+	BufferLogDensityDirect = func(xt, sigma, buffer *Node, dEff int) *Node {
+		return bufferLogDensityDirect(xt, sigma, buffer, nil, dEff)
+	}
+	PaddedBufferLogDensityDirect = bufferLogDensityDirect
+	DirectDim                    = directDim
 )

@@ -252,3 +252,41 @@ func TestBufferLogDensityDirectMatchesFloat64(t *testing.T) {
 		t.Errorf("direct float32 buffer log density: worst error %.3g nats against the float64 direct sum, want ≤ %g", worst, proposalTol)
 	}
 }
+
+// PaddedBufferLogDensity must count the buffer's first rows rows and nothing of the padding
+// after them, on every built-in target at every noise level of its schedule, by both paths
+// (the one the backend picks and the direct float32 one, for targets where it applies). The
+// padding is the query points themselves: counted, even with weight 1/N, it would be each
+// point's nearest buffer row and move log q by nats at small σ.
+func TestPaddedBufferLogDensityLeavesOutThePadding(t *testing.T) {
+	backend := xlatest.Backend(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, c := range precisionCases(t, 600, 6, 8) {
+		xs, sig := c.points(rng)
+		padded := append(append([][]float64(nil), c.buffer...), xs...)
+		paths := map[string]func(x, s, b, rows *Node, dEff int) *Node{"picked": estimator.PaddedBufferLogDensity}
+		if c.tg.Dim <= estimator.DirectDim {
+			paths["direct"] = estimator.PaddedBufferLogDensityDirect
+		}
+		for name, f := range paths {
+			out := MustExecOnce(backend, func(x, s, b, rows *Node) *Node { return f(x, s, b, rows, c.dEff) },
+				tensors.FromFlatDataAndDimensions(flat32(xs), len(xs), c.tg.Dim),
+				tensors.FromFlatDataAndDimensions(to32(sig), len(sig)),
+				tensors.FromFlatDataAndDimensions(flat32(padded), len(padded), c.tg.Dim),
+				tensors.FromScalar(int32(len(c.buffer))))
+			got := tensors.MustCopyFlatData[float32](out)
+			worst := 0.0
+			for i, x := range xs {
+				e := math.Abs(float64(got[i]) - hostBufferLogDensity(x, c.buffer, sig[i], c.dEff))
+				if math.IsNaN(e) {
+					e = math.Inf(1)
+				}
+				worst = math.Max(worst, e)
+			}
+			if !(worst <= proposalTol) {
+				t.Errorf("%s, %s path: %d rows in use of %d: worst error %.3g nats against the float64 sum over the rows in use, want ≤ %g",
+					c.tg.Name, name, len(c.buffer), len(padded), worst, proposalTol)
+			}
+		}
+	}
+}

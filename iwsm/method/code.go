@@ -43,7 +43,7 @@ func copyLogDenominator(b Batch) *Node {
 	case config.DenominatorOwnKernel:
 		return estimator.OwnKernelLogDensity(b.Xt, b.X0, b.Sigma, estimator.EffectiveDim(b.Target))
 	case config.DenominatorBufferDensity:
-		return estimator.BufferLogDensity(b.Xt, b.Sigma, b.Buffer, estimator.EffectiveDim(b.Target))
+		return estimator.PaddedBufferLogDensity(b.Xt, b.Sigma, b.Buffer, b.BufferRows, estimator.EffectiveDim(b.Target))
 	}
 	panic(fmt.Sprintf("copy-wise weights: denominator %q (config.Validate refuses it)", b.Denominator))
 }

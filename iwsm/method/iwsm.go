@@ -25,7 +25,7 @@ var IWSM = Method{
 // iwsmLogWeights are IWSM's log importance weights log p̂_t(x_t) − log p_{B,t}(x_t) [B];
 // points whose density estimate failed get −Inf (weight zero) instead of NaN.
 func iwsmLogWeights(b Batch) *Node {
-	logq := estimator.BufferLogDensity(b.Xt, b.Sigma, b.Buffer, estimator.EffectiveDim(b.Target))
+	logq := estimator.PaddedBufferLogDensity(b.Xt, b.Sigma, b.Buffer, b.BufferRows, estimator.EffectiveDim(b.Target))
 	logw := Sub(b.LogP, logq)
 	return Where(IsFinite(logw), logw, Infinity(logw.Graph(), logw.DType(), -1))
 }

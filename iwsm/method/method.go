@@ -25,6 +25,10 @@ type Batch struct {
 	// Buffer [N, d] is the whole replay buffer: convolved with the forward kernel it is the
 	// proposal p_{B,t} the batch was drawn from.
 	Buffer *Node
+	// BufferRows, a scalar integer, is how many of Buffer's first rows are the buffer; the
+	// rows after them are padding (the trainer pads the buffer to one size per run, see
+	// estimator.PaddedBufferLogDensity). nil: every row is the buffer.
+	BufferRows *Node
 	// Groups is the number of noise levels: consecutive groups of B/Groups points share one.
 	// For a copy-wise method (Method.Copies) a group is the Config.Copies noised copies of
 	// one buffer point.

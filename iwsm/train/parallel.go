@@ -36,14 +36,14 @@ type dataParallel struct {
 	// batch splits a tensor's first axis over the mesh; replicated copies it whole.
 	batch, replicated *distributed.ShardingSpec
 	draws             *model.Exec // stepDraws, replicated
-	step              *model.Exec // stepGraphWith: x0 split, buffer and draws replicated
+	step              *model.Exec // stepGraphWith: x0 split, buffer, its rows and draws replicated
 	// ready is set once the step's variables exist and have values (see prepare).
 	ready bool
 
-	// bufferOf is the host buffer tensor whose replicated copy buffer holds, so that the
+	// bufferOf is the host buffer whose replicated copy buffer and rows hold, so that the
 	// buffer is copied to the devices once per epoch, not once per step.
-	bufferOf *tensors.Tensor
-	buffer   *dtensor.Tensor
+	bufferOf     *tensors.Tensor
+	buffer, rows *dtensor.Tensor
 }
 
 // Devices is the number of devices the training step runs on (1 unless Config.Devices asks
@@ -107,12 +107,12 @@ func (tr *Trainer) SetDevices(n int) error {
 	}
 	dp.draws.AutoSharding(mesh).WithOutputShardingSpecs(replicated)
 	if dp.step, err = model.NewExec(tr.backend, tr.store, func(scope *model.Scope, in []*Node) []*Node {
-		return tr.stepGraphWith(scope, in[0], in[1], in[2], in[3], in[4], nil)
+		return tr.stepGraphWith(scope, in[0], in[1], in[2], in[3], in[4], in[5], nil)
 	}); err != nil {
 		return errors.WithMessage(err, "building the data-parallel training step")
 	}
 	dp.step.AutoSharding(mesh).
-		WithInputShardingSpecs(batch, replicated, replicated, replicated, replicated).
+		WithInputShardingSpecs(batch, replicated, replicated, replicated, replicated, replicated).
 		WithOutputShardingSpecs(replicated)
 	tr.closeParallel()
 	if err := tr.shareVariables(replicated); err != nil {
@@ -160,20 +160,21 @@ func (tr *Trainer) closeParallel() {
 func (dp *dataParallel) releaseBuffer() {
 	if dp.buffer != nil {
 		_ = dp.buffer.Finalize()
-		dp.buffer, dp.bufferOf = nil, nil
+		_ = dp.rows.Finalize()
+		dp.buffer, dp.rows, dp.bufferOf = nil, nil, nil
 	}
 }
 
-// prepare builds the step's graph for the buffer bufT, which creates the network's and the
+// prepare builds the step's graph for the buffer buf, which creates the network's and the
 // optimiser's variables, and initialises those without a value on one device, as the
 // one-device step does before its first draws: the initial weights and the random state the
 // draws then start from are those of a one-device run. (Left to the first sharded call, the
 // initialisation would run after the draws and take other random numbers.)
-func (dp *dataParallel) prepare(tr *Trainer, bufT *tensors.Tensor) error {
+func (dp *dataParallel) prepare(tr *Trainer, buf stepBuffer) error {
 	cfg, d := tr.Config, tr.Target.Dim
 	B, K, n := cfg.BatchSize, cfg.K, dp.devices
 	perDevice := []shapes.Shape{
-		shapes.Make(dtypes.Float32, B/n, d), bufT.Shape(),
+		shapes.Make(dtypes.Float32, B/n, d), buf.data.Shape(), buf.rows.Shape(),
 		shapes.Make(dtypes.Float32, B), shapes.Make(dtypes.Float32, B, d), shapes.Make(dtypes.Float32, B, K, d)}
 	var all []shapes.Shape
 	for range n {
@@ -189,20 +190,25 @@ func (dp *dataParallel) prepare(tr *Trainer, bufT *tensors.Tensor) error {
 	return nil
 }
 
-// run takes one gradient step on the host batch (a [B, d] tensor) with bufT as the proposal,
+// run takes one gradient step on the host batch (a [B, d] tensor) with buf as the proposal,
 // returning the step's outputs (as trainStepGraph's, each whole, from the first device).
-func (dp *dataParallel) run(tr *Trainer, batch, bufT *tensors.Tensor) (outs []*tensors.Tensor, err error) {
+func (dp *dataParallel) run(tr *Trainer, batch *tensors.Tensor, buf stepBuffer) (outs []*tensors.Tensor, err error) {
 	if !dp.ready {
-		if err := dp.prepare(tr, bufT); err != nil {
+		if err := dp.prepare(tr, buf); err != nil {
 			return nil, err
 		}
 	}
-	if dp.bufferOf != bufT {
+	if dp.bufferOf != buf.data {
 		dp.releaseBuffer()
-		if dp.buffer, err = dtensor.ShardTensor(dp.replicated, bufT); err != nil {
+		if dp.buffer, err = dtensor.ShardTensor(dp.replicated, buf.data); err != nil {
 			return nil, errors.WithMessage(err, "copying the replay buffer to the devices")
 		}
-		dp.bufferOf = bufT
+		if dp.rows, err = dtensor.ShardTensor(dp.replicated, buf.rows); err != nil {
+			_ = dp.buffer.Finalize()
+			dp.buffer = nil
+			return nil, errors.WithMessage(err, "copying the replay buffer's size to the devices")
+		}
+		dp.bufferOf = buf.data
 	}
 	x, err := dtensor.ShardTensor(dp.batch, batch)
 	if err != nil {
@@ -221,7 +227,7 @@ func (dp *dataParallel) run(tr *Trainer, batch, bufT *tensors.Tensor) (outs []*t
 	if len(draws) != 3 {
 		return nil, errors.Errorf("random draws: %d outputs, want 3", len(draws))
 	}
-	res, err := dp.step.DistributedExec(x, dp.buffer, draws[0], draws[1], draws[2])
+	res, err := dp.step.DistributedExec(x, dp.buffer, dp.rows, draws[0], draws[1], draws[2])
 	if err != nil {
 		return nil, err
 	}

@@ -205,17 +205,18 @@ func (tr *Trainer) scoreShared(scope *model.Scope, x, t *Node, chunks int, share
 }
 
 // trainStepGraph builds one gradient step. x0 [B, d] are buffer samples, buffer [N, d] the
-// whole buffer (the IWSM proposal). Outputs: loss, normalised ESS, finite flag, ESS per level,
-// σ(t) and the weights per point (see stepGraphWith).
-func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer *Node) []*Node {
+// whole buffer (the IWSM proposal), of which the first rows (a scalar int32) are in use and
+// the rest padding (see stepBuffer). Outputs: loss, normalised ESS, finite flag, ESS per
+// level, σ(t) and the weights per point (see stepGraphWith).
+func (tr *Trainer) trainStepGraph(scope *model.Scope, x0, buffer, rows *Node) []*Node {
 	g, B := x0.Graph(), x0.Shape().Dimensions[0]
 	t, eps, z := tr.stepDraws(scope, g, x0.DType(), B)
 	var drawn *Node
 	if tr.Method.Copies && tr.Config.Denominator == config.DenominatorAsCoded { // one device: copies train on one
 		n := B * tr.copies() * tr.Config.DenominatorDraws
-		drawn = scope.RandomIntN(g, int32(buffer.Shape().Dimensions[0]), shapes.Make(dtypes.Int32, n, 1))
+		drawn = scope.RandomIntN(g, rows, shapes.Make(dtypes.Int32, n, 1))
 	}
-	return tr.stepGraphWith(scope, x0, buffer, t, eps, z, drawn)
+	return tr.stepGraphWith(scope, x0, buffer, rows, t, eps, z, drawn)
 }
 
 // copies is the number of noised copies of each buffer point a step makes: Config.Copies for
@@ -270,12 +271,13 @@ func repeatRows(x *Node, n int) *Node {
 }
 
 // stepGraphWith builds one gradient step from its random draws (stepDraws): x0 [B, d] buffer
-// samples, buffer [N, d] the whole buffer (the IWSM proposal), t, eps and z for the B·L
+// samples, buffer [N, d] the whole buffer (the IWSM proposal) with its first rows in use,
+// t, eps and z for the B·L
 // noised points (L = copies), and, for the as-coded denominator of a copy-wise method, the
 // buffer rows drawn [B·L·M, 1] (nil otherwise). Outputs: loss, normalised ESS, finite flag,
 // ESS per level, σ(t) and the weights per noised point. Nothing in it is random, so that the
 // data-parallel step can split it over devices.
-func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z, drawn *Node) []*Node {
+func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, rows, t, eps, z, drawn *Node) []*Node {
 	g := x0.Graph()
 	cfg := tr.Config
 	L := tr.copies()
@@ -288,7 +290,7 @@ func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, t, eps, z, draw
 	} else {
 		target, logp = estimator.MonteCarlo(tr.Target, xt, sigma, z, cfg.MaxScoreNorm)
 	}
-	batch := method.Batch{Target: tr.Target, Xt: xt, Sigma: sigma, LogP: logp, Buffer: buffer, Groups: cfg.TimeGroups, X0: x0}
+	batch := method.Batch{Target: tr.Target, Xt: xt, Sigma: sigma, LogP: logp, Buffer: buffer, BufferRows: rows, Groups: cfg.TimeGroups, X0: x0}
 	if tr.Method.Copies {
 		batch.Groups, batch.Denominator = x0.Shape().Dimensions[0]/L, cfg.Denominator
 		if drawn != nil {
@@ -578,11 +580,11 @@ func (tr *Trainer) Epoch() (stats rundir.Epoch, err error) {
 			return stats, err
 		}
 	}
-	bufT := tensors.FromFlatDataAndDimensions(tr.buffer, tr.BufferLen(), tr.Target.Dim)
-	defer bufT.MustFinalizeAll()
+	buf := tr.newStepBuffer()
+	defer buf.finalize()
 	consecutiveBad := 0
 	for s := 0; s < cfg.StepsPerEpoch; s++ {
-		st, err := tr.step(bufT)
+		st, err := tr.step(buf)
 		if err != nil {
 			return stats, errors.WithMessagef(err, "training step %d of epoch %d", s, tr.EpochsDone+1)
 		}
@@ -644,14 +646,49 @@ func (tr *Trainer) GradientStep() (StepStats, error) {
 	if tr.BufferLen() < 1 {
 		return StepStats{}, errors.New("the replay buffer is empty: run an Epoch (or Resume a checkpoint) first")
 	}
-	bufT := tensors.FromFlatDataAndDimensions(tr.buffer, tr.BufferLen(), tr.Target.Dim)
-	defer bufT.MustFinalizeAll()
-	return tr.step(bufT)
+	buf := tr.newStepBuffer()
+	defer buf.finalize()
+	return tr.step(buf)
+}
+
+// stepBuffer is the replay buffer as the training step reads it: its rows padded with zeros
+// to the most the buffer will hold in this run (bufferCapacity), and the number of rows in
+// use. XLA compiles a graph anew for every new shape of its inputs (seconds for a network's
+// training step), so a step that took the buffer as it is would be compiled again at every
+// epoch until the buffer is full (three times in a 3-epoch smoke run); padded, it keeps one
+// shape. The padding counts for nothing: the proposal density leaves it out
+// (estimator.PaddedBufferLogDensity) and the as-coded denominator draws rows in use only.
+type stepBuffer struct {
+	data *tensors.Tensor // [capacity, d], float32
+	rows *tensors.Tensor // scalar int32: the first rows of data in use
+}
+
+// newStepBuffer copies the replay buffer into a stepBuffer.
+func (tr *Trainer) newStepBuffer() stepBuffer {
+	n, d := tr.BufferLen(), tr.Target.Dim
+	capacity := max(n, tr.bufferCapacity())
+	data := make([]float32, capacity*d)
+	copy(data, tr.buffer)
+	return stepBuffer{data: tensors.FromFlatDataAndDimensions(data, capacity, d), rows: tensors.FromScalar(int32(n))}
+}
+
+func (b stepBuffer) finalize() {
+	b.data.MustFinalizeAll()
+	b.rows.MustFinalizeAll()
+}
+
+// bufferCapacity is the most rows the replay buffer holds in this run: BufferSize, or fewer
+// when the run draws fewer samples in all (InitialSamples, then SamplesPerEpoch for each
+// later epoch). A run continued to more epochs may hold more; its step is compiled again
+// once then.
+func (tr *Trainer) bufferCapacity() int {
+	c := tr.Config
+	return min(c.BufferSize, c.InitialSamples+max(c.Epochs-1, 0)*c.SamplesPerEpoch)
 }
 
 // step draws a batch uniformly from the buffer and runs the training graph on it with the
-// whole buffer bufT as the proposal.
-func (tr *Trainer) step(bufT *tensors.Tensor) (StepStats, error) {
+// whole buffer buf as the proposal.
+func (tr *Trainer) step(buf stepBuffer) (StepStats, error) {
 	B, d, N := tr.Config.BatchSize, tr.Target.Dim, tr.BufferLen()
 	batch := make([]float32, B*d)
 	for i := 0; i < B; i++ {
@@ -662,10 +699,10 @@ func (tr *Trainer) step(bufT *tensors.Tensor) (StepStats, error) {
 	var err error
 	if tr.parallel != nil {
 		x := tensors.FromFlatDataAndDimensions(batch, B, d)
-		outs, err = tr.parallel.run(tr, x, bufT)
+		outs, err = tr.parallel.run(tr, x, buf)
 		x.MustFinalizeAll()
 	} else {
-		outs, err = tr.stepExec.Call(tensors.FromFlatDataAndDimensions(batch, B, d), bufT)
+		outs, err = tr.stepExec.Call(tensors.FromFlatDataAndDimensions(batch, B, d), buf.data, buf.rows)
 	}
 	if err != nil {
 		return StepStats{}, err
