@@ -59,16 +59,26 @@ reproduce: install
 # depends on the backend) run on the Go pass only; ./xla tests the backend choice itself.
 XLA_PASS = $(shell [ "$$(uname -s)/$$(uname -m)" = Linux/x86_64 ] && echo 1)
 
+# Each phase starts with a "== HH:MM:SS phase" line, so that a CI log says where its time went
+# (the fresh-clone .ci/run must stay under 45 minutes).
 test: install
+	@echo "== $$(date +%T) dependency pins, go vet"
 	bash scripts/test_deps.sh
 	$(GO) vet ./...
+	@echo "== $$(date +%T) go test, Go backend"
 	IWSM_BACKEND=go $(GO) test ./...
+	@echo "== $$(date +%T) go test, xla:cpu"
 	$(if $(XLA_PASS),IWSM_BACKEND='xla:cpu!' $(GO) test -timeout 40m $$($(GO) list ./... | grep -v /cmd/iwsm),@echo "test: no XLA CPU plugin for $$(uname -sm): skipping the xla:cpu test pass")
+	@echo "== $$(date +%T) kernel and install checks"
 	bash kernel/check.sh
 	bash kernel/test_install.sh
+	@echo "== $$(date +%T) notebooks, Go backend"
 	IWSM_BACKEND=go IWSM_BUDGET=smoke bash scripts/run_notebooks.sh
+	@echo "== $$(date +%T) notebooks, xla:cpu"
 	$(if $(XLA_PASS),IWSM_BACKEND='xla:cpu!' IWSM_BUDGET=smoke bash scripts/run_notebooks.sh,@echo "test: skipping the xla:cpu notebook pass")
+	@echo "== $$(date +%T) browser test"
 	IWSM_BUDGET=smoke bash scripts/browser_test.sh
+	@echo "== $$(date +%T) make test: done"
 
 vet:
 	$(GO) vet ./...

@@ -34,6 +34,13 @@ if [[ -f "$root/kernel/goenv.sh" ]]; then
   source "$root/kernel/goenv.sh"
 fi
 
+# Cells' programs link without DWARF debug information (GOFLAGS=-ldflags=-w): GoNB builds a
+# program for every cell it runs, and one that imports the notebook package links in about
+# 2.6 s instead of 4.6 s this way (measured on 2 cores), while nothing a notebook does reads
+# DWARF (a panic's stack trace comes from the symbol table, which stays). A GOFLAGS set in the
+# environment Jupyter starts with is kept as it is (GOFLAGS= turns this off).
+export GOFLAGS="${GOFLAGS--ldflags=-w}"
+
 # GoNB runs `go`, `goimports` and (if present) `gopls` from PATH: put ours first.
 export PATH="$kdir/bin${IWSM_GO_BIN:+:$IWSM_GO_BIN}:$PATH"
 

@@ -191,8 +191,12 @@ func Table(metrics []string, targets ...string) report.Table {
 		}
 	}
 	if len(runs) == 0 {
-		Fail(errors.Errorf("no finished runs of %s under %s: run the training cells first",
-			strings.Join(targets, ", "), ResultsDir()))
+		of := strings.Join(targets, ", ")
+		if of == "" {
+			of = "any target"
+		}
+		Fail(errors.Errorf("no finished runs of %s at budget %s under %s: run the training cells (or the other notebooks) first",
+			of, Budget(), ResultsDir()))
 	}
 	return report.Collect(runs, metrics)
 }
