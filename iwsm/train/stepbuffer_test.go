@@ -35,7 +35,7 @@ func TestStepBufferKeepsOneShapeAndLeavesOutThePadding(t *testing.T) {
 				return tr
 			}
 			a, b := newTrainer(), newTrainer()
-			capacity := a.bufferCapacity()
+			capacity := a.Config.BufferSize
 			for e := 1; e <= 2; e++ {
 				for _, tr := range []*Trainer{a, b} {
 					if _, err := tr.Epoch(); err != nil {

@@ -652,12 +652,14 @@ func (tr *Trainer) GradientStep() (StepStats, error) {
 }
 
 // stepBuffer is the replay buffer as the training step reads it: its rows padded with zeros
-// to the most the buffer will hold in this run (bufferCapacity), and the number of rows in
-// use. XLA compiles a graph anew for every new shape of its inputs (seconds for a network's
-// training step), so a step that took the buffer as it is would be compiled again at every
-// epoch until the buffer is full (three times in a 3-epoch smoke run); padded, it keeps one
-// shape. The padding counts for nothing: the proposal density leaves it out
-// (estimator.PaddedBufferLogDensity) and the as-coded denominator draws rows in use only.
+// to Config.BufferSize, the most it holds, and the number of rows in use. XLA compiles a graph
+// anew for every new shape of its inputs (seconds for a network's training step), so a step
+// that took the buffer as it is would be compiled again at every epoch until the buffer is
+// full (three times in a 3-epoch smoke run); padded, it keeps one shape. The padding counts
+// for nothing: the proposal density leaves it out (estimator.PaddedBufferLogDensity) and the
+// as-coded denominator draws rows in use only. The size does not depend on the number of
+// epochs, so that a run continued to more epochs computes, on XLA too, exactly what a longer
+// run does (a sum over more rows rounds differently).
 type stepBuffer struct {
 	data *tensors.Tensor // [capacity, d], float32
 	rows *tensors.Tensor // scalar int32: the first rows of data in use
@@ -666,7 +668,7 @@ type stepBuffer struct {
 // newStepBuffer copies the replay buffer into a stepBuffer.
 func (tr *Trainer) newStepBuffer() stepBuffer {
 	n, d := tr.BufferLen(), tr.Target.Dim
-	capacity := max(n, tr.bufferCapacity())
+	capacity := max(n, tr.Config.BufferSize) // a method trained on data holds all of its data
 	data := make([]float32, capacity*d)
 	copy(data, tr.buffer)
 	return stepBuffer{data: tensors.FromFlatDataAndDimensions(data, capacity, d), rows: tensors.FromScalar(int32(n))}
@@ -675,15 +677,6 @@ func (tr *Trainer) newStepBuffer() stepBuffer {
 func (b stepBuffer) finalize() {
 	b.data.MustFinalizeAll()
 	b.rows.MustFinalizeAll()
-}
-
-// bufferCapacity is the most rows the replay buffer holds in this run: BufferSize, or fewer
-// when the run draws fewer samples in all (InitialSamples, then SamplesPerEpoch for each
-// later epoch). A run continued to more epochs may hold more; its step is compiled again
-// once then.
-func (tr *Trainer) bufferCapacity() int {
-	c := tr.Config
-	return min(c.BufferSize, c.InitialSamples+max(c.Epochs-1, 0)*c.SamplesPerEpoch)
 }
 
 // step draws a batch uniformly from the buffer and runs the training graph on it with the
