@@ -138,9 +138,9 @@ func BufferLogDensity(xt, sigma, buffer *Node, dEff int) *Node {
 
 // PaddedBufferLogDensity is BufferLogDensity of the buffer's first rows rows only: rows is a
 // scalar integer node, and the buffer's later rows are padding that counts for nothing
-// (nil rows: every row counts). The trainer pads its replay buffer to the largest size it
-// will reach, so that the training step's graph keeps one input shape while the buffer fills
-// and XLA compiles it once per run rather than once per epoch (see train.Trainer).
+// (nil rows: every row counts). The trainer pads its replay buffer to the most it holds
+// (its buffer_size), so that the training step's graph keeps one input shape while the buffer
+// fills and XLA compiles it once per run rather than once per epoch (see train.Trainer).
 func PaddedBufferLogDensity(xt, sigma, buffer, rows *Node, dEff int) *Node {
 	m := gmath.Materialise(xt, sigma)
 	xt, sigma = m[0], m[1]
