@@ -35,6 +35,26 @@ var IWSMCode = Method{
 	},
 }
 
+// IWSMCodeEqual is IWSMCode without its weights: the same Config.Copies noised copies of
+// every buffer point at the point's time, each with iDEM's K-sample score target, but every
+// copy weighs 1, so the loss is iDEM's over L times the points. It costs what IWSMCode costs
+// (the same energy evaluations) and, for a seed, draws the same random numbers in the same
+// order (the as-coded denominator's buffer rows are drawn and left unused), so IWSMCode
+// against IWSMCodeEqual measures what the code's copy-wise weights do at equal cost, where
+// IWSMCode against iDEM measures the weights and the L-fold evaluations together. The preset
+// gives it IWSMCode's settings.
+var IWSMCodeEqual = Method{
+	Name:        "iwsm-code-equal",
+	Description: "the paper code's IWSM with its weights removed: L noised copies per buffer point, each weighing 1 (what the weights do at equal cost)",
+	Times:       PerPoint,
+	Copies:      true,
+	Ablation:    true,
+	Weights: func(b Batch) (weights, essByLevel *Node) {
+		w := OnesLike(b.LogP)
+		return w, estimator.WeightsESSPerGroup(w, b.Groups)
+	},
+}
+
 // copyLogDenominator is log q of the copy-wise weights, by Batch.Denominator.
 func copyLogDenominator(b Batch) *Node {
 	switch b.Denominator {

@@ -100,7 +100,7 @@ type Method struct {
 var registry []Method
 
 func init() {
-	for _, m := range []Method{IWSM, IDEM, IWSMCode, IDEMLevels, must(Tempered(0.5)), must(Defensive(0.1)), DSM} {
+	for _, m := range []Method{IWSM, IDEM, IWSMCode, IWSMCodeEqual, IDEMLevels, must(Tempered(0.5)), must(Defensive(0.1)), DSM} {
 		if err := Register(m); err != nil {
 			panic(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/iwsm-go/iwsm/iwsm/config"
+	"github.com/iwsm-go/iwsm/iwsm/method"
 	"github.com/iwsm-go/iwsm/iwsm/net"
 	"github.com/iwsm-go/iwsm/iwsm/target"
 )
@@ -80,7 +81,8 @@ func For(t *target.Target, method, budget string) (config.Config, error) {
 		}
 		c.PT = DefaultPT(maxT)
 	}
-	if method == CopyWiseMethod {
+	copyWise := isCopyWise(method)
+	if copyWise {
 		c.Copies, c.DenominatorDraws, c.Denominator = CodeCopies, CodeDenominatorDraws, config.DenominatorAsCoded
 	}
 	shrink := p.Shrink
@@ -90,7 +92,7 @@ func For(t *target.Target, method, budget string) (config.Config, error) {
 	if err := shrink(&c, budget); err != nil {
 		return c, errors.WithMessagef(err, "configuration of %s", t.Name)
 	}
-	if method == CopyWiseMethod && budget == "smoke" {
+	if copyWise && budget == "smoke" {
 		c.Copies = smokeCopies // smoke only checks that it runs
 	}
 	if method == OracleMethod && budget != "smoke" {
@@ -104,7 +106,8 @@ const (
 	// CopyWiseMethod is the IWSM paper code's method (method.IWSMCode), trained with
 	// CodeCopies noised copies of each buffer point and the as-coded denominator over
 	// CodeDenominatorDraws buffer draws, as Wastedzz/DEM's configs/model/dem.yaml sets them
-	// (num_samples_to_snis 10, num_samples_to_snis_denominator 10).
+	// (num_samples_to_snis 10, num_samples_to_snis_denominator 10). Every copy-wise method
+	// gets these settings (method.IWSMCodeEqual too).
 	CopyWiseMethod       = "iwsm-code"
 	CodeCopies           = 10
 	CodeDenominatorDraws = 10
@@ -115,6 +118,14 @@ const (
 	OracleMethod = "oracle"
 	OracleK      = 1000
 )
+
+// isCopyWise reports whether the named method is a registered copy-wise method (method.Method
+// Copies: iwsm-code and its ablations), which For gives the code's copies, denominator and
+// denominator draws.
+func isCopyWise(name string) bool {
+	m, err := method.ByName(name)
+	return err == nil && m.Copies
+}
 
 // ByName is For of the registered target of that name (target.ByName).
 func ByName(targetName, method, budget string) (config.Config, error) {

@@ -2,6 +2,8 @@ package train
 
 import (
 	"math"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,6 +52,49 @@ func TestCopyWiseStepShapesWeightsAndCounts(t *testing.T) {
 		if got := tr.History[0].EnergyEvaluations; got != first+steps {
 			t.Errorf("%s: %d energy evaluations, want %d (first buffer) + %d (steps of B·L·K)", denominator, got, first, steps)
 		}
+	}
+}
+
+// iwsm-code-equal is iwsm-code without its weights, at its cost: given a seed it draws the
+// same random numbers as iwsm-code step after step (its second step has iwsm-code's noise
+// levels, which the first step's as-coded denominator draws would shift if they were left
+// out), every copy weighs exactly 1 where iwsm-code's weights differ, and it makes the same
+// energy evaluations. The preset gives it iwsm-code's copies and denominator.
+func TestEqualCopyWeightsKeepTheCodesDrawsAndCost(t *testing.T) {
+	backend, tg := gmm40Setup(t)
+	run := func(name string) *Trainer {
+		cfg := smokeConfig(t, name)
+		cfg.Epochs, cfg.StepsPerEpoch, cfg.ValidateEvery = 1, 2, 0
+		tr, err := New(backend, tg, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sampler.Run(tr); err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	code, equal := run("iwsm-code"), run("iwsm-code-equal")
+	cc, ec := code.Config, equal.Config
+	cc.Method = ec.Method
+	if !reflect.DeepEqual(cc, ec) {
+		t.Fatalf("the presets differ beyond the method:\n%+v\n%+v", code.Config, equal.Config)
+	}
+	if !slices.Equal(code.LastStep.Sigmas, equal.LastStep.Sigmas) {
+		t.Errorf("the second step's noise levels differ: the two methods draw different random streams")
+	}
+	differ := false
+	for i, w := range equal.LastStep.Weights {
+		if w != 1 {
+			t.Fatalf("copy %d weighs %v, want 1", i, w)
+		}
+		differ = differ || math.Abs(code.LastStep.Weights[i]-1) > 1e-3
+	}
+	if !differ {
+		t.Error("iwsm-code's weights are all 1 too: the test cannot tell the two methods apart")
+	}
+	if code.EnergyEvaluations != equal.EnergyEvaluations || code.History[0].EnergyEvaluations == 0 {
+		t.Errorf("energy evaluations %d (iwsm-code) and %d (equal weights), want the same", code.EnergyEvaluations, equal.EnergyEvaluations)
 	}
 }
 

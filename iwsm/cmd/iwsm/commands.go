@@ -469,8 +469,12 @@ func cmdMethods(args []string) error {
 		return err
 	}
 	roles := map[sampler.Role]string{sampler.Compared: "compared", sampler.Ablation: "ablation", sampler.Reference: "reference"}
+	width := 0
 	for _, k := range experiment.Kinds() {
-		fmt.Printf("%-12s %-9s %s\n", k.Name, roles[k.Role], k.Description)
+		width = max(width, len(k.Name))
+	}
+	for _, k := range experiment.Kinds() {
+		fmt.Printf("%-*s %-9s %s\n", width, k.Name, roles[k.Role], k.Description)
 	}
 	return nil
 }
