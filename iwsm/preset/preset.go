@@ -103,12 +103,11 @@ func For(t *target.Target, method, budget string) (config.Config, error) {
 
 // The method-specific settings For adds to a target's preset.
 const (
-	// CopyWiseMethod is the IWSM paper code's method (method.IWSMCode), trained with
-	// CodeCopies noised copies of each buffer point and the as-coded denominator over
-	// CodeDenominatorDraws buffer draws, as Wastedzz/DEM's configs/model/dem.yaml sets them
-	// (num_samples_to_snis 10, num_samples_to_snis_denominator 10). Every copy-wise method
-	// gets these settings (method.IWSMCodeEqual too).
-	CopyWiseMethod       = "iwsm-code"
+	// CodeCopies and CodeDenominatorDraws are what every copy-wise method (method.IWSMCode,
+	// method.IWSMCodeEqual) is trained with: CodeCopies noised copies of each buffer point and
+	// the as-coded denominator over CodeDenominatorDraws buffer draws, as Wastedzz/DEM's
+	// configs/model/dem.yaml sets them (num_samples_to_snis 10,
+	// num_samples_to_snis_denominator 10).
 	CodeCopies           = 10
 	CodeDenominatorDraws = 10
 	smokeCopies          = 3
