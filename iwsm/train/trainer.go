@@ -273,8 +273,8 @@ func repeatRows(x *Node, n int) *Node {
 // stepGraphWith builds one gradient step from its random draws (stepDraws): x0 [B, d] buffer
 // samples, buffer [N, d] the whole buffer (the IWSM proposal) with its first rows in use, t,
 // eps and z for the B·L noised points (L = copies), and, for the as-coded denominator of a
-// copy-wise method, the buffer rows drawn [B·L·M, 1] (nil otherwise). Outputs: loss, normalised ESS, finite flag,
-// ESS per level, σ(t) and the weights per noised point. Nothing in it is random, so that the
+// copy-wise method, the buffer rows drawn [B·L·M, 1] (nil otherwise). Outputs: loss,
+// normalised ESS, finite flag, ESS per level, σ(t) and the weights per noised point. Nothing in it is random, so that the
 // data-parallel step can split it over devices.
 func (tr *Trainer) stepGraphWith(scope *model.Scope, x0, buffer, rows, t, eps, z, drawn *Node) []*Node {
 	g := x0.Graph()

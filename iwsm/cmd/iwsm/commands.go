@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/gomlx/go-xla/installer"
@@ -469,14 +470,11 @@ func cmdMethods(args []string) error {
 		return err
 	}
 	roles := map[sampler.Role]string{sampler.Compared: "compared", sampler.Ablation: "ablation", sampler.Reference: "reference"}
-	width := 0
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 1, ' ', 0)
 	for _, k := range experiment.Kinds() {
-		width = max(width, len(k.Name))
+		fmt.Fprintf(w, "%s\t%s\t%s\n", k.Name, roles[k.Role], k.Description)
 	}
-	for _, k := range experiment.Kinds() {
-		fmt.Printf("%-*s %-9s %s\n", width, k.Name, roles[k.Role], k.Description)
-	}
-	return nil
+	return w.Flush()
 }
 
 // tableColumns are the columns of `iwsm table` per protocol: for targets that draw exactly
